@@ -1,0 +1,62 @@
+"""Every error qc raises on purpose, in one tree.
+
+::
+
+    QcError                      base: the CLI turns any of these into one line
+    ├── ConfigError              before any work; exit code 2
+    │   ├── RuleConfigError      a rule file is wrong: names file, rule, option, expected, found
+    │   ├── ManifestError        the call manifest CSV is wrong (missing column, unknown layout, ...)
+    │   └── ModelError           a model is missing, corrupt or unloadable; says how to install it
+    ├── CallError                one call cannot be processed; it is recorded as failed, the batch goes on
+    │   └── AudioError           the recording cannot be decoded (empty, corrupt, not audio, unknown format)
+    └── EnvironmentFailure       the machine stops the batch (disk full, database unwritable); exit code 3
+
+Library code raises these; only ``qc.cli`` maps them to exit codes.
+"""
+
+
+class QcError(Exception):
+    """Base of every error qc raises on purpose."""
+
+
+class ConfigError(QcError):
+    """The run is misconfigured; nothing has been processed yet."""
+
+
+class RuleConfigError(ConfigError):
+    """A rule file is invalid."""
+
+    def __init__(self, file, rule=None, option=None, expected=None, found=None, message=None):
+        self.file, self.rule, self.option = str(file), rule, option
+        self.expected, self.found = expected, found
+        parts = [self.file]
+        if rule is not None:
+            parts.append(f'rule "{rule}"')
+        if option is not None:
+            parts.append(f'option "{option}"')
+        text = message or "invalid value"
+        if expected is not None:
+            text += f": expected {expected}"
+        if found is not None or expected is not None:
+            text += f", found {found!r}"
+        super().__init__(": ".join(parts) + ": " + text)
+
+
+class ManifestError(ConfigError):
+    """The call manifest cannot be used."""
+
+
+class ModelError(ConfigError):
+    """A model is missing, corrupt or cannot be loaded."""
+
+
+class CallError(QcError):
+    """One call failed; the batch continues."""
+
+
+class AudioError(CallError):
+    """A recording cannot be decoded."""
+
+
+class EnvironmentFailure(QcError):
+    """The environment stops the whole batch (full disk, unwritable database)."""

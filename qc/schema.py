@@ -1,0 +1,224 @@
+"""Every type that crosses a stage boundary.
+
+All are frozen dataclasses with units in field names. Stages return new objects and never
+mutate their inputs. ``to_dict`` / ``from_dict`` give the JSON shapes stored in the database
+and written to ``calls/<call_id>.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Literal, Optional
+
+Role = Literal["agent", "customer", "unknown"]
+Status = Literal["pass", "fail", "na"]
+LAYOUTS = ("mono", "stereo-agent-left", "stereo-agent-right")
+
+
+@dataclass(frozen=True)
+class CallMeta:
+    """What is known about a call before its audio is opened."""
+
+    call_id: str
+    path: str
+    agent_id: str = "unknown"
+    agent_name: str = ""
+    team: str = ""
+    started_at: str = ""
+    layout: Optional[str] = None  # None: decided from the channel count
+    language: Optional[str] = None  # None: the run's language
+
+
+@dataclass(frozen=True)
+class Word:
+    start_s: float
+    end_s: float
+    text: str
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One stretch of speech by one speaker: the unit rules read as a 'sentence'."""
+
+    speaker: str
+    role: Role
+    start_s: float
+    end_s: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpeechRegion:
+    """A stretch where voice activity detection heard one speaker."""
+
+    speaker: str
+    role: Role
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: str
+    duration_s: float
+    channels: int
+    layout: str
+    sample_rate_hz: int
+    codec: str = ""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Speaker-attributed text of a whole call, the input of every rule."""
+
+    language: str
+    segments: tuple[Segment, ...]
+    speech: tuple[SpeechRegion, ...] = ()
+    dropped_segments: int = 0
+    roles_known: bool = False  # True when segments carry agent/customer roles
+
+
+@dataclass(frozen=True)
+class CallAnalysis:
+    """Everything measured from the audio: stored once, re-scored any number of times."""
+
+    meta: CallMeta
+    audio: AudioInfo
+    transcript: Transcript
+
+
+@dataclass(frozen=True)
+class Evidence:
+    start_s: float
+    end_s: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one check says about one call."""
+
+    status: Status
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule_id: str
+    title: str
+    status: Status
+    severity: str
+    points: float
+    fatal: bool
+    category: str = "compliance"
+    reason: str = ""
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class CallScore:
+    rules: tuple[RuleResult, ...]
+    score: float
+    passed: bool
+    fatal_failed: bool = False
+    rules_name: str = ""
+
+
+# -- (de)serialisation --------------------------------------------------------------------
+
+
+def _round(value):
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def segment_to_dict(seg: Segment, with_words: bool = False) -> dict:
+    out = {"speaker": seg.speaker, "role": seg.role, "start_s": _round(seg.start_s),
+           "end_s": _round(seg.end_s), "text": seg.text}
+    if with_words:
+        out["words"] = [[_round(w.start_s), _round(w.end_s), w.text, _round(w.probability)]
+                        for w in seg.words]
+    return out
+
+
+def analysis_to_dict(analysis: CallAnalysis) -> dict:
+    """The full analysis, words included: what the database keeps for re-scoring."""
+    t = analysis.transcript
+    return {
+        "meta": asdict(analysis.meta),
+        "audio": asdict(analysis.audio),
+        "transcript": {
+            "language": t.language,
+            "segments": [segment_to_dict(s, with_words=True) for s in t.segments],
+            "speech": [[r.speaker, r.role, _round(r.start_s), _round(r.end_s)] for r in t.speech],
+            "dropped_segments": t.dropped_segments,
+            "roles_known": t.roles_known,
+        },
+    }
+
+
+def analysis_from_dict(data: dict) -> CallAnalysis:
+    t = data["transcript"]
+    segments = tuple(
+        Segment(s["speaker"], s["role"], s["start_s"], s["end_s"], s["text"],
+                tuple(Word(*w) for w in s.get("words", ())))
+        for s in t["segments"]
+    )
+    speech = tuple(SpeechRegion(*r) for r in t.get("speech", ()))
+    meta_fields = {f.name for f in fields(CallMeta)}
+    meta = CallMeta(**{k: v for k, v in data["meta"].items() if k in meta_fields})
+    return CallAnalysis(meta=meta, audio=AudioInfo(**data["audio"]),
+                        transcript=Transcript(t["language"], segments, speech,
+                                              t.get("dropped_segments", 0), t.get("roles_known", False)))
+
+
+def rule_result_to_dict(r: RuleResult) -> dict:
+    out = asdict(r)
+    out["evidence"] = [{"start_s": _round(e.start_s), "end_s": _round(e.end_s), "text": e.text}
+                       for e in r.evidence]
+    return out
+
+
+def score_from_dict(data: dict) -> CallScore:
+    rules = tuple(replace(RuleResult(**{**r, "evidence": ()}),
+                          evidence=tuple(Evidence(**e) for e in r["evidence"]))
+                  for r in data["rules"])
+    return CallScore(rules=rules, score=data["score"], passed=data["passed"],
+                     fatal_failed=data.get("fatal_failed", False),
+                     rules_name=data.get("rules_name", ""))
+
+
+def score_to_dict(score: CallScore) -> dict:
+    return {"rules": [rule_result_to_dict(r) for r in score.rules], "score": score.score,
+            "passed": score.passed, "fatal_failed": score.fatal_failed,
+            "rules_name": score.rules_name}
+
+
+def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[CallScore],
+              error: Optional[str] = None) -> dict:
+    """The published per-call JSON contract (``calls/<call_id>.json``)."""
+    audio = analysis.audio if analysis else None
+    return {
+        "call_id": meta.call_id,
+        "agent_id": meta.agent_id,
+        "agent_name": meta.agent_name,
+        "team": meta.team,
+        "started_at": meta.started_at,
+        "audio": {
+            "path": meta.path,
+            "duration_s": _round(audio.duration_s) if audio else None,
+            "channels": audio.channels if audio else None,
+            "layout": audio.layout if audio else meta.layout,
+        },
+        "language": analysis.transcript.language if analysis else meta.language,
+        "segments": [segment_to_dict(s) for s in analysis.transcript.segments] if analysis else [],
+        "rules": [rule_result_to_dict(r) for r in score.rules] if score else [],
+        "score": score.score if score else None,
+        "passed": score.passed if score else None,
+        "status": "failed" if error else "ok",
+        "error": error,
+    }
+
+
