@@ -1,0 +1,165 @@
+"""The whole data flow of qc, top to bottom.
+
+For each call: hash the audio and settings -> skip if done -> decode -> split channels by
+layout -> voice activity and transcription per channel -> one speaker-attributed timeline
+-> score against the rule set -> store. One call's failure is recorded and the batch goes
+on; only environment failures (disk full, database unwritable) stop it. Progress goes
+through an injected ``hook(step, call_id, completed=, total=)``, so stages never print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from .asr import AsrOptions, Transcriber
+from .audio import DecodedAudio, decode_audio
+from .errors import CallError, EnvironmentFailure, QcError
+from .ruleset import RuleSet
+from .schema import (AudioInfo, CallAnalysis, CallMeta, SpeechRegion, analysis_from_dict, analysis_to_dict,
+                     score_to_dict)
+from .scoring import score_call
+from .store import Store
+from .timeline import build_transcript, split_sentences
+from .vad import speech_regions
+
+Hook = Callable[..., None]
+IDENTICAL_CHANNELS_CORRELATION = 0.98
+
+
+def no_hook(step: str, call_id: str = "", **info) -> None:
+    """Default hook: report nothing."""
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    asr: AsrOptions = AsrOptions()
+    language: str = "zh"  # zh | en | auto; a call's manifest language wins
+    stereo_layout: str = "stereo-agent-left"  # for stereo files the manifest does not describe
+    force: bool = False
+
+
+@dataclass
+class BatchSummary:
+    total: int = 0
+    processed: int = 0
+    skipped: int = 0
+    rescored: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    audio_s: float = 0.0
+    wall_s: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def call_key(path: str, settings: RunSettings, language: str, layout: Optional[str]) -> str:
+    """Hash of the audio bytes and of every setting that changes the transcript."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        digest.update(f"unreadable:{Path(path).resolve()}".encode())
+    digest.update(json.dumps([settings.asr.fingerprint(), language, layout or settings.stereo_layout],
+                             sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store,
+              ruleset_for: Callable[[str], RuleSet], transcriber: Callable[[], Transcriber],
+              hook: Hook = no_hook) -> BatchSummary:
+    """Process every call; return what happened. ``transcriber`` is called only if needed,
+    so a rerun where everything is done never loads a model."""
+    summary = BatchSummary(total=len(calls))
+    started = time.monotonic()
+    for index, meta in enumerate(calls):
+        language = meta.language or settings.language
+        key = call_key(meta.path, settings, language, meta.layout)
+        done = store.get(key) if not settings.force else None
+        if done and done["status"] == "ok":
+            analysis = analysis_from_dict(done["analysis"])
+            ruleset = ruleset_for(analysis.transcript.language)
+            if done["rules_hash"] != ruleset.fingerprint():
+                store.save_score(key, score_to_dict(score_call(analysis.transcript, ruleset)), ruleset.fingerprint())
+                summary.rescored += 1
+            summary.skipped += 1
+            hook("skipped", meta.call_id, completed=index + 1, total=len(calls))
+            continue
+        store.mark_processing(key, meta)
+        hook("processing", meta.call_id, completed=index, total=len(calls))
+        t0 = time.monotonic()
+        try:
+            analysis = analyse_call(meta, settings, transcriber(), language)
+            ruleset = ruleset_for(analysis.transcript.language)
+            score = score_call(analysis.transcript, ruleset)
+            store.save_ok(key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
+                          time.monotonic() - t0)
+            summary.processed += 1
+            summary.audio_s += analysis.audio.duration_s
+            hook("done", meta.call_id, completed=index + 1, total=len(calls), score=score.score)
+        except EnvironmentFailure:
+            raise
+        except Exception as exc:  # one bad call never stops the batch
+            if isinstance(exc, QcError) and not isinstance(exc, CallError):
+                raise  # configuration problems (e.g. model unloadable) concern every call
+            reason = str(exc) if isinstance(exc, CallError) else f"internal error: {exc!r}"
+            if not isinstance(exc, CallError):
+                hook("traceback", meta.call_id, text=traceback.format_exc())
+            store.save_failed(key, reason, time.monotonic() - t0)
+            summary.failed.append((meta.call_id, reason))
+            hook("failed", meta.call_id, completed=index + 1, total=len(calls), reason=reason)
+    summary.wall_s = time.monotonic() - started
+    return summary
+
+
+def analyse_call(meta: CallMeta, settings: RunSettings, transcriber: Transcriber, language: str) -> CallAnalysis:
+    """Decode, split by layout, detect speech and transcribe each channel, build the timeline."""
+    audio = decode_audio(meta.path)
+    layout, channels = split_channels(audio, meta.layout, settings.stereo_layout)
+    if language == "auto":
+        language = transcriber.transcribe(channels[0][2], None).language
+    channel_segments, speech = [], []
+    for speaker, role, samples in channels:
+        result = transcriber.transcribe(samples, language)
+        words = [w for seg in result.segments for w in seg.words]
+        channel_segments.append(split_sentences(words, speaker, role))
+        speech.extend(SpeechRegion(speaker, role, a, b) for a, b in speech_regions(samples))
+    transcript = build_transcript(language, channel_segments, speech, roles_known=layout != "mono")
+    info = AudioInfo(path=meta.path, duration_s=round(audio.duration_s, 3), channels=len(audio.channels),
+                     layout=layout, sample_rate_hz=audio.source_sample_rate_hz, codec=audio.codec)
+    return CallAnalysis(meta=replace(meta, layout=layout, language=language), audio=info, transcript=transcript)
+
+
+def split_channels(audio: DecodedAudio, layout: Optional[str], stereo_default: str):
+    """Return the effective layout and ``[(speaker, role, samples)]``.
+
+    Stereo files whose two channels carry the same signal are really mono recordings
+    and are treated as such, whatever the manifest says, so rules never credit one
+    party with the other's words.
+    """
+    if len(audio.channels) >= 2 and not _same_signal(audio.channels[0], audio.channels[1]):
+        layout = layout if layout and layout != "mono" else stereo_default
+        left, right = audio.channels[0], audio.channels[1]
+        agent, customer = (left, right) if layout == "stereo-agent-left" else (right, left)
+        agent_side, customer_side = ("left", "right") if layout == "stereo-agent-left" else ("right", "left")
+        return layout, [(agent_side, "agent", agent), (customer_side, "customer", customer)]
+    return "mono", [("S0", "unknown", audio.mono())]
+
+
+def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
+    if np.allclose(a, b, atol=1e-4):
+        return True
+    sa, sb = float(np.std(a)), float(np.std(b))
+    if sa == 0 or sb == 0:
+        return False
+    return float(np.corrcoef(a, b)[0, 1]) > IDENTICAL_CHANNELS_CORRELATION
