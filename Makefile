@@ -1,0 +1,42 @@
+# One command each: `make demo` sets everything up and runs qc on the sample calls;
+# `make test` sets everything up and runs the tests. Both are idempotent: a second run
+# only re-checks what is installed (seconds).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+QC     := $(VENV)/bin/qc
+STAMP  := $(VENV)/.qc-installed
+# torch first and pinned: an unpinned torch pulls several GB of CUDA packages
+# (see README, troubleshooting). On a GPU machine with a CUDA torch 2.13 it is kept.
+TORCH  ?= torch==2.13.0
+
+.PHONY: setup system-deps venv models demo test bench clean
+
+setup: system-deps venv models
+
+system-deps:
+	@./scripts/system-deps.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+models: $(STAMP)
+	@$(QC) models install
+
+demo: setup
+	$(QC) run examples/calls --manifest examples/calls/manifest.csv --out reports/demo --db reports/demo/qc.sqlite; \
+	  code=$$?; echo "open reports/demo/index.html (per-agent pages in reports/demo/agents/)"; exit $$code
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	$(PY) bench/transcription.py
+
+clean:
+	rm -rf $(VENV) reports/demo .pytest_cache
