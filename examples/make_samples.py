@@ -178,7 +178,7 @@ def main(argv=None):
             wavfile.write(out / f"{call_id}.wav", SR, pcm)
             name, team = AGENTS[spec["agent"]]
             rows.append([call_id, f"{call_id}.wav", spec["agent"], name, team,
-                         spec["started_at"], "stereo-agent-left"])
+                         spec["started_at"], "stereo-agent-left", spec["lang"]])
             scripts.append(dict(call_id=call_id, file=f"{call_id}.wav", language=spec["lang"],
                                 compliant=spec["compliant"], sample_rate=SR,
                                 duration_s=round(len(pcm) / SR, 3), turns=turns, pauses=pauses))
@@ -186,7 +186,7 @@ def main(argv=None):
     with open(out / "manifest.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["call_id", "file", "agent_id", "agent_name", "team", "started_at",
-                    "channels_layout"])
+                    "channels_layout", "language"])
         w.writerows(rows)
     (out / "scripts.json").write_text(
         json.dumps({"calls": scripts}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
