@@ -161,12 +161,27 @@ def rules():
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @domain_errors
 def rules_check(files):
-    """Validate rule set files; exit 2 on the first mistake, naming file, rule and option."""
+    """Validate rule set files; each mistake is one line naming file, rule and option (exit 2)."""
     from .ruleset import load_ruleset
 
+    failed = False
     for file in files:
-        ruleset = load_ruleset(file)
+        try:
+            ruleset = load_ruleset(file)
+        except ConfigError as exc:
+            click.echo(f"qc: error: {exc}", err=True)
+            failed = True
+            continue
         click.echo(f"{file}: ok ({len(ruleset.rules)} rules)")
+    sys.exit(EXIT_CONFIG if failed else EXIT_OK)
+
+
+@rules.command("docs")
+def rules_docs():
+    """Print the Markdown reference of every check type and its options."""
+    from .docs import checks_markdown
+
+    click.echo(checks_markdown(), nl=False)
 
 
 def main():
