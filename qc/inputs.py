@@ -18,7 +18,7 @@ from .errors import ManifestError
 from .schema import LAYOUTS, CallMeta
 
 MANIFEST_COLUMNS = ("call_id", "file", "agent_id", "agent_name", "team", "started_at", "channels_layout")
-OPTIONAL_COLUMNS = ("agent_name", "team", "started_at", "channels_layout", "language")
+REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language" may be added
 # e.g. 20261121-093000_A1024_C0001.wav -> started_at, agent_id, call_id; anything else: call_id = stem
 DEFAULT_FILENAME_PATTERN = r"^(?P<started_at>\d{8}-\d{6})_(?P<agent_id>[^_]+)_(?P<call_id>.+)$"
 SKIP_NAMES = ("manifest",)
@@ -48,7 +48,7 @@ def read_manifest(path: Path) -> dict[Path, CallMeta]:
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         columns = reader.fieldnames or []
-        missing = [c for c in MANIFEST_COLUMNS if c not in columns and c not in OPTIONAL_COLUMNS]
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
             raise ManifestError(f"{path}: missing column(s) {', '.join(missing)}; "
                                 f"expected {','.join(MANIFEST_COLUMNS)}")

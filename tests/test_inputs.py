@@ -1,0 +1,60 @@
+import pytest
+
+from qc.errors import ManifestError
+from qc.inputs import collect_calls, discover, meta_from_filename, read_manifest
+
+HEADER = "call_id,file,agent_id,agent_name,team,started_at,channels_layout\n"
+
+
+def test_discover_is_recursive_and_filters_audio(tmp_path):
+    (tmp_path / "night" / "team-a").mkdir(parents=True)
+    for name in ("night/a.wav", "night/team-a/b.MP3", "night/notes.txt", "night/team-a/c.amr"):
+        (tmp_path / name).write_bytes(b"x")
+    found = sorted(p.name for p in discover([tmp_path / "night"]))
+    assert found == ["a.wav", "b.MP3", "c.amr"]
+
+
+def test_manifest_rows_and_unlisted_files(tmp_path):
+    (tmp_path / "a.wav").write_bytes(b"x")
+    (tmp_path / "20261121-093000_A7_C9.wav").write_bytes(b"x")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(HEADER + "call-1,a.wav,A1,王芳,宽带组,2026-11-21T09:00:00,stereo-agent-right\n")
+    calls = {c.call_id: c for c in collect_calls([tmp_path], manifest)}
+    assert calls["call-1"].agent_name == "王芳" and calls["call-1"].layout == "stereo-agent-right"
+    assert calls["C9"].agent_id == "A7" and calls["C9"].started_at == "2026-11-21T09:30:00"
+
+
+def test_manifest_alone_lists_missing_files_so_they_fail_visibly(tmp_path):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(HEADER + "gone,gone.wav,A1,,,,\n")
+    [call] = collect_calls([], manifest)
+    assert call.call_id == "gone" and call.path.endswith("gone.wav")
+
+
+@pytest.mark.parametrize("body,message", [
+    ("call_id,file\nx,a.wav\n", None),
+    ("call_id,agent_id\nx,A\n", r"missing column\(s\) file"),
+    (HEADER + "x,a.wav,A,,,,sideways\n", "unknown channels_layout 'sideways'"),
+    (HEADER + "x,a.wav,A,,,,\nx,b.wav,A,,,,\n", "duplicate call_id 'x'"),
+    (HEADER + ",a.wav,A,,,,\n", "call_id and file are required"),
+])
+def test_manifest_errors(tmp_path, body, message):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(body)
+    if message is None:
+        assert len(read_manifest(manifest)) == 1
+    else:
+        with pytest.raises(ManifestError, match=message):
+            read_manifest(manifest)
+
+
+def test_custom_filename_pattern(tmp_path):
+    meta = meta_from_filename(tmp_path / "teamB-0042-callXYZ.wav", r"(?P<team>[^-]+)-(?P<agent_id>\d+)-(?P<call_id>.+)")
+    assert (meta.team, meta.agent_id, meta.call_id) == ("teamB", "0042", "callXYZ")
+
+
+def test_unmatched_filename_uses_the_stem():
+    from pathlib import Path
+
+    meta = meta_from_filename(Path("whatever name.wav"))
+    assert meta.call_id == "whatever name" and meta.agent_id == "unknown"

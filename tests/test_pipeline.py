@@ -1,0 +1,155 @@
+"""The batch pipeline with a fake recogniser: skipping, retrying, failing, re-scoring."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qc.asr import ChannelTranscript, RawSegment
+from qc.errors import EnvironmentFailure
+from qc.pipeline import RunSettings, run_batch
+from qc.ruleset import load_ruleset
+from qc.schema import CallMeta, Word
+from qc.store import Store
+
+from helpers import tone, write_wav
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = load_ruleset(ROOT / "rules" / "zh-default.yaml")
+
+
+class ScriptedTranscriber:
+    """Says a fixed line per channel: the agent channel (louder tone) greets, the other asks."""
+
+    def __init__(self, fail_on_quiet=False):
+        self.calls = 0
+        self.fail_on_quiet = fail_on_quiet
+
+    def transcribe(self, samples, language):
+        self.calls += 1
+        level = float(np.abs(samples).max())
+        if self.fail_on_quiet and level < 0.05:
+            raise RuntimeError("recogniser exploded")
+        text = "您好，星河通信，再见" if level > 0.2 else "你好"
+        start = 0.5 if level > 0.2 else 2.0
+        word = Word(start, start + 1.0, text)
+        return ChannelTranscript(language or "zh", (RawSegment(start, start + 1.0, text, (word,)),))
+
+
+@pytest.fixture
+def batch(tmp_path):
+    good = write_wav(tmp_path / "good.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1)])
+    quiet = write_wav(tmp_path / "quiet.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.01)])
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    calls = [CallMeta("good", str(good), "A1"), CallMeta("quiet", str(quiet), "A1"), CallMeta("bad", str(bad), "A2")]
+    return calls, Store(tmp_path / "qc.sqlite")
+
+
+def run(calls, store, transcriber, rules=RULES, **settings):
+    created = []
+
+    def factory():
+        created.append(1)
+        return transcriber
+
+    summary = run_batch(calls, RunSettings(**settings), store, lambda lang: rules, factory)
+    return summary, len(created)
+
+
+def test_bad_call_fails_alone_and_batch_completes(batch):
+    calls, store = batch
+    summary, _ = run(calls, store, ScriptedTranscriber())
+    assert (summary.processed, summary.skipped, summary.exit_code) == (2, 0, 1)
+    [(call_id, reason)] = summary.failed
+    assert call_id == "bad" and "not a readable audio file" in reason
+    rows = {r["call_id"]: r for r in store.latest_calls()}
+    assert rows["bad"]["status"] == "failed" and rows["good"]["status"] == "ok"
+    segments = rows["good"]["analysis"]["transcript"]["segments"]
+    assert [(s["role"], s["speaker"]) for s in segments] == [("agent", "left"), ("customer", "right")]
+    greeting = next(r for r in rows["good"]["score_detail"]["rules"] if r["rule_id"] == "greeting")
+    assert greeting["status"] == "pass" and greeting["evidence"][0]["start_s"] == 0.5
+
+
+def test_rerun_skips_done_calls_without_transcribing_and_retries_failed(batch):
+    calls, store = batch
+    run(calls, store, ScriptedTranscriber())
+    fresh = ScriptedTranscriber()
+    summary, _ = run(calls, store, fresh)
+    assert (summary.processed, summary.skipped, len(summary.failed)) == (0, 2, 1)
+    assert fresh.calls == 0
+
+
+def test_force_processes_again(batch):
+    calls, store = batch
+    run(calls[:1], store, ScriptedTranscriber())
+    again = ScriptedTranscriber()
+    summary, _ = run(calls[:1], store, again, force=True)
+    assert summary.processed == 1 and again.calls == 2
+
+
+def test_interrupted_call_is_retried(batch):
+    calls, store = batch
+    from qc.pipeline import call_key
+
+    store.mark_processing(call_key(calls[0].path, RunSettings(), "zh", None), calls[0])
+    summary, _ = run(calls[:1], store, ScriptedTranscriber())
+    assert summary.processed == 1 and summary.skipped == 0
+
+
+def test_changed_rules_rescore_stored_calls_without_audio(batch, tmp_path):
+    calls, store = batch
+    run(calls[:1], store, ScriptedTranscriber())
+    strict = tmp_path / "strict.yaml"
+    strict.write_text("name: strict\nrules:\n  - id: greeting\n    title: G\n    points: 30\n"
+                      "    check: phrase-required\n    options: {phrases: [早上好], window: first, window_s: 15}\n")
+    idle = ScriptedTranscriber()
+    summary, _ = run(calls[:1], store, idle, rules=load_ruleset(strict))
+    assert summary.rescored == 1 and idle.calls == 0
+    row = store.latest_calls()[0]
+    assert row["score"] == 70.0 and row["rules_name"] == "strict"
+
+
+def test_unexpected_exception_is_recorded_as_internal_error(batch):
+    calls, store = batch
+    summary, _ = run(calls[:2], store, ScriptedTranscriber(fail_on_quiet=True))
+    assert summary.processed == 1
+    assert summary.failed[0][0] == "quiet" and "internal error" in summary.failed[0][1]
+
+
+def test_environment_failure_stops_the_batch(batch):
+    calls, store = batch
+
+    class DiskFull(ScriptedTranscriber):
+        def transcribe(self, samples, language):
+            raise EnvironmentFailure("disk full")
+
+    with pytest.raises(EnvironmentFailure):
+        run(calls, store, DiskFull())
+
+
+def test_identical_stereo_channels_are_mono_and_roles_unknown(tmp_path):
+    same = tone(3.0, amp=0.3)
+    path = write_wav(tmp_path / "dup.wav", [same, same])
+    store = Store(tmp_path / "qc.sqlite")
+    run([CallMeta("dup", str(path), layout="stereo-agent-left")], store, ScriptedTranscriber())
+    row = store.latest_calls()[0]
+    assert row["analysis"]["audio"]["layout"] == "mono"
+    statuses = {r["rule_id"]: r["status"] for r in row["score_detail"]["rules"]}
+    assert statuses["greeting"] == "na" and statuses["forbidden-phrase"] == "na"
+    assert statuses["long-silence"] in ("pass", "fail")
+
+
+def test_stereo_agent_right_swaps_roles(tmp_path):
+    path = write_wav(tmp_path / "r.wav", [tone(3.0, 300, amp=0.1), tone(3.0, amp=0.3)])
+    store = Store(tmp_path / "qc.sqlite")
+    run([CallMeta("r", str(path), layout="stereo-agent-right")], store, ScriptedTranscriber())
+    segments = store.latest_calls()[0]["analysis"]["transcript"]["segments"]
+    assert {s["speaker"]: s["role"] for s in segments} == {"right": "agent", "left": "customer"}
+
+
+def test_store_migrations_are_recorded_once(tmp_path):
+    store = Store(tmp_path / "qc.sqlite")
+    assert store.migrate() == []
+    names = [r[0] for r in store.db.execute("SELECT name FROM migrations")]
+    assert names == ["0001_calls_and_runs"]

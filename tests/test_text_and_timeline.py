@@ -1,0 +1,42 @@
+from qc.schema import Word
+from qc.textmatch import find_phrase, normalize
+from qc.timeline import merge_timeline, split_sentences
+
+
+def test_normalize_folds_width_case_and_punctuation():
+    assert normalize("Ｈｅｌｌｏ，  World!!") == "hello world"
+
+
+def test_chinese_matching_ignores_spaces_and_punctuation():
+    assert find_phrase("这个我不 知道，不归我管。", "不知道")
+    assert not find_phrase("我知道了", "不知道")
+
+
+def test_english_matching_is_on_whole_words():
+    assert find_phrase("Please, calm down now", "calm down")
+    assert not find_phrase("I know", "no")
+
+
+def words(*items):
+    return [Word(s, e, t) for s, e, t in items]
+
+
+def test_sentences_split_on_long_pauses_and_final_punctuation():
+    ws = words((0.1, 0.4, "您好"), (0.4, 0.8, "，请讲。"), (1.2, 1.5, "我"), (1.5, 1.8, "在"), (4.0, 4.4, "喂"))
+    sentences = split_sentences(ws, "left", "agent")
+    assert [s.text for s in sentences] == ["您好，请讲。", "我在", "喂"]
+    assert (sentences[1].start_s, sentences[1].end_s) == (1.2, 1.8)
+    assert all(s.role == "agent" and s.speaker == "left" for s in sentences)
+
+
+def test_no_split_inside_a_fluent_sentence():
+    ws = words((0.0, 0.3, " Thank"), (0.3, 0.5, " you."), (0.55, 0.8, " Bye"))
+    assert [s.text for s in split_sentences(ws, "left", "agent")] == ["Thank you. Bye"]
+
+
+def test_merge_orders_channels_by_time_without_mutating():
+    a = split_sentences(words((0.0, 1.0, "a"), (5.0, 6.0, "c")), "left", "agent")
+    b = split_sentences(words((2.0, 3.0, "b")), "right", "customer")
+    merged = merge_timeline([a, b])
+    assert [s.text for s in merged] == ["a", "b", "c"]
+    assert [s.text for s in a] == ["a", "c"]
