@@ -126,11 +126,10 @@ def analyse_call(meta: CallMeta, settings: RunSettings, transcriber: Transcriber
     """Decode, split by layout, detect speech and transcribe each channel, build the timeline."""
     audio = decode_audio(meta.path)
     layout, channels = split_channels(audio, meta.layout, settings.stereo_layout)
-    if language == "auto":
-        language = transcriber.transcribe(channels[0][2], None).language
     channel_segments, speech = [], []
     for speaker, role, samples in channels:
-        result = transcriber.transcribe(samples, language)
+        result = transcriber.transcribe(samples, None if language == "auto" else language)
+        language = result.language  # "auto": the first (agent) channel decides for the call
         words = [w for seg in result.segments for w in seg.words]
         channel_segments.append(split_sentences(words, speaker, role))
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in speech_regions(samples))

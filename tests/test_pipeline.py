@@ -153,3 +153,22 @@ def test_store_migrations_are_recorded_once(tmp_path):
     assert store.migrate() == []
     names = [r[0] for r in store.db.execute("SELECT name FROM migrations")]
     assert names == ["0001_calls_and_runs"]
+
+
+def test_auto_language_is_detected_once_from_the_agent_channel(tmp_path):
+    class Detecting(ScriptedTranscriber):
+        def __init__(self):
+            super().__init__()
+            self.asked = []
+
+        def transcribe(self, samples, language):
+            self.asked.append(language)
+            result = super().transcribe(samples, language)
+            return ChannelTranscript(language or "en", result.segments)
+
+    path = write_wav(tmp_path / "a.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1)])
+    store = Store(tmp_path / "qc.sqlite")
+    recogniser = Detecting()
+    run([CallMeta("a", str(path), language="auto")], store, recogniser)
+    assert recogniser.asked == [None, "en"]
+    assert store.latest_calls()[0]["analysis"]["transcript"]["language"] == "en"
