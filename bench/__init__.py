@@ -1,0 +1,1 @@
+"""Benchmarks of qc (see bench/README.md); a package so tests can import bench.metrics."""
