@@ -90,7 +90,7 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store,
             analysis = analysis_from_dict(done["analysis"])
             ruleset = ruleset_for(analysis.transcript.language)
             if done["rules_hash"] != ruleset.fingerprint():
-                store.save_score(key, score_to_dict(score_call(analysis.transcript, ruleset)), ruleset.fingerprint())
+                store.save_score(key, score_to_dict(score_call(analysis, ruleset)), ruleset.fingerprint())
                 summary.rescored += 1
             summary.skipped += 1
             hook("skipped", meta.call_id, completed=index + 1, total=len(calls))
@@ -101,7 +101,7 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store,
         try:
             analysis = analyse_call(meta, settings, transcriber(), language)
             ruleset = ruleset_for(analysis.transcript.language)
-            score = score_call(analysis.transcript, ruleset)
+            score = score_call(analysis, ruleset)
             store.save_ok(key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                           time.monotonic() - t0)
             summary.processed += 1

@@ -13,8 +13,11 @@ A rule set file::
         severity: major       # minor | major | critical
         points: 10            # deducted when the rule fails
         fatal: false          # a failed fatal rule makes the call score 0
-        check: phrase-required
-        options: {phrases: [您好], window: first, window_s: 15}
+        require: {check: keyword, role: agent, first_s: 15, any: [您好, 你好]}
+
+A rule has ``require`` (passes when its expression hits) or ``forbid`` (fails when it
+hits), optionally ``applies_when`` (``na`` when false) and named ``conditions`` that the
+expressions and anchors refer to; see :mod:`qc.engine` for expressions and scopes.
 
 Everything is checked before any audio is decoded; a mistake raises one
 :class:`RuleConfigError` naming the file, the rule, the option, what was expected and found.
@@ -27,29 +30,38 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from .checks import CHECKS
+from .engine import Anchor, Condition, Expr, Op, Scope
 from .errors import RuleConfigError
 
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
-RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "check", "options", "enabled",
-             "description")
+RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "description", "enabled", "conditions",
+             "applies_when", "require", "forbid")
 SET_KEYS = ("name", "language", "pass_score", "extends", "rules", "description")
+SCOPE_CONF = {"role": ("agent", "customer", "any"), "first_s": float, "last_s": float, "first_sentences": int,
+              "last_sentences": int, "anchor": dict}
+ANCHOR_CONF = {"to": str, "relation": ("before", "after", "around"), "within_s": float, "within_sentences": int,
+               "first_hit": bool}
+BOOLEAN_OPS = ("all", "any", "not")
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
     title: str
-    check: str
-    options: dict = field(hash=False)
+    conditions: dict = field(hash=False, compare=False)
+    applies_when: Optional[Expr] = None
+    require: Optional[Expr] = None
+    forbid: Optional[Expr] = None
     category: str = "compliance"
     severity: str = "major"
     points: float = 0.0
     fatal: bool = False
     description: str = ""
+    source: dict = field(default_factory=dict, hash=False, compare=False)  # the YAML mapping, for fingerprints
 
 
 @dataclass(frozen=True)
@@ -62,9 +74,8 @@ class RuleSet:
 
     def fingerprint(self) -> str:
         """Changes whenever a verdict could change: stored calls are re-scored when it does."""
-        data = [self.pass_score] + [[r.id, r.check, r.options, r.points, r.fatal, r.category, r.severity]
-                                    for r in self.rules]
-        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+        data = [self.pass_score] + [r.source for r in self.rules]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
 def load_ruleset(path: str | Path) -> RuleSet:
@@ -75,7 +86,7 @@ def load_ruleset(path: str | Path) -> RuleSet:
     for entry in raw["rules"]:
         if entry.get("enabled", True) is False:
             continue
-        rule = _build_rule(path, entry)
+        rule = build_rule(path, entry)
         if rule.id in seen:
             raise RuleConfigError(path, rule.id, "id", message="duplicate rule id")
         seen.add(rule.id)
@@ -131,19 +142,17 @@ def _load_with_extends(path: Path, stack: tuple[Path, ...]) -> dict:
     return {**base, **{k: v for k, v in data.items() if k != "extends"}, "rules": list(merged.values())}
 
 
-def _build_rule(path: Path, entry: dict) -> Rule:
+def build_rule(path, entry: dict) -> Rule:
+    """Validate one rule mapping and build it; every mistake names file, rule and option."""
     rule_id = entry["id"]
     for key in entry:
         if key not in RULE_KEYS:
             raise RuleConfigError(path, rule_id, key, message=f"unknown key{_suggest(key, RULE_KEYS)}",
                                   expected=f"one of {', '.join(RULE_KEYS)}", found=key)
-    for required in ("title", "check"):
-        if required not in entry:
-            raise RuleConfigError(path, rule_id, required, message="missing", expected="a value")
-    check_id = entry["check"]
-    if check_id not in CHECKS:
-        raise RuleConfigError(path, rule_id, "check", message=f"unknown check{_suggest(check_id, CHECKS)}",
-                              expected=f"one of {', '.join(CHECKS)}", found=check_id)
+    if "title" not in entry:
+        raise RuleConfigError(path, rule_id, "title", message="missing", expected="a value")
+    if ("require" in entry) == ("forbid" in entry):
+        raise RuleConfigError(path, rule_id, "require", message="a rule needs exactly one of require and forbid")
     category = entry.get("category", "compliance")
     if category not in CATEGORIES:
         raise RuleConfigError(path, rule_id, "category", expected=f"one of {', '.join(CATEGORIES)}", found=category)
@@ -154,29 +163,122 @@ def _build_rule(path: Path, entry: dict) -> Rule:
     if points < 0:
         raise RuleConfigError(path, rule_id, "points", expected="a number >= 0", found=points)
     fatal = _typed(path, rule_id, "fatal", entry.get("fatal", False), bool)
-    options = validate_options(path, rule_id, CHECKS[check_id], entry.get("options") or {})
-    return Rule(id=rule_id, title=str(entry["title"]), check=check_id, options=options, category=category,
-                severity=severity, points=points, fatal=fatal, description=str(entry.get("description", "")))
+    parser = _RuleParser(path, rule_id)
+    named = entry.get("conditions") or {}
+    if not isinstance(named, dict):
+        raise RuleConfigError(path, rule_id, "conditions", expected="a mapping of name -> condition", found=named)
+    parser.names = set(named)
+    conditions = {name: parser.condition(body, name, f"conditions.{name}") for name, body in named.items()}
+    exprs = {key: parser.expr(entry[key], key) for key in ("applies_when", "require", "forbid") if key in entry}
+    parser.check_references(conditions)
+    return Rule(id=rule_id, title=str(entry["title"]), conditions=conditions, category=category,
+                severity=severity, points=points, fatal=fatal, description=str(entry.get("description", "")),
+                source=entry, **exprs)
 
 
-def validate_options(path, rule_id: str, module, options: Any) -> dict:
-    """Check ``options`` against the check module's CONF table; return them with defaults."""
+class _RuleParser:
+    def __init__(self, path, rule_id: str):
+        self.path, self.rule_id = path, rule_id
+        self.names: set[str] = set()
+        self.inline = 0
+        self.refs: list[tuple[str, str]] = []  # (where, name) of every reference, checked at the end
+
+    def fail(self, option, **kwargs):
+        raise RuleConfigError(self.path, self.rule_id, option, **kwargs)
+
+    def expr(self, node, where: str) -> Expr:
+        if isinstance(node, str):
+            self.refs.append((where, node))
+            return node
+        if not isinstance(node, dict):
+            self.fail(where, expected="a condition name, a condition with check:, or all/any/not", found=node)
+        if "check" in node:
+            self.inline += 1
+            return self.condition(node, f"{where}#{self.inline}", where)
+        ops = [k for k in node if k in BOOLEAN_OPS]
+        if len(ops) != 1 or len(node) != 1:
+            self.fail(where, message="an expression is one of all, any, not, or a condition with check:",
+                      found=node)
+        op = ops[0]
+        if op == "not":
+            return Op("not", (self.expr(node["not"], f"{where}.not"),))
+        items = node[op]
+        if not isinstance(items, list) or not items:
+            self.fail(f"{where}.{op}", expected="a non-empty list of expressions", found=items)
+        return Op(op, tuple(self.expr(item, f"{where}.{op}[{i}]") for i, item in enumerate(items)))
+
+    def condition(self, body, name: str, where: str) -> Condition:
+        if not isinstance(body, dict) or "check" not in body:
+            self.fail(where, expected="a mapping with check: and its options", found=body)
+        check_id = body["check"]
+        if check_id not in CHECKS:
+            self.fail(f"{where}.check", message=f"unknown check{_suggest(check_id, CHECKS)}",
+                      expected=f"one of {', '.join(CHECKS)}", found=check_id)
+        module = CHECKS[check_id]
+        scoped = getattr(module, "SCOPED", False)
+        scope_values = {k: v for k, v in body.items() if scoped and k in SCOPE_CONF}
+        options = {k: v for k, v in body.items() if k != "check" and k not in scope_values}
+        validated = validate_options(self.path, self.rule_id, module, options, where)
+        return Condition(name=name, check=check_id, options=validated, scope=self.scope(scope_values, where))
+
+    def scope(self, values: dict, where: str) -> Scope:
+        typed = {k: _typed(self.path, self.rule_id, f"{where}.{k}", v, SCOPE_CONF[k])
+                 for k, v in values.items() if k != "anchor"}
+        anchor = None
+        if "anchor" in values:
+            raw = values["anchor"]
+            if not isinstance(raw, dict) or "to" not in raw:
+                self.fail(f"{where}.anchor", expected="a mapping with to: <condition name>", found=raw)
+            for key in raw:
+                if key not in ANCHOR_CONF:
+                    self.fail(f"{where}.anchor.{key}", message=f"unknown key{_suggest(key, ANCHOR_CONF)}",
+                              expected=f"one of {', '.join(ANCHOR_CONF)}", found=key)
+            fields_ = {k: _typed(self.path, self.rule_id, f"{where}.anchor.{k}", v, ANCHOR_CONF[k])
+                       for k, v in raw.items()}
+            self.refs.append((f"{where}.anchor.to", fields_["to"]))
+            anchor = Anchor(**fields_)
+        return Scope(anchor=anchor, **typed)
+
+    def check_references(self, conditions: dict[str, Condition]) -> None:
+        for where, name in self.refs:
+            if name not in conditions:
+                known = ", ".join(sorted(conditions)) or "none"
+                self.fail(where, message=f"refers to a missing condition{_suggest(name, conditions)}",
+                          expected=f"one of the rule's conditions ({known})", found=name)
+        for start in conditions:
+            seen, current = [start], conditions[start]
+            while current.scope.anchor is not None:
+                target = current.scope.anchor.to
+                if target in seen:
+                    self.fail(f"conditions.{start}.anchor", message="anchors form a cycle: "
+                              + " -> ".join([*seen, target]))
+                seen.append(target)
+                current = conditions[target]
+
+
+def validate_options(path, rule_id: str, module, options: Any, where: str = "") -> dict:
+    """Check a condition's options against its module's CONF table; return them with defaults."""
+    prefix = f"{where}." if where else ""
     if not isinstance(options, dict):
-        raise RuleConfigError(path, rule_id, "options", expected="a mapping", found=options)
+        raise RuleConfigError(path, rule_id, where or "options", expected="a mapping", found=options)
+    allowed = list(module.CONF) + (list(SCOPE_CONF) if getattr(module, "SCOPED", False) else [])
     for key in options:
         if key not in module.CONF:
-            raise RuleConfigError(path, rule_id, key,
-                                  message=f"unknown option for check {module.ID}{_suggest(key, module.CONF)}",
-                                  expected=f"one of {', '.join(module.CONF)}", found=key)
+            raise RuleConfigError(path, rule_id, f"{prefix}{key}",
+                                  message=f"unknown option for check {module.ID}{_suggest(key, allowed)}",
+                                  expected=f"one of {', '.join(allowed)}", found=key)
     result = {}
     for key, kind in module.CONF.items():
-        if key not in options:
+        if key not in options or options[key] is None:
             if key not in module.DEFAULT:
-                raise RuleConfigError(path, rule_id, key, message=f"missing option for check {module.ID}",
+                raise RuleConfigError(path, rule_id, f"{prefix}{key}", message=f"missing option for check {module.ID}",
                                       expected=_describe(kind))
             result[key] = module.DEFAULT[key]
             continue
-        result[key] = _typed(path, rule_id, key, options[key], kind)
+        result[key] = _typed(path, rule_id, f"{prefix}{key}", options[key], kind)
+    problem = module.validate(result) if hasattr(module, "validate") else None
+    if problem:
+        raise RuleConfigError(path, rule_id, where or module.ID, message=f"check {module.ID}: {problem}")
     return result
 
 
@@ -190,6 +292,10 @@ def _typed(path, rule_id, key, value, kind):
         if not isinstance(value, list) or not value:
             raise RuleConfigError(path, rule_id, key, expected=_describe(kind), found=value)
         return [_typed(path, rule_id, key, v, item) for v in value]
+    if kind is dict:
+        if not isinstance(value, dict):
+            raise RuleConfigError(path, rule_id, key, expected="a mapping", found=value)
+        return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RuleConfigError(path, rule_id, key, expected="a number", found=value)
@@ -214,7 +320,7 @@ def _describe(kind) -> str:
         return "one of " + ", ".join(kind)
     if isinstance(kind, list):
         return f"a non-empty list of {_describe(kind[0])}"
-    return {float: "a number", int: "an integer", bool: "true or false", str: "text"}[kind]
+    return {float: "a number", int: "an integer", bool: "true or false", str: "text", dict: "a mapping"}[kind]
 
 
 def _suggest(word: str, choices) -> str:

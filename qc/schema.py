@@ -27,6 +27,7 @@ class CallMeta:
     started_at: str = ""
     layout: Optional[str] = None  # None: decided from the channel count
     language: Optional[str] = None  # None: the run's language
+    direction: str = ""  # inbound | outbound | "" (unknown)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class Word:
     end_s: float
     text: str
     probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Acoustics:
+    """How a sentence sounded, measured on its speaker's channel."""
+
+    loudness_db: float = 0.0  # RMS level of the voiced frames, dBFS
+    pitch_hz: float = 0.0  # median fundamental frequency of voiced frames; 0 when none
+    pitch_range_st: float = 0.0  # spread of the pitch (10th to 90th percentile), semitones
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,7 @@ class Segment:
     end_s: float
     text: str
     words: tuple[Word, ...] = ()
+    acoustics: Optional[Acoustics] = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +108,20 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Match:
+    """What one condition found in a call: whether it hit, and where.
+
+    ``context`` holds what the condition looked at when it did not hit (e.g. the agent's
+    opening sentences when no greeting was found), so a failed rule can still show evidence.
+    """
+
+    hit: bool
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    context: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What one check says about one call."""
 
@@ -140,6 +165,8 @@ def segment_to_dict(seg: Segment, with_words: bool = False) -> dict:
     if with_words:
         out["words"] = [[_round(w.start_s), _round(w.end_s), w.text, _round(w.probability)]
                         for w in seg.words]
+    if seg.acoustics is not None:
+        out["acoustics"] = {k: _round(v) for k, v in asdict(seg.acoustics).items()}
     return out
 
 
@@ -163,7 +190,8 @@ def analysis_from_dict(data: dict) -> CallAnalysis:
     t = data["transcript"]
     segments = tuple(
         Segment(s["speaker"], s["role"], s["start_s"], s["end_s"], s["text"],
-                tuple(Word(*w) for w in s.get("words", ())))
+                tuple(Word(*w) for w in s.get("words", ())),
+                Acoustics(**s["acoustics"]) if s.get("acoustics") else None)
         for s in t["segments"]
     )
     speech = tuple(SpeechRegion(*r) for r in t.get("speech", ()))

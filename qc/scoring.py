@@ -1,16 +1,16 @@
-"""Score one call against a rule set (pure): run every rule's check, deduct, apply fatals."""
+"""Score one call against a rule set (pure): evaluate every rule, deduct, apply fatals."""
 
 from __future__ import annotations
 
-from .checks import CHECKS
+from .engine import evaluate_rule
 from .ruleset import RuleSet
-from .schema import CallScore, RuleResult, Transcript
+from .schema import CallAnalysis, CallScore, RuleResult
 
 
-def score_call(transcript: Transcript, ruleset: RuleSet) -> CallScore:
+def score_call(call: CallAnalysis, ruleset: RuleSet) -> CallScore:
     results = []
     for rule in ruleset.rules:
-        verdict = CHECKS[rule.check].check(transcript, rule.options)
+        verdict = evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid)
         results.append(RuleResult(rule_id=rule.id, title=rule.title, status=verdict.status,
                                    severity=rule.severity, points=rule.points, fatal=rule.fatal,
                                    category=rule.category, reason=verdict.reason, evidence=verdict.evidence))

@@ -1,23 +1,27 @@
 """Every check type's YAML cases (tests/cases/<check>.yaml), collected by one generator.
 
-``pytest -k max-silence`` runs one check's cases.
+``pytest -k keyword`` runs one check's cases; ``_composition.yaml`` tests the engine
+(applies_when, all/any/not, anchors). The same files run through ``qc rules test``.
 """
 
+import inspect
 from pathlib import Path
 
 import pytest
+import yaml
 
-from qc.casefile import load_cases, parse_transcript
+from qc.casefile import call_from_case, load_cases
 from qc.checks import CHECKS
-from qc.ruleset import validate_options
+from qc.engine import evaluate_rule
+from qc.ruleset import build_rule
 
 CASES_DIR = Path(__file__).parent / "cases"
 
 
 def all_cases():
     for path in sorted(CASES_DIR.glob("*.yaml")):
-        for case in load_cases(path):
-            yield pytest.param(path, case, id=f"{case['check']}: {case['name']}")
+        for case in load_cases(path)[1]:
+            yield pytest.param(path, case, id=f"{path.stem}: {case['name']}")
 
 
 def pytest_generate_tests(metafunc):
@@ -25,41 +29,31 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("path,case", list(all_cases()))
 
 
+def run_case(path, case):
+    rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]})
+    return evaluate_rule(call_from_case(case), rule.conditions, rule.applies_when, rule.require, rule.forbid)
+
+
 def test_case(path, case):
-    module = CHECKS[case["check"]]
-    options = validate_options(path, case["name"], module, case.get("options") or {})
-    transcript = parse_transcript(case["transcript"], roles_known=case.get("roles", "known") != "unknown")
-    verdict = module.check(transcript, options)
+    verdict = run_case(path, case)
     assert verdict.status == case["expect"], verdict.reason
     assert verdict.reason
     if "evidence" in case:
-        assert len(verdict.evidence) == case["evidence"]
+        assert len(verdict.evidence) == case["evidence"], verdict.evidence
     for item in verdict.evidence:
         assert item.start_s <= item.end_s and item.text
 
 
-def test_every_check_has_a_passing_and_a_failing_case():
-    expected = {}
-    for path in CASES_DIR.glob("*.yaml"):
-        for case in load_cases(path):
-            expected.setdefault(case["check"], set()).add(case["expect"])
-    for check_id in CHECKS:
-        assert {"pass", "fail"} <= expected.get(check_id, set()), f"{check_id} lacks a pass or a fail case"
-
-
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
-def test_check_module_documents_itself(check_id):
-    module = CHECKS[check_id]
-    assert "PASS" in module.__doc__ and "FAIL" in module.__doc__
-    assert set(module.DEFAULT) <= set(module.CONF)
+def test_every_check_has_a_passing_and_a_failing_case(check_id):
+    path = CASES_DIR / f"{check_id}.yaml"
+    assert path.is_file(), f"no test cases for {check_id}"
+    expected = {case["expect"] for case in load_cases(path)[1]}
+    assert {"pass", "fail"} <= expected
 
 
 def docstring_examples(module):
-    """(expected, options, transcript) for each ``PASS::`` / ``FAIL ...::`` block of a docstring."""
-    import inspect
-
-    import yaml
-
+    """(expected, rule, transcript) for each ``PASS::`` / ``FAIL ...::`` block of a docstring."""
     lines = inspect.cleandoc(module.__doc__).splitlines()
     for i, line in enumerate(lines):
         if line.startswith(("PASS", "FAIL")) and line.rstrip().endswith("::"):
@@ -69,15 +63,16 @@ def docstring_examples(module):
                     break
                 block.append(following.strip())
             body = [b for b in block if b]
-            options = yaml.safe_load(body[0].split(":", 1)[1])
-            yield line[:4].lower(), options, "\n".join(body[1:])
+            rule = yaml.safe_load(body[0].split(":", 1)[1])
+            yield line[:4].lower(), rule, "\n".join(body[1:])
 
 
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
-def test_docstring_examples_hold(check_id):
+def test_check_module_documents_itself_and_its_examples_hold(check_id):
     module = CHECKS[check_id]
+    assert set(module.DEFAULT) <= set(module.CONF)
     examples = list(docstring_examples(module))
     assert {e[0] for e in examples} == {"pass", "fail"}
-    for expected, options, transcript in examples:
-        opts = validate_options("docstring", check_id, module, options)
-        assert module.check(parse_transcript(transcript), opts).status == expected
+    for expected, rule, transcript in examples:
+        case = {"name": f"{check_id} docstring {expected}", "rule": rule, "transcript": transcript}
+        assert run_case(Path(module.__file__), case).status == expected

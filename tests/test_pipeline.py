@@ -30,7 +30,7 @@ class ScriptedTranscriber:
         level = float(np.abs(samples).max())
         if self.fail_on_quiet and level < 0.05:
             raise RuntimeError("recogniser exploded")
-        text = "您好，星河通信，再见" if level > 0.2 else "你好"
+        text = "您好，星河通信客服，再见" if level > 0.2 else "你好"
         start = 0.5 if level > 0.2 else 2.0
         word = Word(start, start + 1.0, text)
         return ChannelTranscript(language or "zh", (RawSegment(start, start + 1.0, text, (word,)),))
@@ -102,7 +102,7 @@ def test_changed_rules_rescore_stored_calls_without_audio(batch, tmp_path):
     run(calls[:1], store, ScriptedTranscriber())
     strict = tmp_path / "strict.yaml"
     strict.write_text("name: strict\nrules:\n  - id: greeting\n    title: G\n    points: 30\n"
-                      "    check: phrase-required\n    options: {phrases: [早上好], window: first, window_s: 15}\n")
+                      "    require: {check: keyword, role: agent, first_s: 15, any: [早上好]}\n")
     idle = ScriptedTranscriber()
     summary, _ = run(calls[:1], store, idle, rules=load_ruleset(strict))
     assert summary.rescored == 1 and idle.calls == 0

@@ -12,8 +12,7 @@ GOOD_RULE = """
   - id: greeting
     title: Greeting
     points: 10
-    check: phrase-required
-    options: {phrases: [hello]}
+    require: {check: keyword, role: agent, any: [hello]}
 """
 
 
@@ -26,28 +25,40 @@ def write(tmp_path, name, text):
 @pytest.mark.parametrize("name", ["zh-default.yaml", "en-default.yaml"])
 def test_default_packs_load(name):
     ruleset = load_ruleset(ROOT / "rules" / name)
-    assert {"greeting", "closing", "forbidden-phrase", "long-silence"} <= {r.id for r in ruleset.rules}
+    assert {"greeting", "job-number", "closing", "forbidden-phrase", "long-silence", "hold-announced",
+            "complaint-apology", "identity-verification", "over-promise"} <= {r.id for r in ruleset.rules}
     assert ruleset.pass_score == 80
 
 
 def test_options_get_defaults_and_types():
     ruleset = load_ruleset(ROOT / "rules" / "zh-default.yaml")
-    silence = next(r for r in ruleset.rules if r.id == "long-silence")
-    assert silence.options == {"max_s": 5.0} and isinstance(silence.options["max_s"], float)
+    silence = next(r for r in ruleset.rules if r.id == "long-silence").forbid
+    assert silence.options["min_s"] == 5.0 and isinstance(silence.options["min_s"], float)
+    assert silence.options["excuse_within_s"] == 15.0
 
 
 @pytest.mark.parametrize("rule_text,fragments", [
     (GOOD_RULE.replace("points: 10", "pionts: 10"), ['rule "greeting"', 'option "pionts"', 'did you mean "points"']),
-    (GOOD_RULE.replace("phrase-required", "phrase-requird"), ['option "check"', "unknown check",
-                                                              "phrase-required", "found 'phrase-requird'"]),
-    (GOOD_RULE.replace("{phrases: [hello]}", "{phrases: hello}"), ['option "phrases"', "a non-empty list of text",
-                                                                  "found 'hello'"]),
-    (GOOD_RULE.replace("{phrases: [hello]}", "{phrases: [hello], window_s: soon}"), ['option "window_s"',
-                                                                                    "a number", "found 'soon'"]),
-    (GOOD_RULE.replace("{phrases: [hello]}", "{phrases: [hello], window: middle}"), ["one of call, first, last"]),
-    (GOOD_RULE.replace("{phrases: [hello]}", "{}"), ['option "phrases"', "missing option"]),
+    (GOOD_RULE.replace("check: keyword", "check: keywords"), ['option "require.check"', "unknown check",
+                                                               'did you mean "keyword"', "found 'keywords'"]),
+    (GOOD_RULE.replace("any: [hello]", "any: hello"), ['option "require.any"', "a non-empty list of text",
+                                                       "found 'hello'"]),
+    (GOOD_RULE.replace("any: [hello]", "any: [hello], first_s: soon"), ['option "require.first_s"', "a number",
+                                                                         "found 'soon'"]),
+    (GOOD_RULE.replace("role: agent", "role: boss"), ["one of agent, customer, any", "found 'boss'"]),
+    (GOOD_RULE.replace("any: [hello]", "anyy: [hello]"), ['option "require.anyy"', 'did you mean "any"']),
+    (GOOD_RULE.replace("any: [hello]", "any: [hello], all: [bye]"), ["exactly one of any, all, none"]),
     (GOOD_RULE.replace("points: 10", "points: -3"), ['option "points"', "a number >= 0"]),
     (GOOD_RULE.replace("points: 10", "points: 10\n    fatal: yes please"), ['option "fatal"', "true or false"]),
+    (GOOD_RULE.replace("require:", "forbid: {check: silence}\n    require:"), ["exactly one of require and forbid"]),
+    (GOOD_RULE.replace("any: [hello]}", "any: [hello], anchor: {to: complaint}}"),
+     ['option "require.anchor.to"', "refers to a missing condition", "found 'complaint'"]),
+    (GOOD_RULE.replace("require: {check: keyword, role: agent, any: [hello]}", "require: complaint"),
+     ['option "require"', "refers to a missing condition"]),
+    (GOOD_RULE.replace("require: {check: keyword, role: agent, any: [hello]}", "require: {most: [a]}"),
+     ["one of all, any, not"]),
+    (GOOD_RULE.replace("any: [hello]}", "pattern: '('}").replace("keyword", "regex"),
+     ["not a valid regular expression"]),
     (GOOD_RULE + GOOD_RULE, ["duplicate rule id"]),
 ])
 def test_mistakes_name_file_rule_option_expected_found(tmp_path, rule_text, fragments):
@@ -70,7 +81,7 @@ def test_extends_overrides_by_id_and_can_disable(tmp_path):
     write(tmp_path, "base.yaml", "name: base\npass_score: 70\nrules:" + GOOD_RULE + """
   - id: quiet
     title: Quiet
-    check: max-silence
+    forbid: {check: silence}
 """)
     team = write(tmp_path, "team.yaml", """extends: base.yaml
 name: team
@@ -82,7 +93,7 @@ rules:
 """)
     ruleset = load_ruleset(team)
     assert [r.id for r in ruleset.rules] == ["greeting"]
-    assert ruleset.rules[0].points == 25 and ruleset.rules[0].options["phrases"] == ["hello"]
+    assert ruleset.rules[0].points == 25 and ruleset.rules[0].require.options["any"] == ["hello"]
     assert ruleset.pass_score == 70 and ruleset.name == "team"
 
 
@@ -102,12 +113,12 @@ def test_fingerprint_changes_with_points(tmp_path):
 def test_cli_rules_check_ok_and_typo_exit_codes(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(cli, ["rules", "check", str(ROOT / "rules" / "zh-default.yaml")])
-    assert ok.exit_code == 0 and "ok (4 rules)" in ok.output
-    bad = write(tmp_path, "bad.yaml", "rules:" + GOOD_RULE.replace("phrases", "phrase"))
+    assert ok.exit_code == 0 and "ok (9 rules)" in ok.output
+    bad = write(tmp_path, "bad.yaml", "rules:" + GOOD_RULE.replace("any:", "anyy:"))
     result = runner.invoke(cli, ["rules", "check", str(bad)])
     assert result.exit_code == 2
     line = result.output.strip()
-    assert "\n" not in line and str(bad) in line and 'rule "greeting"' in line and 'option "phrase"' in line
+    assert "\n" not in line and str(bad) in line and 'rule "greeting"' in line and 'option "require.anyy"' in line
 
 
 def test_run_with_bad_rules_exits_2_before_touching_audio(tmp_path):
@@ -118,3 +129,16 @@ def test_run_with_bad_rules_exits_2_before_touching_audio(tmp_path):
     assert result.exit_code == 2
     assert 'option "points"' in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_anchor_cycle_is_one_clear_error(tmp_path):
+    path = write(tmp_path, "cycle.yaml", """rules:
+  - id: loop
+    title: Loop
+    conditions:
+      a: {check: keyword, any: [x], anchor: {to: b}}
+      b: {check: keyword, any: [y], anchor: {to: a}}
+    require: a
+""")
+    with pytest.raises(RuleConfigError, match="anchors form a cycle: a -> b -> a"):
+        load_ruleset(path)

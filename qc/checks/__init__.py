@@ -1,10 +1,12 @@
-"""The table of check types. A rule names one of these ids in its ``check:`` field.
+"""The table of check types: a condition names one of these ids in its ``check:`` key.
 
 Each check type is one module with a docstring (options, a PASS and a FAIL example), an
-``ID``, a ``CONF`` table of option types, a ``DEFAULT`` for optional options, and a pure
-``check(transcript, options) -> Verdict``. Adding a type means adding its module here.
+``ID``, a ``CONF`` table of option types, a ``DEFAULT`` for optional options, optionally
+``SCOPED = True`` (it reads sentences narrowed by role, window and anchor) and a
+``validate(options)`` for rules between options, and a pure
+``evaluate(call, segments, options) -> Match``. Adding a type means adding its module here.
 """
 
-from . import forbidden_phrase, max_silence, phrase_required
+from . import keyword, regex, silence
 
-CHECKS = {module.ID: module for module in (phrase_required, forbidden_phrase, max_silence)}
+CHECKS = {module.ID: module for module in (keyword, regex, silence)}
