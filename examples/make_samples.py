@@ -42,7 +42,9 @@ SCRIPTS = {
                     started_at="2026-11-21T09:30:00+08:00", turns=[
         ("A", "您好，这里是星河通信客服中心，我是客服专员小李，工号一零二四，很高兴为您服务。"),
         ("C", "你好，这个月的话费怎么多了三十块？"),
-        ("A", "请您稍等，我帮您查一下。"),
+        ("A", "好的，请您提供一下机主姓名和手机号码后四位，我帮您核实。"),
+        ("C", "我叫李明，尾号六六八八。"),
+        ("A", "感谢您的配合，请您稍等，我帮您查一下。"),
         ("hold", 3.0),
         ("A", "让您久等了，您本月开通了流量包，所以多了三十元。"),
         ("A", "请问还有其他可以帮您的吗？"),
@@ -63,7 +65,9 @@ SCRIPTS = {
                     started_at="2026-11-21T14:10:00+08:00", turns=[
         ("A", "Thank you for calling Northwind Bank, my name is Alex. How may I help you today?"),
         ("C", "Hi, I was charged twice for one purchase."),
-        ("A", "I'm sorry about that. Please hold for a moment."),
+        ("A", "I'm sorry about that. Could you please confirm your full name and the last four digits of your card?"),
+        ("C", "Sure, Jane Smith, four four one nine."),
+        ("A", "Thank you. Please hold for a moment."),
         ("hold", 3.0),
         ("A", "Thanks for waiting, I have refunded the second charge."),
         ("C", "Great, thank you."),

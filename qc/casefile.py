@@ -106,3 +106,21 @@ def load_cases(path: Path) -> tuple[Optional[Path], list[dict]]:
         if case["expect"] not in ("pass", "fail", "na"):
             raise RuleConfigError(path, name, "expect", expected="pass, fail or na", found=case["expect"])
     return rules_path, data
+
+
+def evaluate_case(path: Path, case: dict, ruleset=None):
+    """The verdict of one case: its ``rule`` is a rule id of ``ruleset`` or an inline rule."""
+    from .engine import evaluate_rule
+    from .ruleset import build_rule
+
+    if isinstance(case["rule"], str):
+        if ruleset is None:
+            raise RuleConfigError(path, case["name"], "rule", message="names a rule but the file has no 'rules:'")
+        by_id = {r.id: r for r in ruleset.rules}
+        if case["rule"] not in by_id:
+            raise RuleConfigError(path, case["name"], "rule", message="unknown rule id",
+                                  expected=f"one of {', '.join(by_id)}", found=case["rule"])
+        rule = by_id[case["rule"]]
+    else:
+        rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]})
+    return evaluate_rule(call_from_case(case), rule.conditions, rule.applies_when, rule.require, rule.forbid)

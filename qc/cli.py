@@ -118,6 +118,37 @@ def load_rulesets(rules_file):
     return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml") for lang in ("zh", "en")}
 
 
+@cli.command()
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Rule set YAML for every call [default: rules/<language>-default.yaml by call language].")
+@click.option("--since", default=None, help="Only calls started on or after this date/time (ISO, e.g. 2026-11-01).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("reports/qc.sqlite"),
+              show_default=True, help="SQLite database written by qc run.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to refresh JSON, CSV and HTML outputs [default: the database's folder].")
+@domain_errors
+def score(rules_file, since, db_path, out_dir):
+    """Re-score stored calls with changed rules, without touching audio, and refresh the outputs."""
+    import time
+
+    from .pipeline import rescore_stored
+    from .report import write_outputs
+    from .store import Store
+
+    if not db_path.is_file():
+        raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
+    rulesets = load_rulesets(rules_file)
+    started = time.monotonic()
+    store = Store(db_path)
+    count = rescore_stored(store, lambda lang: ruleset_for(rulesets, lang), since)
+    paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
+    click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
+
+
+def ruleset_for(rulesets: dict, language: str):
+    return rulesets.get("*") or rulesets.get(language) or rulesets["zh"]
+
+
 @cli.group()
 def models():
     """Provision and inspect offline models."""
@@ -174,6 +205,49 @@ def rules_check(files):
             continue
         click.echo(f"{file}: ok ({len(ruleset.rules)} rules)")
     sys.exit(EXIT_CONFIG if failed else EXIT_OK)
+
+
+@rules.command("list")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@domain_errors
+def rules_list(files):
+    """List the rules of rule set files (default: the packs under rules/): id, points, title."""
+    from .ruleset import load_ruleset
+
+    for file in files or sorted(RULES_DIR.glob("*.yaml")):
+        ruleset = load_ruleset(file)
+        click.echo(f"{file} ({ruleset.name}, pass score {ruleset.pass_score:g})")
+        for rule in ruleset.rules:
+            fatal = " fatal" if rule.fatal else ""
+            click.echo(f"  {rule.id:<24} {rule.points:>5g}{fatal:<6} {rule.category:<10} {rule.severity:<8} {rule.title}")
+
+
+@rules.command("test")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@domain_errors
+def rules_test(files):
+    """Run rule test cases (ROLE START END TEXT transcripts with expected statuses).
+
+    Exit 0 when every case gives its expected status, 1 when some do not, 2 for a
+    malformed case or rule file.
+    """
+    from .casefile import evaluate_case, load_cases
+    from .ruleset import load_ruleset
+
+    passed = failed = 0
+    for file in files:
+        rules_path, cases = load_cases(file)
+        ruleset = load_ruleset(rules_path) if rules_path else None
+        for case in cases:
+            verdict = evaluate_case(file, case, ruleset)
+            ok = verdict.status == case["expect"] and ("evidence" not in case
+                                                       or len(verdict.evidence) == case["evidence"])
+            passed, failed = passed + ok, failed + (not ok)
+            mark = "ok  " if ok else "FAIL"
+            click.echo(f"{mark} {file}: {case['name']}: expected {case['expect']}, got {verdict.status}"
+                       f" ({verdict.reason})")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(EXIT_CALLS_FAILED if failed else EXIT_OK)
 
 
 @rules.command("docs")

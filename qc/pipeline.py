@@ -162,3 +162,16 @@ def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
     if sa == 0 or sb == 0:
         return False
     return float(np.corrcoef(a, b)[0, 1]) > IDENTICAL_CHANNELS_CORRELATION
+
+
+def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], since: Optional[str] = None) -> int:
+    """Score every stored call again with the current rules, without touching audio."""
+    count = 0
+    for row in store.latest_calls(since=since):
+        if row["status"] != "ok":
+            continue
+        analysis = analysis_from_dict(row["analysis"])
+        ruleset = ruleset_for(analysis.transcript.language)
+        store.save_score(row["call_key"], score_to_dict(score_call(analysis, ruleset)), ruleset.fingerprint())
+        count += 1
+    return count

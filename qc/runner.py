@@ -31,7 +31,9 @@ class Runner:
         self._transcriber = None
 
     def ruleset_for(self, language: str) -> RuleSet:
-        return self.rulesets.get("*") or self.rulesets.get(language) or self.rulesets["zh"]
+        from .cli import ruleset_for
+
+        return ruleset_for(self.rulesets, language)
 
     def transcriber(self):
         if self._transcriber is None:

@@ -152,12 +152,21 @@ class Store:
         row = self.db.execute("SELECT * FROM calls WHERE call_key = ?", (call_key,)).fetchone()
         return _row(row) if row else None
 
-    def latest_calls(self) -> list[dict]:
-        """The newest row of every call id: what reports show."""
+    def latest_calls(self, since: Optional[str] = None, until: Optional[str] = None) -> list[dict]:
+        """The newest row of every call id (what reports show), optionally by call start time:
+        ``since <= started_at < until`` compared as ISO text, so a date selects whole days."""
+        where, params = [], []
+        if since:
+            where.append("started_at >= ?")
+            params.append(since)
+        if until:
+            where.append("started_at < ?")
+            params.append(until)
         rows = self.db.execute(
-            """SELECT * FROM calls c WHERE updated_at = (SELECT MAX(updated_at) FROM calls d
-                                                        WHERE d.call_id = c.call_id)
-               GROUP BY call_id ORDER BY started_at, call_id""")
+            f"""SELECT * FROM calls c WHERE updated_at = (SELECT MAX(updated_at) FROM calls d
+                                                         WHERE d.call_id = c.call_id)
+                {''.join(' AND ' + w for w in where)}
+                GROUP BY call_id ORDER BY started_at, call_id""", params)
         return [_row(r) for r in rows]
 
     # -- runs ----------------------------------------------------------------------------

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qc.casefile import call_from_case, load_cases
+from qc.casefile import evaluate_case, load_cases
 from qc.checks import CHECKS
-from qc.engine import evaluate_rule
-from qc.ruleset import build_rule
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -30,8 +28,7 @@ def pytest_generate_tests(metafunc):
 
 
 def run_case(path, case):
-    rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]})
-    return evaluate_rule(call_from_case(case), rule.conditions, rule.applies_when, rule.require, rule.forbid)
+    return evaluate_case(path, case)
 
 
 def test_case(path, case):

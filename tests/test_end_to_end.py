@@ -141,7 +141,12 @@ def test_demo_sample_calls_get_the_verdicts_they_were_written_for(tmp_path):
     assert result.exit_code == 0, result.output
     for script in json.loads((examples / "scripts.json").read_text(encoding="utf-8"))["calls"]:
         doc = json.loads((tmp_path / "calls" / f"{script['call_id']}.json").read_text(encoding="utf-8"))
-        expected = "pass" if script["compliant"] else "fail"
-        assert {r["rule_id"]: r["status"] for r in doc["rules"]} == {
-            "greeting": expected, "closing": expected, "forbidden-phrase": expected, "long-silence": expected}
+        verdicts = {r["rule_id"]: r["status"] for r in doc["rules"]}
+        if script["compliant"]:
+            assert set(verdicts.values()) <= {"pass", "na"} and doc["score"] == 100, verdicts
+            assert verdicts["identity-verification"] == "pass"
+        else:
+            for rule_id in ("greeting", "job-number", "closing", "forbidden-phrase", "long-silence",
+                            "hold-announced", "complaint-apology"):
+                assert verdicts[rule_id] == "fail", (script["call_id"], rule_id)
     assert (tmp_path / "agents" / "A1024.html").is_file() and (tmp_path / "agents" / "E2001.html").is_file()
