@@ -86,10 +86,19 @@ def cli(verbose):
 @click.option("--stereo-layout", type=click.Choice(["stereo-agent-left", "stereo-agent-right"]),
               default="stereo-agent-left", show_default=True, help="Agent channel of stereo files without manifest.")
 @click.option("--force", is_flag=True, help="Process calls again even when already done.")
+@click.option("--diarization/--no-diarization", default=True, show_default=True,
+              help="Find the speakers of mono calls (pyannote); without it their roles stay unknown.")
+@click.option("--num-speakers", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Speakers in a mono call (give --min/--max-speakers instead to let the diarizer decide).")
+@click.option("--min-speakers", type=click.IntRange(1, 10), default=None)
+@click.option("--max-speakers", type=click.IntRange(1, 10), default=None)
+@click.option("--agent-phrase", "agent_phrases", multiple=True,
+              help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @models_dir_option
 @domain_errors
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
-        initial_prompt, hotwords, filename_pattern, stereo_layout, force, models_dir):
+        initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers, min_speakers,
+        max_speakers, agent_phrases, models_dir):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from . import inputs as inputs_mod
     from .asr import AsrOptions
@@ -103,7 +112,9 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     settings = RunSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
                        initial_prompt=initial_prompt, hotwords=hotwords),
-        language=language, stereo_layout=stereo_layout, force=force)
+        language=language, stereo_layout=stereo_layout, force=force, diarize=diarization,
+        num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
+        max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
     runner = Runner(settings, rulesets, db_path or out_dir / "qc.sqlite", out_dir, models_dir)
     summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)])
     sys.exit(summary.exit_code)

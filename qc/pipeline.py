@@ -15,7 +15,7 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -23,15 +23,24 @@ from .asr import AsrOptions, Transcriber
 from .audio import DecodedAudio, decode_audio
 from .errors import CallError, EnvironmentFailure, QcError
 from .ruleset import RuleSet
-from .schema import (AudioInfo, CallAnalysis, CallMeta, SpeechRegion, analysis_from_dict, analysis_to_dict,
-                     score_to_dict)
+from .guard import filter_segments
+from .roles import decide_roles
+from .schema import (AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion, analysis_from_dict,
+                     analysis_to_dict, score_to_dict)
+from .speakers import Turn, assign_words, turns_as_speech
 from .scoring import score_call
 from .store import Store
 from .timeline import build_transcript, split_sentences
 from .vad import speech_regions
 
 Hook = Callable[..., None]
+
+
+class Diarizer(Protocol):
+    def diarize(self, samples: np.ndarray, num_speakers: Optional[int] = 2, min_speakers: Optional[int] = None,
+                max_speakers: Optional[int] = None) -> list[Turn]: ...
 IDENTICAL_CHANNELS_CORRELATION = 0.98
+ANALYSIS_VERSION = 2  # bump when analyse_call's output changes, so stored calls are analysed again
 
 
 def no_hook(step: str, call_id: str = "", **info) -> None:
@@ -44,6 +53,11 @@ class RunSettings:
     language: str = "zh"  # zh | en | auto; a call's manifest language wins
     stereo_layout: str = "stereo-agent-left"  # for stereo files the manifest does not describe
     force: bool = False
+    diarize: bool = True  # mono calls: find speakers with the diarizer (else roles stay unknown)
+    num_speakers: Optional[int] = 2
+    min_speakers: Optional[int] = None
+    max_speakers: Optional[int] = None
+    agent_phrases: tuple[str, ...] = ()  # a site's own opening phrases, evidence for the agent role
 
 
 @dataclass
@@ -70,14 +84,16 @@ def call_key(path: str, settings: RunSettings, language: str, layout: Optional[s
                 digest.update(block)
     except OSError:
         digest.update(f"unreadable:{Path(path).resolve()}".encode())
-    digest.update(json.dumps([settings.asr.fingerprint(), language, layout or settings.stereo_layout],
-                             sort_keys=True).encode())
+    speakers = [settings.diarize, settings.num_speakers, settings.min_speakers, settings.max_speakers,
+                list(settings.agent_phrases)]
+    digest.update(json.dumps([settings.asr.fingerprint(), language, layout or settings.stereo_layout, speakers,
+                              ANALYSIS_VERSION], sort_keys=True).encode())
     return digest.hexdigest()
 
 
 def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store,
               ruleset_for: Callable[[str], RuleSet], transcriber: Callable[[], Transcriber],
-              hook: Hook = no_hook) -> BatchSummary:
+              hook: Hook = no_hook, diarizer: Optional[Callable[[], Diarizer]] = None) -> BatchSummary:
     """Process every call; return what happened. ``transcriber`` is called only if needed,
     so a rerun where everything is done never loads a model."""
     summary = BatchSummary(total=len(calls))
@@ -99,7 +115,8 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store,
         hook("processing", meta.call_id, completed=index, total=len(calls))
         t0 = time.monotonic()
         try:
-            analysis = analyse_call(meta, settings, transcriber(), language)
+            analysis = analyse_call(meta, settings, transcriber(), language,
+                                    diarizer if settings.diarize else None)
             ruleset = ruleset_for(analysis.transcript.language)
             score = score_call(analysis, ruleset)
             store.save_ok(key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
@@ -122,21 +139,50 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store,
     return summary
 
 
-def analyse_call(meta: CallMeta, settings: RunSettings, transcriber: Transcriber, language: str) -> CallAnalysis:
-    """Decode, split by layout, detect speech and transcribe each channel, build the timeline."""
+def analyse_call(meta: CallMeta, settings: RunSettings, transcriber: Transcriber, language: str,
+                 diarizer: Optional[Callable[[], Diarizer]] = None) -> CallAnalysis:
+    """Decode, split by layout, detect speech and transcribe each channel, drop hallucinations,
+    find speakers (channels, or diarization of a mono call), build the timeline."""
     audio = decode_audio(meta.path)
     layout, channels = split_channels(audio, meta.layout, settings.stereo_layout)
-    channel_segments, speech = [], []
+    channel_words, speech, dropped = [], [], 0
     for speaker, role, samples in channels:
+        regions = speech_regions(samples)
         result = transcriber.transcribe(samples, None if language == "auto" else language)
         language = result.language  # "auto": the first (agent) channel decides for the call
-        words = [w for seg in result.segments for w in seg.words]
-        channel_segments.append(split_sentences(words, speaker, role))
-        speech.extend(SpeechRegion(speaker, role, a, b) for a, b in speech_regions(samples))
-    transcript = build_transcript(language, channel_segments, speech, roles_known=layout != "mono")
+        kept, removed = filter_segments(result.segments, regions)
+        dropped += len(removed)
+        channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
+        speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
+    if layout != "mono":
+        segments = [split_sentences(words, speaker, role) for speaker, role, words in channel_words]
+        diarization = Diarization("channels", len(channels), 1.0, reason=f"one party per channel ({layout})")
+        transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
+    elif diarizer is not None:
+        transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
+                                            dropped)
+    else:
+        segments = [split_sentences(channel_words[0][2], "S0", "unknown")]
+        diarization = Diarization("none", 1, 0.0, reason="mono call, diarization off")
+        transcript = build_transcript(language, segments, speech, dropped, roles_known=False)
     info = AudioInfo(path=meta.path, duration_s=round(audio.duration_s, 3), channels=len(audio.channels),
                      layout=layout, sample_rate_hz=audio.source_sample_rate_hz, codec=audio.codec)
-    return CallAnalysis(meta=replace(meta, layout=layout, language=language), audio=info, transcript=transcript)
+    return CallAnalysis(meta=replace(meta, layout=layout, language=language), audio=info, transcript=transcript,
+                        diarization=diarization)
+
+
+def _diarized(samples, words, language, settings: RunSettings, diarizer: Diarizer, dropped: int):
+    """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
+    turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
+                             max_speakers=settings.max_speakers)
+    unlabelled = assign_words(words, turns, {})
+    decision = decide_roles(unlabelled, language, settings.agent_phrases)
+    segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
+    speech = turns_as_speech(turns, decision.roles)
+    speakers = sorted({t[0] for t in turns})
+    diarization = Diarization("pyannote", len(speakers), decision.confidence, tuple(turns), decision.reason)
+    transcript = build_transcript(language, [segments], speech, dropped, roles_known=bool(decision.roles))
+    return transcript, diarization
 
 
 def split_channels(audio: DecodedAudio, layout: Optional[str], stereo_default: str):

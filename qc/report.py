@@ -15,6 +15,7 @@ from statistics import mean
 
 from . import __version__
 from .schema import CallMeta, analysis_from_dict, call_json, score_from_dict
+from .speakers import rttm
 from .store import environment_errors, now
 
 RESULT_COLUMNS = ("call_id", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
@@ -46,9 +47,13 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None) ->
         (out_dir / "calls").mkdir(exist_ok=True)
         (out_dir / "agents").mkdir(exist_ok=True)
         docs = [call_document(r) for r in rows]
-        for doc in docs:
+        for row, doc in zip(rows, docs):
             path = out_dir / "calls" / f"{safe_name(doc['call_id'])}.json"
             path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+            turns = ((row.get("analysis") or {}).get("diarization") or {}).get("turns")
+            if doc["status"] == "ok" and doc["diarization"] and doc["diarization"]["method"] == "pyannote" and turns:
+                (out_dir / "calls" / f"{safe_name(doc['call_id'])}.rttm").write_text(
+                    rttm(doc["call_id"], [tuple(t) for t in turns]), encoding="utf-8")
         _write_results_csv(docs, out_dir / "results.csv")
         pages = _render_html(docs, out_dir, batch or {})
     return {"results": out_dir / "results.csv", **pages}

@@ -92,12 +92,28 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class Diarization:
+    """Who spoke when, and how sure qc is about which speaker is the agent."""
+
+    method: str  # channels | pyannote | none
+    num_speakers: int
+    role_confidence: float  # 1.0 for stereo channels; 0 when roles are unknown
+    turns: tuple[tuple[str, float, float], ...] = ()  # (speaker, start_s, end_s), overlaps allowed
+    reason: str = ""
+
+    @property
+    def low_confidence(self) -> bool:
+        return self.role_confidence < 0.6
+
+
+@dataclass(frozen=True)
 class CallAnalysis:
     """Everything measured from the audio: stored once, re-scored any number of times."""
 
     meta: CallMeta
     audio: AudioInfo
     transcript: Transcript
+    diarization: Optional[Diarization] = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +189,11 @@ def segment_to_dict(seg: Segment, with_words: bool = False) -> dict:
 def analysis_to_dict(analysis: CallAnalysis) -> dict:
     """The full analysis, words included: what the database keeps for re-scoring."""
     t = analysis.transcript
+    d = analysis.diarization
     return {
+        "diarization": ({"method": d.method, "num_speakers": d.num_speakers, "role_confidence": d.role_confidence,
+                         "turns": [[sp, _round(a), _round(b)] for sp, a, b in d.turns], "reason": d.reason}
+                        if d else None),
         "meta": asdict(analysis.meta),
         "audio": asdict(analysis.audio),
         "transcript": {
@@ -197,7 +217,10 @@ def analysis_from_dict(data: dict) -> CallAnalysis:
     speech = tuple(SpeechRegion(*r) for r in t.get("speech", ()))
     meta_fields = {f.name for f in fields(CallMeta)}
     meta = CallMeta(**{k: v for k, v in data["meta"].items() if k in meta_fields})
-    return CallAnalysis(meta=meta, audio=AudioInfo(**data["audio"]),
+    d = data.get("diarization")
+    diarization = Diarization(d["method"], d["num_speakers"], d["role_confidence"],
+                              tuple(tuple(t) for t in d.get("turns", ())), d.get("reason", "")) if d else None
+    return CallAnalysis(meta=meta, audio=AudioInfo(**data["audio"]), diarization=diarization,
                         transcript=Transcript(t["language"], segments, speech,
                                               t.get("dropped_segments", 0), t.get("roles_known", False)))
 
@@ -224,6 +247,11 @@ def score_to_dict(score: CallScore) -> dict:
             "rules_name": score.rules_name}
 
 
+def _diarization_summary(d: Diarization) -> dict:
+    return {"method": d.method, "num_speakers": d.num_speakers, "role_confidence": d.role_confidence,
+            "low_confidence": d.low_confidence, "reason": d.reason}
+
+
 def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[CallScore],
               error: Optional[str] = None) -> dict:
     """The published per-call JSON contract (``calls/<call_id>.json``)."""
@@ -241,6 +269,7 @@ def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[
             "layout": audio.layout if audio else meta.layout,
         },
         "language": analysis.transcript.language if analysis else meta.language,
+        "diarization": _diarization_summary(analysis.diarization) if analysis and analysis.diarization else None,
         "segments": [segment_to_dict(s) for s in analysis.transcript.segments] if analysis else [],
         "rules": [rule_result_to_dict(r) for r in score.rules] if score else [],
         "score": score.score if score else None,

@@ -1,5 +1,6 @@
 """The batch pipeline with a fake recogniser: skipping, retrying, failing, re-scoring."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -172,3 +173,55 @@ def test_auto_language_is_detected_once_from_the_agent_channel(tmp_path):
     run([CallMeta("a", str(path), language="auto")], store, recogniser)
     assert recogniser.asked == [None, "en"]
     assert store.latest_calls()[0]["analysis"]["transcript"]["language"] == "en"
+
+
+class MonoScript:
+    """A mono call: the agent greets at 0.5-1.5 s, the customer asks at 2.0-3.0 s."""
+
+    def transcribe(self, samples, language):
+        words = (Word(0.5, 1.0, "您好，"), Word(1.0, 1.5, "这里是客服中心"), Word(2.0, 3.0, "我想查话费"))
+        hallucination = RawSegment(3.5, 5.5, "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", ())
+        return ChannelTranscript("zh", (RawSegment(0.5, 3.0, "您好，这里是客服中心我想查话费", words), hallucination))
+
+
+class FakeDiarizer:
+    def __init__(self):
+        self.asked = []
+
+    def diarize(self, samples, num_speakers=2, min_speakers=None, max_speakers=None):
+        self.asked.append(num_speakers)
+        return [("SPEAKER_01", 0.4, 1.6), ("SPEAKER_00", 1.9, 3.1)]
+
+
+def test_mono_call_is_diarized_roles_decided_and_hallucinations_dropped(tmp_path):
+    from qc.report import write_outputs
+
+    path = write_wav(tmp_path / "mono.wav", [tone(6.0, amp=0.3)])
+    store = Store(tmp_path / "qc.sqlite")
+    diarizer = FakeDiarizer()
+    summary = run_batch([CallMeta("m", str(path), "A1")], RunSettings(), store, lambda lang: RULES,
+                        MonoScript, diarizer=lambda: diarizer)
+    assert summary.processed == 1 and diarizer.asked == [2]
+    row = store.latest_calls()[0]
+    transcript = row["analysis"]["transcript"]
+    assert [(s["speaker"], s["role"]) for s in transcript["segments"]] == [("SPEAKER_01", "agent"),
+                                                                           ("SPEAKER_00", "customer")]
+    assert transcript["dropped_segments"] == 1 and transcript["roles_known"]
+    assert row["analysis"]["diarization"]["method"] == "pyannote"
+    verdicts = {r["rule_id"]: r["status"] for r in row["score_detail"]["rules"]}
+    assert verdicts["greeting"] == "pass"
+    write_outputs(store.latest_calls(), tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "calls" / "m.json").read_text(encoding="utf-8"))
+    assert doc["diarization"]["method"] == "pyannote" and doc["diarization"]["role_confidence"] > 0.6
+    rttm = (tmp_path / "out" / "calls" / "m.rttm").read_text()
+    assert rttm.startswith("SPEAKER m 1 0.400 1.200 <NA> <NA> SPEAKER_01")
+
+
+def test_mono_call_without_diarization_keeps_roles_unknown(tmp_path):
+    path = write_wav(tmp_path / "mono.wav", [tone(6.0, amp=0.3)])
+    store = Store(tmp_path / "qc.sqlite")
+    run_batch([CallMeta("m", str(path))], RunSettings(diarize=False), store, lambda lang: RULES, MonoScript,
+              diarizer=FakeDiarizer)
+    row = store.latest_calls()[0]
+    assert {s["role"] for s in row["analysis"]["transcript"]["segments"]} == {"unknown"}
+    assert row["analysis"]["diarization"]["method"] == "none"
