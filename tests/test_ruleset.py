@@ -26,7 +26,8 @@ def write(tmp_path, name, text):
 def test_default_packs_load(name):
     ruleset = load_ruleset(ROOT / "rules" / name)
     assert {"greeting", "job-number", "closing", "forbidden-phrase", "long-silence", "hold-announced",
-            "complaint-apology", "identity-verification", "over-promise"} <= {r.id for r in ruleset.rules}
+            "complaint-apology", "identity-verification", "over-promise", "agent-interruption", "speech-rate",
+            "customer-emotion-end"} <= {r.id for r in ruleset.rules}
     assert ruleset.pass_score == 80
 
 
@@ -113,7 +114,7 @@ def test_fingerprint_changes_with_points(tmp_path):
 def test_cli_rules_check_ok_and_typo_exit_codes(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(cli, ["rules", "check", str(ROOT / "rules" / "zh-default.yaml")])
-    assert ok.exit_code == 0 and "ok (9 rules)" in ok.output
+    assert ok.exit_code == 0 and "ok (13 rules)" in ok.output
     bad = write(tmp_path, "bad.yaml", "rules:" + GOOD_RULE.replace("any:", "anyy:"))
     result = runner.invoke(cli, ["rules", "check", str(bad)])
     assert result.exit_code == 2

@@ -7,8 +7,9 @@ Each check type is one module with a docstring (options, a PASS and a FAIL examp
 ``evaluate(call, segments, options) -> Match``. Adding a type means adding its module here.
 """
 
-from . import (duration, hangup, keyword, metadata, overtalk, regex, repetition, response_latency, sentence_count,
-               silence, speech_rate, talk_ratio)
+from . import (duration, emotion, hangup, keyword, loudness, metadata, overtalk, regex, repetition,
+               response_latency, sentence_count, silence, speech_rate, talk_ratio)
 
 CHECKS = {module.ID: module for module in (keyword, regex, silence, overtalk, speech_rate, response_latency,
-                                           talk_ratio, sentence_count, duration, hangup, repetition, metadata)}
+                                           talk_ratio, sentence_count, duration, hangup, repetition, metadata,
+                                           loudness, emotion)}

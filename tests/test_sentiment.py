@@ -1,0 +1,127 @@
+"""qc.sentiment on real call-centre phrases, and the emotion check's combination formula."""
+
+import subprocess
+import sys
+
+import pytest
+
+from qc.checks import emotion
+from qc.schema import Acoustics, Segment
+from qc.sentiment import cue_balance, default_sentiment, strip_politeness
+
+COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个月都按时交钱的。",
+              "我已经打了三次电话了，每次都说会有人联系我，可是一直都没有人来。", "你们这服务太差劲了，气死我了",
+              "This is ridiculous, I want to speak to your manager!", "But I need it today, this is urgent!",
+              "Sorry, but this is the third time I call and nothing is fixed.", "No one ever called me back!"]
+THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
+APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
+             "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]
+PLAIN = ["我叫李明，尾号是六六八八。", "喂，什么事？", "没问题", "Sure, it is four four one nine.", "no So, that's all.",
+         "No, nothing else.", "Nope, I am good.",
+         "Hi, I think there is a charge on my card that I did not make."]
+
+
+@pytest.fixture(scope="module")
+def sentiment():
+    return default_sentiment()
+
+
+@pytest.mark.parametrize("text", COMPLAINTS)
+def test_complaints_are_negative(sentiment, text):
+    assert sentiment.score(text) <= -0.3
+
+
+@pytest.mark.parametrize("text", THANKS)
+def test_thanks_are_positive(sentiment, text):
+    assert sentiment.score(text) >= 0.3
+
+
+@pytest.mark.parametrize("text", APOLOGIES)
+def test_polite_apologies_are_neutral(sentiment, text):
+    assert sentiment.score(text) == 0.0
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_plain_information_is_not_negative(sentiment, text):
+    assert sentiment.score(text) > -0.3
+
+
+def test_the_politeness_trap_is_real_for_the_raw_models():
+    from snownlp import SnowNLP
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    assert SnowNLP("非常抱歉给您带来不便").sentiments < 0.5
+    assert SentimentIntensityAnalyzer().polarity_scores("I'm so sorry for the inconvenience")["compound"] < 0
+
+
+def test_only_the_formula_is_stripped():
+    rest, polite = strip_politeness("非常抱歉给您带来不便，您的宽带明天修好")
+    assert polite and "抱歉" not in rest and "不便" not in rest and "宽带明天修好" in rest
+    rest, polite = strip_politeness("Sorry, but this is the third time I call")
+    assert polite and "third time" in rest
+    assert strip_politeness("我要投诉") == ("我要投诉", False)
+
+
+def test_cues_negation_and_longest_phrase_first():
+    assert cue_balance("不满意") == -1  # not 满意
+    assert cue_balance("没问题，谢谢") == 1  # 没问题 is no complaint
+    assert cue_balance("喂？还有人吗？") == -0.5  # dead air: half a complaint
+
+
+def test_importing_the_checks_loads_no_sentiment_library():
+    code = "import qc.checks, qc.cli, sys; print([m for m in ('snownlp', 'vaderSentiment') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+class FixedWords:
+    """A fake sentiment: each sentence's words score what the table says."""
+
+    SCORES = {"plain": 0.0, "unhappy": -0.5, "pleased": 0.6}
+
+    def score(self, text):
+        return self.SCORES[text.split()[0]]
+
+
+def said(words, start, loudness_db, pitch_hz=200.0, range_st=4.0):
+    return Segment("right", "customer", start, start + 2.0, f"{words} is what I say",
+                   acoustics=Acoustics(loudness_db, pitch_hz, range_st))
+
+
+def read(segments):
+    return emotion.read_sentences(segments, segments, emotion.DEFAULT, FixedWords())
+
+
+def test_the_voice_alone_makes_neutral_words_negative_but_not_angry():
+    calm = [said("plain", 0, -28), said("plain", 3, -28), said("plain", 6, -28)]
+    shouted = read(calm[:2] + [said("plain", 6, -18, 260.0, 9.0)])[-1]
+    assert shouted.arousal == pytest.approx(0.8)  # loud, pitch and range at full rise, same rate
+    assert shouted.score == pytest.approx(-0.4)
+    assert shouted.label == "negative"
+    assert read(calm)[-1].label == "neutral" and read(calm)[-1].score == 0.0
+
+
+def test_negative_words_in_a_raised_voice_are_angry_and_in_the_usual_voice_negative():
+    base = [said("plain", 0, -28), said("plain", 3, -28)]
+    angry = read(base + [said("unhappy", 6, -18, 260.0, 9.0)])[-1]
+    assert angry.score == pytest.approx(-0.9) and angry.label == "angry"
+    calm = read(base + [said("unhappy", 6, -28)])[-1]
+    assert calm.score == -0.5 and calm.label == "negative"
+
+
+def test_pleased_words_resist_a_raised_voice():
+    base = [said("plain", 0, -28), said("plain", 3, -28)]
+    happy = read(base + [said("pleased", 6, -18, 260.0, 9.0)])[-1]
+    assert happy.score == pytest.approx(0.6 - 0.5 * 0.8 * 0.4)
+    assert happy.label == "neutral"
+
+
+def test_turns_join_a_speakers_consecutive_sentences_and_weigh_arousal_by_duration():
+    agent = Segment("left", "agent", 4.5, 5.5, "plain reply")
+    first, second = said("plain", 0, -28), said("unhappy", 2.1, -28)
+    last = said("plain", 6, -16, 200.0, 4.0)
+    everyone = [first, second, agent, last]
+    turns = emotion.read_turns([first, second, last], everyone, emotion.DEFAULT, FixedWords())
+    assert [(t.segment.start_s, t.segment.end_s) for t in turns] == [(0, 4.1), (6, 8.0)]
+    assert turns[0].segment.text == "plain is what I say unhappy is what I say"
+    assert turns[1].arousal == pytest.approx(0.4)  # 12 dB above the median level, same pitch and rate
