@@ -92,7 +92,7 @@ def evaluate_rule(call: CallAnalysis, conditions: dict[str, Condition], applies_
 class Evaluator:
     """Evaluates expressions for one call, each named condition at most once."""
 
-    def __init__(self, call: CallAnalysis, conditions: dict[str, Condition]):
+    def __init__(self, call: CallAnalysis, conditions: dict[str, "Expr"]):
         self.call = call
         self.conditions = conditions
         self.cache: dict[str, Match] = {}
@@ -100,7 +100,7 @@ class Evaluator:
     def expr(self, node: Expr) -> Match:
         if isinstance(node, str):
             if node not in self.cache:
-                self.cache[node] = self.condition(self.conditions[node])
+                self.cache[node] = self.expr(self.conditions[node])
             return self.cache[node]
         if isinstance(node, Condition):
             return self.condition(node)

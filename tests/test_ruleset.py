@@ -141,5 +141,20 @@ def test_anchor_cycle_is_one_clear_error(tmp_path):
       b: {check: keyword, any: [y], anchor: {to: a}}
     require: a
 """)
-    with pytest.raises(RuleConfigError, match="anchors form a cycle: a -> b -> a"):
+    with pytest.raises(RuleConfigError, match="cycle: a -> b -> a"):
         load_ruleset(path)
+
+
+def test_named_condition_may_be_an_expression(tmp_path):
+    path = write(tmp_path, "named.yaml", """rules:
+  - id: apology
+    title: Apology
+    conditions:
+      complaint: {any: [{check: keyword, role: customer, any: [投诉]}, {check: keyword, role: customer, any: [太差]}]}
+    applies_when: complaint
+    require: {check: keyword, role: agent, any: [抱歉], anchor: {to: complaint, relation: after}}
+""")
+    from qc.ruleset import uses_check
+
+    ruleset = load_ruleset(path)
+    assert uses_check(ruleset, "keyword") and not uses_check(ruleset, "similarity")
