@@ -16,6 +16,7 @@ setup: system-deps venv models
 
 system-deps:
 	@./scripts/system-deps.sh
+	@./scripts/browser-deps.sh
 
 venv: $(STAMP)
 
@@ -30,13 +31,15 @@ models: $(STAMP)
 
 demo: setup
 	$(QC) run examples/calls --manifest examples/calls/manifest.csv --out reports/demo --db reports/demo/qc.sqlite; \
-	  code=$$?; echo "open reports/demo/index.html (per-agent pages in reports/demo/agents/)"; exit $$code
+	  code=$$?; echo "open reports/demo/index.html (agents in reports/demo/agents/, calls with audio in reports/demo/calls/)"; exit $$code
 
 test: setup
 	$(PY) -m pytest -q
 
 bench: setup
 	$(PY) bench/transcription.py
+	$(PY) bench/verdicts.py
+	$(PY) bench/report.py
 
 clean:
 	rm -rf $(VENV) reports/demo .pytest_cache

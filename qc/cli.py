@@ -42,6 +42,12 @@ def domain_errors(func):
     return wrapper
 
 
+def embedding_model_option(func):
+    return click.option("--embedding-model", default="e5-small", show_default=True,
+                        help="Sentence-embedding model for similarity checks: an installed name or a local "
+                             "directory/file.")(func)
+
+
 def models_dir_option(func):
     return click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Where provisioned models live [default: $QC_MODELS_DIR or ./models].")(func)
@@ -92,13 +98,18 @@ def cli(verbose):
               help="Speakers in a mono call (give --min/--max-speakers instead to let the diarizer decide).")
 @click.option("--min-speakers", type=click.IntRange(1, 10), default=None)
 @click.option("--max-speakers", type=click.IntRange(1, 10), default=None)
+@click.option("--ui-language", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+              help="Scorecard interface language; auto: the rule pack's, i.e. that of most calls.")
+@click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
+              help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @models_dir_option
+@embedding_model_option
 @domain_errors
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers, min_speakers,
-        max_speakers, agent_phrases, models_dir):
+        max_speakers, ui_language, audio, agent_phrases, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from . import inputs as inputs_mod
     from .asr import AsrOptions
@@ -107,7 +118,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
 
     if not inputs and not manifest:
         raise click.UsageError("give recordings (files or directories) or --manifest")
-    rulesets = load_rulesets(rules_file)
+    rulesets = load_rulesets(rules_file, models_dir, embedding_model)
     calls = inputs_mod.collect_calls(inputs, manifest, filename_pattern or inputs_mod.DEFAULT_FILENAME_PATTERN)
     settings = RunSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
@@ -115,18 +126,29 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         language=language, stereo_layout=stereo_layout, force=force, diarize=diarization,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
         max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
-    runner = Runner(settings, rulesets, db_path or out_dir / "qc.sqlite", out_dir, models_dir)
+    from .report import ReportOptions
+
+    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR)
+    runner = Runner(settings, rulesets, db_path or out_dir / "qc.sqlite", out_dir, models_dir, report_options)
     summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)])
     sys.exit(summary.exit_code)
 
 
-def load_rulesets(rules_file):
-    """Validate the rule sets a run needs, before any audio is touched."""
-    from .ruleset import load_ruleset
+def load_rulesets(rules_file, models_dir=None, embedding_model="e5-small"):
+    """Validate the rule sets a run needs, and the models their checks use, before any audio is touched."""
+    from . import embeddings
+    from . import models as models_mod
+    from .ruleset import load_ruleset, uses_check
 
     if rules_file:
-        return {"*": load_ruleset(rules_file)}
-    return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml") for lang in ("zh", "en")}
+        rulesets = {"*": load_ruleset(rules_file)}
+    else:
+        rulesets = {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml") for lang in ("zh", "en")}
+    embeddings.configure(embedding_model, models_dir or models_mod.default_models_dir())
+    if any(uses_check(r, "similarity") for r in rulesets.values()):
+        embeddings.model_file()  # verifies it: a missing or corrupt model stops here, exit 2
+    return rulesets
+
 
 
 @cli.command()
@@ -137,8 +159,10 @@ def load_rulesets(rules_file):
               show_default=True, help="SQLite database written by qc run.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to refresh JSON, CSV and HTML outputs [default: the database's folder].")
+@models_dir_option
+@embedding_model_option
 @domain_errors
-def score(rules_file, since, db_path, out_dir):
+def score(rules_file, since, db_path, out_dir, models_dir, embedding_model):
     """Re-score stored calls with changed rules, without touching audio, and refresh the outputs."""
     import time
 
@@ -148,12 +172,70 @@ def score(rules_file, since, db_path, out_dir):
 
     if not db_path.is_file():
         raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
-    rulesets = load_rulesets(rules_file)
+    rulesets = load_rulesets(rules_file, models_dir, embedding_model)
     started = time.monotonic()
     store = Store(db_path)
     count = rescore_stored(store, lambda lang: ruleset_for(rulesets, lang), since)
     paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
     click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where the pages, JSON, CSV and Parquet exports go.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database written by qc run [default: <out>/qc.sqlite].")
+@click.option("--since", default=None, help="Only calls started on or after this date/time (ISO, e.g. 2026-11-01).")
+@click.option("--until", default=None,
+              help="Only calls started before this date/time; a plain date includes that whole day.")
+@click.option("--team", default=None, help="Pages for this team only (team norms still use every team's calls).")
+@click.option("--agent", default=None, help="Pages for this agent id only.")
+@click.option("--ui-language", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+              help="Interface language; auto: the rule pack's, i.e. that of most calls.")
+@click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
+              help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@domain_errors
+def report(out_dir, db_path, since, until, team, agent, ui_language, audio):
+    """Regenerate the scorecards for a period from the database, without analysing audio again."""
+    import time
+
+    from .report import ReportOptions, write_outputs
+    from .store import Store
+
+    db_path = db_path or out_dir / "qc.sqlite"
+    if not db_path.is_file():
+        raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
+    started = time.monotonic()
+    rows = Store(db_path).latest_calls(since=_iso_option("--since", since), until=_day_end(until))
+    options = ReportOptions(ui_language=ui_language, audio=audio, team=team, agent=agent, since=since, until=until,
+                            rules_dir=RULES_DIR)
+    paths = write_outputs(rows, out_dir, options=options)
+    shown = [r for r in rows if (team is None or r["team"] == team) and (agent is None or r["agent_id"] == agent)]
+    if not shown:
+        click.echo("qc: no calls match this period and selection", err=True)
+    click.echo(f"qc: report of {len(shown)} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
+
+
+def _iso_option(name: str, value):
+    """``value`` if it is an ISO date or date-time, else a usage error naming the option."""
+    from datetime import datetime
+
+    if value is not None:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"expected an ISO date or date-time (2026-11-21), found {value!r}",
+                                     param_hint=name) from None
+    return value
+
+
+def _day_end(until):
+    """A plain date means up to the end of that day: the store compares ``started_at < until``."""
+    from datetime import date, timedelta
+
+    if _iso_option("--until", until) is None or len(until) != 10:
+        return until
+    return (date.fromisoformat(until) + timedelta(days=1)).isoformat()
 
 
 def ruleset_for(rulesets: dict, language: str):

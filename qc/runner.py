@@ -15,15 +15,16 @@ import click
 
 from . import models as models_mod
 from .pipeline import BatchSummary, RunSettings, run_batch
-from .report import write_outputs
+from .report import ReportOptions, write_outputs
 from .ruleset import RuleSet
 from .store import Store, now
 
 
 class Runner:
     def __init__(self, settings: RunSettings, rulesets: dict[str, RuleSet], db_path: Path, out_dir: Path,
-                 models_dir: Optional[Path] = None):
+                 models_dir: Optional[Path] = None, report_options: Optional[ReportOptions] = None):
         self.settings = settings
+        self.report_options = report_options or ReportOptions()
         self.rulesets = rulesets
         self.out_dir = out_dir
         self.model_path = models_mod.resolve(settings.asr.model, models_dir or models_mod.default_models_dir())
@@ -49,7 +50,7 @@ class Runner:
         progress.close()
         batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
                  "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}
-        paths = write_outputs(self.store.latest_calls(), self.out_dir, batch)
+        paths = write_outputs(self.store.latest_calls(), self.out_dir, batch, self.report_options)
         self.store.finish_run(run_id, summary.total, summary.processed, summary.skipped, len(summary.failed),
                               summary.exit_code)
         rtf = f", real-time factor {summary.wall_s / summary.audio_s:.2f}" if summary.audio_s else ""

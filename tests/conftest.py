@@ -38,3 +38,13 @@ def transcriber(whisper_model_path):
     from qc.asr import AsrOptions, WhisperTranscriber
 
     return WhisperTranscriber(AsrOptions(), whisper_model_path, cpu_threads=os.cpu_count() or 0)
+
+
+@pytest.fixture(autouse=True)
+def default_embedding_model():
+    """qc run/score configure the process-wide embedding provider; give every test the default."""
+    from qc import embeddings
+
+    embeddings.configure()
+    yield
+    embeddings.configure()

@@ -1,0 +1,156 @@
+"""Interface strings of the scorecard pages, in English and Chinese.
+
+The pages speak the language of the rule pack (Chinese for zh packs, English for en), which
+is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles and
+reasons come from the rule pack and the checks and are shown as they are.
+Placeholders use ``str.format`` names: ``t("n_calls", n=3)``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Callable, Iterable
+
+LANGUAGES = ("en", "zh")
+
+STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
+    # navigation and headings
+    "app": ("Quality inspection", "智能质检"),
+    "team_overview": ("Team overview", "团队总览"),
+    "all_agents": ("All agents", "全部坐席"),
+    "scorecard": ("Scorecard", "质检成绩单"),
+    "call": ("Call", "通话"),
+    "period": ("Period", "时间范围"),
+    "all_time": ("all stored calls", "全部已存通话"),
+    "from": ("from", "自"),
+    "until": ("until", "至"),
+    "filtered_team": ("team", "团队"),
+    "filtered_agent": ("agent", "坐席"),
+    "generated": ("generated", "生成于"),
+    # overview
+    "batch_summary": ("Batch summary", "批次概况"),
+    "calls_in_report": ("calls in this report", "本报告通话数"),
+    "scored": ("scored", "已评分"),
+    "not_processed": ("not processed", "未能处理"),
+    "audio_length": ("of audio", "录音时长"),
+    "processing_time": ("processing time", "处理耗时"),
+    "this_run": ("this run", "本次运行"),
+    "run_line": ("{processed} processed, {skipped} already done, {failed} failed, {audio_min} min of audio in "
+                 "{wall_min} min", "处理 {processed} 通，跳过已完成 {skipped} 通，失败 {failed} 通；"
+                 "{audio_min} 分钟录音，用时 {wall_min} 分钟"),
+    "rule_packs": ("rule packs", "规则包"),
+    "agents_ranked": ("Agents ranked by mean score", "坐席排名（按平均分）"),
+    "team": ("Team", "团队"),
+    "no_team": ("(no team)", "（未分组）"),
+    "agent": ("Agent", "坐席"),
+    "calls": ("Calls", "通话数"),
+    "mean_score": ("Mean score", "平均分"),
+    "pass_rate": ("Pass rate", "合格率"),
+    "fatal": ("Fatal", "致命项"),
+    "fatal_failures": ("Fatal failures", "致命项不合格"),
+    "most_failed": ("Most failed", "最常失分项"),
+    "most_failed_rules": ("Most failed rules", "最常失分的规则"),
+    "rule": ("Rule", "规则"),
+    "failed_in": ("Failed in", "不合格通话"),
+    "fail_rate": ("Fail rate", "不合格率"),
+    "score_trend": ("Score trend by day", "每日平均分趋势"),
+    "failed_calls": ("Calls that could not be processed", "未能处理的通话"),
+    "file": ("File", "文件"),
+    "reason": ("Reason", "原因"),
+    "no_calls": ("No calls in this period.", "该时间范围内没有通话。"),
+    "filter_agents": ("Filter agents…", "筛选坐席…"),
+    # agent page
+    "vs_team": ("team {value}", "团队 {value}"),
+    "score_distribution": ("Score distribution", "分数分布"),
+    "trend_over_period": ("Score trend over the period", "期间分数趋势"),
+    "agent_series": ("agent", "坐席"),
+    "team_series": ("team", "团队"),
+    "rules_by_category": ("Rule results by category", "分类规则结果"),
+    "fails_of": ("{failed} of {checked}", "{checked} 通中 {failed} 通"),
+    "team_rate": ("team {rate} %", "团队 {rate} %"),
+    "emotion_summary": ("Emotion", "情绪"),
+    "no_emotion_rules": ("The rule pack has no emotion rules (customer emotion at the end, agent raised voice).",
+                         "规则包中没有情绪类规则（客户结束时情绪、坐席提高音量）。"),
+    "conversation": ("Conversation habits against team norms", "沟通习惯与团队常模对比"),
+    "measure": ("Measure", "指标"),
+    "this_agent": ("This agent", "本坐席"),
+    "team_norm": ("Team norm", "团队常模"),
+    "talk_ratio": ("Agent talk share", "坐席说话占比"),
+    "silence_share": ("Silence in the call", "通话静默占比"),
+    "longest_silence": ("Longest silence (mean per call)", "最长静默（每通平均）"),
+    "interruptions": ("Interruptions by the agent (per call)", "坐席抢话次数（每通）"),
+    "speech_rate": ("Speech rate", "语速"),
+    "chars_per_min": ("characters/min", "字/分钟"),
+    "words_per_min": ("words/min", "词/分钟"),
+    "coaching": ("Coaching points", "辅导要点"),
+    "no_coaching": ("No rule failed often enough to coach on.", "没有需要重点辅导的失分项。"),
+    "coach_line": ("Failed in {failed} of {checked} calls ({rate} %; team {team_rate} %).",
+                   "{checked} 通中有 {failed} 通不合格（{rate} %，团队 {team_rate} %）。"),
+    "expected": ("Expected", "要求"),
+    "found": ("What qc found", "质检发现"),
+    "example": ("Example", "示例"),
+    "listen": ("listen", "收听"),
+    "calls_worst_first": ("Calls, worst first", "通话（最差在前）"),
+    "started": ("Started", "开始时间"),
+    "duration": ("Duration", "时长"),
+    "score": ("Score", "得分"),
+    "findings": ("Findings", "问题"),
+    "all_passed": ("all rules passed", "全部规则通过"),
+    "roles_uncertain": ("roles uncertain ({pct} %): check who is the agent",
+                        "角色判断不确定（{pct} %）：请核对谁是坐席"),
+    "uncertain_calls": ("{n} with uncertain roles", "{n} 通角色不确定"),
+    "not_processed_reason": ("not processed: {error}", "未能处理：{error}"),
+    # call page
+    "passed": ("passed", "合格"),
+    "failed": ("failed", "不合格"),
+    "fatal_failed": ("fatal rule failed", "致命项不合格"),
+    "recording": ("Recording", "录音"),
+    "no_audio": ("The recording is not part of this report.", "本报告未附带录音。"),
+    "audio_missing": ("The recording was not found: {path}", "找不到录音：{path}"),
+    "audio_linked": ("Linked to the original recording; some formats (8 kHz A-law WAV, AMR) do not play in "
+                     "browsers.", "链接至原始录音；部分格式（8 kHz A-law WAV、AMR）浏览器无法播放。"),
+    "original": ("original file", "原始文件"),
+    "timeline": ("Who spoke when", "说话时间轴"),
+    "legend_silence": ("silence", "静默"),
+    "legend_overtalk": ("overtalk", "抢话/重叠"),
+    "legend_finding": ("finding", "问题"),
+    "transcript": ("Transcript", "转写文本"),
+    "silence_gap": ("{seconds} s silence", "静默 {seconds} 秒"),
+    "findings_click": ("Click a finding or a sentence to hear that moment.", "点击问题或句子即可跳转收听。"),
+    "rules_passed": ("Passed", "通过"),
+    "rules_na": ("Not applicable", "不适用"),
+    "no_transcript": ("No transcript.", "无转写文本。"),
+    "download_json": ("call JSON", "通话 JSON"),
+    "diarization": ("Speakers: {reason}", "说话人：{reason}"),
+    # vocabulary
+    "role_agent": ("Agent", "坐席"),
+    "role_customer": ("Customer", "客户"),
+    "role_unknown": ("Speaker", "说话人"),
+    "cat_compliance": ("Compliance", "合规"),
+    "cat_service": ("Service", "服务"),
+    "cat_emotion": ("Emotion", "情绪"),
+    "sev_critical": ("critical", "严重"),
+    "sev_major": ("major", "重要"),
+    "sev_minor": ("minor", "轻微"),
+    "points": ("−{points} points", "扣 {points} 分"),
+}
+
+
+def translator(language: str) -> Callable[..., str]:
+    """``t(key, **values)`` in ``language``; an unknown key is an error, as undefined template variables are."""
+    column = LANGUAGES.index(language)
+
+    def t(key: str, **values) -> str:
+        text = STRINGS[key][column]
+        return text.format(**values) if values else text
+
+    return t
+
+
+def interface_language(requested: str, call_languages: Iterable[str | None]) -> str:
+    """``requested`` (en or zh), or for ``auto`` the language of most calls (their rule pack's), Chinese on a tie."""
+    if requested in LANGUAGES:
+        return requested
+    counts = Counter("zh" if (lang or "zh").lower().startswith(("zh", "yue", "cmn")) else "en"
+                     for lang in call_languages)
+    return "en" if counts["en"] > counts["zh"] else "zh"
