@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q $(TORCH)
 	$(PY) -m pip install -q -e '.[dev]'
+	@# pyannote.audio brings a CUDA-only torchaudio next to the CPU torch: see README, troubleshooting
+	$(PY) scripts/torchaudio-cpu-fix.py
 	@touch $(STAMP)
 
 models: $(STAMP)

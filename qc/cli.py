@@ -96,6 +96,8 @@ def cli(verbose):
               help="Find the speakers of mono calls (pyannote); without it their roles stay unknown.")
 @click.option("--num-speakers", type=click.IntRange(1, 10), default=2, show_default=True,
               help="Speakers in a mono call (give --min/--max-speakers instead to let the diarizer decide).")
+@click.option("--diarization-pipeline", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="A standard pyannote pipeline directory (config.yaml and weights) instead of the packaged models.")
 @click.option("--min-speakers", type=click.IntRange(1, 10), default=None)
 @click.option("--max-speakers", type=click.IntRange(1, 10), default=None)
 @click.option("--ui-language", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
@@ -108,7 +110,8 @@ def cli(verbose):
 @embedding_model_option
 @domain_errors
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
-        initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers, min_speakers,
+        initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
+        diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, agent_phrases, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from . import inputs as inputs_mod
@@ -129,7 +132,8 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     from .report import ReportOptions
 
     report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR)
-    runner = Runner(settings, rulesets, db_path or out_dir / "qc.sqlite", out_dir, models_dir, report_options)
+    runner = Runner(settings, rulesets, db_path or out_dir / "qc.sqlite", out_dir, models_dir, report_options,
+                    diarization_pipeline)
     summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)])
     sys.exit(summary.exit_code)
 

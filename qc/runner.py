@@ -22,12 +22,23 @@ from .store import Store, now
 
 class Runner:
     def __init__(self, settings: RunSettings, rulesets: dict[str, RuleSet], db_path: Path, out_dir: Path,
-                 models_dir: Optional[Path] = None, report_options: Optional[ReportOptions] = None):
+                 models_dir: Optional[Path] = None, report_options: Optional[ReportOptions] = None,
+                 diarization_pipeline: Optional[Path] = None):
         self.settings = settings
         self.report_options = report_options or ReportOptions()
         self.rulesets = rulesets
         self.out_dir = out_dir
-        self.model_path = models_mod.resolve(settings.asr.model, models_dir or models_mod.default_models_dir())
+        models_dir = models_dir or models_mod.default_models_dir()
+        self.model_path = models_mod.resolve(settings.asr.model, models_dir)
+        self._diarizer = None
+        if settings.diarize:
+            from .diarize import DiarizationOptions, Diarizer
+
+            if diarization_pipeline:
+                self._diarizer = Diarizer.from_pipeline_dir(diarization_pipeline, settings.asr.device)
+            else:
+                self._diarizer = Diarizer(DiarizationOptions(device=settings.asr.device), models_dir)
+            self._diarizer.verify_models()  # a missing model stops the run here, before any audio
         self.store = Store(db_path)
         self._transcriber = None
 
@@ -46,7 +57,8 @@ class Runner:
     def run(self, calls, inputs: list[str]) -> BatchSummary:
         run_id = self.store.start_run(inputs)
         progress = Progress(len(calls))
-        summary = run_batch(calls, self.settings, self.store, self.ruleset_for, self.transcriber, progress)
+        summary = run_batch(calls, self.settings, self.store, self.ruleset_for, self.transcriber, progress,
+                            diarizer=lambda: self._diarizer)
         progress.close()
         batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
                  "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}

@@ -1,0 +1,233 @@
+"""Benchmark of qc's diarization: DER and speed on the two-speaker files of ../shared/data.
+
+Runs ``qc.diarize.Diarizer`` (loaded once, warmed up on 10 s of the first file) on every
+two-speaker recording with an RTTM reference, decoded by qc exactly as ``qc run`` decodes
+it (16 kHz mono; the 8 kHz mu-law ``.tel8k`` renderings are upsampled). Scores with
+pyannote.metrics inside each file's ``.uem`` (or the whole file when it has none):
+
+* DER with ``collar=0.25`` (pyannote.metrics convention: 0.125 s each side of every
+  reference boundary is not scored) and overlapping speech excluded: the issue's target;
+* DER with no collar and overlap counted;
+* its parts (confusion, missed speech, false alarm) as % of scored reference speech;
+* real-time factor: wall seconds and process CPU seconds (all threads) per audio second.
+
+Means are per-file means, for the call-like files (sample.wav, simulated and synthetic
+calls, 16 kHz and tel8k) and for the AMI meeting excerpts separately. See bench/README.md.
+
+    .venv/bin/python bench/diarization.py [--set segmentation_step=0.5 ...] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from qc.audio import decode_audio  # noqa: E402
+from qc.diarize import DiarizationOptions, Diarizer  # noqa: E402
+from qc.errors import QcError  # noqa: E402
+
+CALL_LIKE, MEETINGS = "call-like", "AMI meetings"
+CALL_FILES = ("pyannote-audio/sample.wav",)
+CALL_GLOBS = ("simulated-from-real-zh/*.wav", "synthetic-tts-dialogues/*.wav")
+AMI_FILES = ("pyannote-audio/ami_excerpts/dev00.wav", "pyannote-audio/ami_excerpts/dev01.wav")
+ISSUE_BASELINE = ("baseline (issue 3): plain pyannote 4 pipeline, packaged weights, agglomerative clustering:\n"
+                  "  call-like mean DER 7.1 % (worst 38 %, a tel8k synthetic call), about 0.23x real time")
+
+
+@dataclass(frozen=True)
+class FileResult:
+    file: str
+    group: str
+    audio_s: float
+    wall_s: float
+    cpu_s: float
+    speakers: int
+    der: float  # collar 0.25, overlap excluded
+    confusion: float
+    missed: float
+    false_alarm: float
+    der_full: float  # no collar, overlap counted
+
+    @property
+    def rtf(self) -> float:
+        return self.wall_s / self.audio_s
+
+    @property
+    def cpu_rtf(self) -> float:
+        return self.cpu_s / self.audio_s
+
+
+def default_files(data: Path) -> list[str]:
+    calls = sorted(str(p.relative_to(data)) for pattern in CALL_GLOBS for p in data.glob(pattern)
+                   if ".stereo8k." not in p.name)
+    return [*CALL_FILES, *calls, *AMI_FILES]
+
+
+def group_of(rel: str) -> str:
+    return MEETINGS if "ami_excerpts/" in rel else CALL_LIKE
+
+
+def reference(path: Path, duration_s: float):
+    """RTTM turns as an Annotation, and the scored region (``.uem``, else the whole file)."""
+    from pyannote.core import Annotation, Segment, Timeline
+
+    stem = path.with_name(path.name.split(".")[0])
+    annotation = Annotation(uri=stem.name)
+    for line in stem.with_suffix(".rttm").read_text().splitlines():
+        fields = line.split()
+        if fields and fields[0] == "SPEAKER":
+            start, length = float(fields[3]), float(fields[4])
+            annotation[Segment(start, start + length), len(annotation)] = fields[7]
+    uem_path = stem.with_suffix(".uem")
+    regions = ([Segment(float(f[2]), float(f[3])) for f in (line.split() for line in uem_path.read_text().splitlines())
+                if len(f) >= 4] if uem_path.is_file() else [Segment(0, duration_s)])
+    return annotation, Timeline(regions, uri=stem.name)
+
+
+def score(ref, uem, turns) -> dict:
+    from pyannote.core import Annotation, Segment
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    hyp = Annotation(uri=ref.uri)
+    for index, (speaker, start, end) in enumerate(turns):
+        hyp[Segment(start, end), index] = speaker
+    target = DiarizationErrorRate(collar=0.25, skip_overlap=True)(ref, hyp, uem=uem, detailed=True)
+    full = DiarizationErrorRate(collar=0.0, skip_overlap=False)(ref, hyp, uem=uem)
+    total = target["total"] or 1.0
+    return {"der": target["diarization error rate"], "confusion": target["confusion"] / total,
+            "missed": target["missed detection"] / total, "false_alarm": target["false alarm"] / total,
+            "der_full": full}
+
+
+def bench_file(rel: str, data: Path, diarizer: Diarizer, num_speakers: Optional[int]) -> FileResult:
+    path = data / rel
+    samples = decode_audio(path).mono()
+    duration_s = len(samples) / 16000
+    ref, uem = reference(path, duration_s)
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    turns = diarizer.diarize(samples, num_speakers=num_speakers)
+    wall_s, cpu_s = time.perf_counter() - wall0, time.process_time() - cpu0
+    return FileResult(rel, group_of(rel), duration_s, wall_s, cpu_s, len({t[0] for t in turns}),
+                      **score(ref, uem, turns))
+
+
+def pct(value: float) -> str:
+    return f"{100 * value:5.1f}"
+
+
+def print_results(results: list[FileResult]) -> None:
+    width = max(len(r.file) for r in results)
+    print(f"{'file':<{width}} {'audio s':>7} {'spk':>3} {'DER':>5} {'conf':>5} {'miss':>5} {'FA':>5} "
+          f"{'DER0':>5} {'wall s':>6} {'cpu s':>6} {'RTF':>5} {'cpuRTF':>6}")
+    for r in results:
+        print(f"{r.file:<{width}} {r.audio_s:7.1f} {r.speakers:3d} {pct(r.der)} {pct(r.confusion)} {pct(r.missed)} "
+              f"{pct(r.false_alarm)} {pct(r.der_full)} {r.wall_s:6.1f} {r.cpu_s:6.1f} {r.rtf:5.3f} {r.cpu_rtf:6.3f}")
+    print("\nDER: collar 0.25, overlap excluded (the target); conf/miss/FA: its parts; DER0: no collar, overlap "
+          "counted; all in %")
+    for name, row in means(results).items():
+        print(f"mean {name:<13} ({row['files']:2d} files): DER {pct(row['der'])} %  (worst {pct(row['worst_der'])}), "
+              f"conf {pct(row['confusion'])}, miss {pct(row['missed'])}, FA {pct(row['false_alarm'])}, "
+              f"DER0 {pct(row['der_full'])} %; RTF {row['rtf']:.3f} wall, {row['cpu_rtf']:.3f} CPU")
+
+
+def means(results: list[FileResult]) -> dict[str, dict]:
+    out = {}
+    for name in (CALL_LIKE, MEETINGS):
+        rows = [r for r in results if r.group == name]
+        if rows:
+            avg = lambda key: sum(getattr(r, key) for r in rows) / len(rows)  # noqa: E731
+            out[name] = {"files": len(rows), "der": avg("der"), "worst_der": max(r.der for r in rows),
+                         "confusion": avg("confusion"), "missed": avg("missed"), "false_alarm": avg("false_alarm"),
+                         "der_full": avg("der_full"), "rtf": avg("rtf"), "cpu_rtf": avg("cpu_rtf")}
+    return out
+
+
+def parse_options(pairs: list[str]) -> DiarizationOptions:
+    """``--set field=value`` pairs into DiarizationOptions, typed by each field's default."""
+    defaults = DiarizationOptions()
+    fields = {f.name: f for f in dataclasses.fields(DiarizationOptions)}
+    changes = {}
+    for pair in pairs:
+        key, _, text = pair.partition("=")
+        if key not in fields:
+            fail(f"--set {pair}: unknown option {key!r}; known: {', '.join(fields)}")
+        kind = type(getattr(defaults, key))
+        try:
+            changes[key] = text.lower() in ("1", "true", "yes") if kind is bool else kind(text)
+        except ValueError:
+            fail(f"--set {pair}: {key} should be a {kind.__name__}")
+    return dataclasses.replace(defaults, **changes)
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark qc's diarization (DER, speed).")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override a DiarizationOptions field (repeatable), e.g. segmentation_step=0.5")
+    parser.add_argument("--pipeline-dir", type=Path, help="benchmark a pyannote pipeline directory (config.yaml) "
+                                                          "instead of qc's default build")
+    parser.add_argument("--num-speakers", type=int, default=2, help="0: let the clustering decide")
+    parser.add_argument("--files", nargs="+", metavar="REL", help="files relative to --data (default: all)")
+    default_data = Path(os.environ.get("QC_EVAL_DATA") or REPO_ROOT.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=default_data,
+                        help="evaluation data directory [default: $QC_EVAL_DATA or ../shared/data]")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write settings and per-file results as JSON")
+    return parser.parse_args(argv)
+
+
+def fail(message: str) -> NoReturn:
+    print(f"bench/diarization.py: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    if not (args.data / "README.md").is_file():
+        fail(f"evaluation data not found at {args.data} (set QC_EVAL_DATA or put shared/ beside the repo)")
+    files = args.files or default_files(args.data)
+    missing = [rel for rel in files if not (args.data / rel).is_file()]
+    if missing:
+        fail(f"not in {args.data}: {', '.join(missing)}")
+    options = parse_options(args.set)
+    diarizer = Diarizer.from_pipeline_dir(args.pipeline_dir) if args.pipeline_dir else Diarizer(options)
+    num_speakers = args.num_speakers or None
+    t0 = time.perf_counter()
+    try:
+        diarizer.load()
+        diarizer.diarize(decode_audio(args.data / files[0]).mono()[:160000], num_speakers=num_speakers)  # warm-up
+    except QcError as exc:
+        fail(str(exc))
+    load_s = time.perf_counter() - t0
+    print(f"settings: {args.pipeline_dir or json.dumps(dataclasses.asdict(options))}; num_speakers {num_speakers}; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; load + warm-up {load_s:.1f} s\n")
+    results, failed = [], []
+    for rel in files:
+        try:
+            results.append(bench_file(rel, args.data, diarizer, num_speakers))
+        except Exception as exc:  # one file's failure never stops the benchmark
+            failed.append(rel)
+            print(f"{rel}: FAILED: {exc!r}", file=sys.stderr)
+    if results:
+        print_results(results)
+        print(ISSUE_BASELINE)
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (timings are only comparable on an idle machine)")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "settings": str(args.pipeline_dir) if args.pipeline_dir else dataclasses.asdict(options),
+            "num_speakers": num_speakers, "files": [{**dataclasses.asdict(r), "rtf": r.rtf, "cpu_rtf": r.cpu_rtf}
+                                                    for r in results],
+            "means": means(results), "failed": failed}, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
