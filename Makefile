@@ -20,7 +20,7 @@ system-deps:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/torchaudio-cpu-fix.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q $(TORCH)
 	$(PY) -m pip install -q -e '.[dev]'
@@ -40,6 +40,7 @@ test: setup
 
 bench: setup
 	$(PY) bench/transcription.py
+	$(PY) bench/diarization.py
 	$(PY) bench/verdicts.py
 	$(PY) bench/report.py
 

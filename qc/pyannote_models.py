@@ -37,8 +37,8 @@ from pyannote.audio.core.plda import PLDA
 
 from .campplus import (EMBEDDING_DIM, SAMPLE_RATE_HZ, CamPlusPlus, load_campplus, log_mel_fbank, mel_filterbank,
                        povey_window, statistics_pooling)
+from .diarize import POOLINGS
 
-POOLINGS = ("speech-only", "weighted")
 ACTIVE_THRESHOLD = 0.5
 
 

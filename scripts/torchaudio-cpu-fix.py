@@ -84,6 +84,14 @@ def probe(lib_dir: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def torchaudio_dir() -> Path | None:
+    """Where torchaudio is installed, found without importing it."""
+    spec = importlib.util.find_spec("torchaudio")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 def torchaudio_version_on_disk(package_dir: Path) -> str:
     version_file = package_dir / "version.py"
     for line in version_file.read_text().splitlines() if version_file.is_file() else ():
@@ -104,11 +112,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     say = lambda text: print(f"torchaudio-cpu-fix: {text}")  # noqa: E731
 
-    spec = importlib.util.find_spec("torchaudio")
-    if spec is None or not spec.submodule_search_locations:
+    package_dir = torchaudio_dir()
+    if package_dir is None:
         say("torchaudio is not installed in this environment: nothing to do")
         return 0
-    package_dir = Path(list(spec.submodule_search_locations)[0])
     lib_dir, disabled = package_dir / "lib", package_dir / "lib" / DISABLED_DIR
     if args.undo:
         return undo(lib_dir, disabled, say)
@@ -117,7 +124,8 @@ def main(argv=None) -> int:
     if "probe_error" in found or "torch_error" in found:
         say(f"cannot import torch ({found.get('torch_error') or found.get('probe_error')}); install torch first")
         return 1
-    versions = f"torch {found['torch']}, torchaudio {found.get('torchaudio') or torchaudio_version_on_disk(package_dir)}"
+    audio_version = found.get("torchaudio") or torchaudio_version_on_disk(package_dir)
+    versions = f"torch {found['torch']}, torchaudio {audio_version}"
     if "torchaudio_error" not in found:
         extra = f" (its CUDA native libraries were set aside earlier, see {disabled})" if disabled.is_dir() else ""
         say(f"torchaudio imports cleanly ({versions}): nothing to do{extra}")

@@ -193,3 +193,47 @@ def test_a_standard_pipeline_directory_can_replace_the_default(pipeline_dir, eva
 def test_a_directory_without_config_is_refused(tmp_path):
     with pytest.raises(ModelError, match="no config.yaml"):
         Diarizer.from_pipeline_dir(tmp_path)
+
+
+@pytest.fixture
+def fix_script(monkeypatch, tmp_path):
+    """scripts/torchaudio-cpu-fix.py against a fake torchaudio folder and a scripted probe."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("torchaudio_cpu_fix", ROOT / "scripts" / "torchaudio-cpu-fix.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    package = tmp_path / "torchaudio"
+    (package / "lib").mkdir(parents=True)
+    (package / "lib" / "_torchaudio.abi3.so").write_bytes(b"ELF")
+    (package / "version.py").write_text("__version__ = '2.11.0+cu130'\n")
+    monkeypatch.setattr(script, "torchaudio_dir", lambda: package)
+    return script, package
+
+
+CUDA_FAILURE = {"torchaudio_error": "OSError: libc10_cuda.so: cannot open shared object file",
+                "unloadable": {"_torchaudio.abi3.so": "libc10_cuda.so: cannot open shared object file"}}
+
+
+def test_fix_script_leaves_a_cuda_torch_alone(fix_script, monkeypatch, capsys):
+    script, package = fix_script
+    works = {"torch": "2.13.0+cu130", "torch_cuda": "13.0", "torch_hip": None, "torchaudio": "2.13.0+cu130"}
+    monkeypatch.setattr(script, "probe", lambda lib: works)
+    assert script.main([]) == 0 and "nothing to do" in capsys.readouterr().out
+    monkeypatch.setattr(script, "probe", lambda lib: {**works, **CUDA_FAILURE})  # broken, but not our case
+    assert script.main([]) == 1 and "does not fix" in capsys.readouterr().out
+    assert (package / "lib" / "_torchaudio.abi3.so").is_file()
+
+
+def test_fix_script_sets_cuda_libraries_aside_once(fix_script, monkeypatch, capsys):
+    script, package = fix_script
+    cpu = {"torch": "2.13.0+cpu", "torch_cuda": None, "torch_hip": None}
+    lib = package / "lib"
+    monkeypatch.setattr(script, "probe", lambda d: cpu if not (d / "_torchaudio.abi3.so").exists() else
+                        {**cpu, **CUDA_FAILURE})
+    assert script.main(["--check"]) == 1 and (lib / "_torchaudio.abi3.so").is_file()
+    assert script.main([]) == 0
+    assert not (lib / "_torchaudio.abi3.so").exists() and (lib / script.DISABLED_DIR / "_torchaudio.abi3.so").is_file()
+    assert "moved _torchaudio.abi3.so" in capsys.readouterr().out
+    assert script.main([]) == 0 and "nothing to do" in capsys.readouterr().out  # idempotent
+    assert script.main(["--undo"]) == 0 and (lib / "_torchaudio.abi3.so").is_file()
