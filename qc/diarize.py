@@ -29,11 +29,11 @@ import numpy as np
 
 from .errors import ModelError
 from .models import PACKAGED, default_models_dir, verify
+from .speakers import Turn
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE_HZ = 16000
-Turn = tuple[str, float, float]  # (speaker, start_s, end_s), as in qc.speakers
 Hook = Callable[..., None]
 CLUSTERING_METHODS = ("average", "centroid", "complete", "median", "single", "ward", "weighted")
 CLUSTERINGS = ("AgglomerativeClustering", "KMeansClustering")

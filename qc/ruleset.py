@@ -78,6 +78,11 @@ class RuleSet:
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
+def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
+    """The set for a call: ``*`` (one given for every call), else the call language's, else zh."""
+    return rulesets.get("*") or rulesets.get(language) or rulesets["zh"]
+
+
 def load_ruleset(path: str | Path) -> RuleSet:
     path = Path(path)
     raw = _load_with_extends(path, stack=())

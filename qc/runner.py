@@ -16,7 +16,7 @@ import click
 from . import models as models_mod
 from .pipeline import BatchSummary, RunSettings, run_batch
 from .report import ReportOptions, write_outputs
-from .ruleset import RuleSet
+from .ruleset import RuleSet, pick_ruleset
 from .store import Store, now
 
 
@@ -43,9 +43,7 @@ class Runner:
         self._transcriber = None
 
     def ruleset_for(self, language: str) -> RuleSet:
-        from .cli import ruleset_for
-
-        return ruleset_for(self.rulesets, language)
+        return pick_ruleset(self.rulesets, language)
 
     def transcriber(self):
         if self._transcriber is None:

