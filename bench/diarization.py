@@ -1,6 +1,6 @@
 """Benchmark of qc's diarization: DER and speed on the two-speaker files of ../shared/data.
 
-Runs ``qc.diarize.Diarizer`` (loaded once, warmed up on 10 s of the first file) on every
+Runs ``qc.analysis.diarize.Diarizer`` (loaded once, warmed up on 10 s of the first file) on every
 two-speaker recording with an RTTM reference, decoded by qc exactly as ``qc run`` decodes
 it (16 kHz mono; the 8 kHz mu-law ``.tel8k`` renderings are upsampled). Scores with
 pyannote.metrics inside each file's ``.uem`` (or the whole file when it has none):
@@ -32,9 +32,10 @@ from typing import NoReturn, Optional
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from qc.audio import decode_audio  # noqa: E402
-from qc.diarize import DiarizationOptions, Diarizer  # noqa: E402
+from qc.analysis.audio import decode_audio  # noqa: E402
+from qc.analysis.diarize import DiarizationOptions, Diarizer  # noqa: E402
 from qc.errors import QcError  # noqa: E402
+from qc.media import SAMPLE_RATE_HZ  # noqa: E402
 
 CALL_LIKE, MEETINGS = "call-like", "AMI meetings"
 CALL_FILES = ("pyannote-audio/sample.wav",)
@@ -112,7 +113,7 @@ def score(ref, uem, turns) -> dict:
 def bench_file(rel: str, data: Path, diarizer: Diarizer, num_speakers: Optional[int]) -> FileResult:
     path = data / rel
     samples = decode_audio(path).mono()
-    duration_s = len(samples) / 16000
+    duration_s = len(samples) / SAMPLE_RATE_HZ
     ref, uem = reference(path, duration_s)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     turns = diarizer.diarize(samples, num_speakers=num_speakers)

@@ -27,14 +27,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from qc.ruleset import load_ruleset  # noqa: E402
+from qc.rules.ruleset import RULES_DIR, load_ruleset  # noqa: E402
 from qc.schema import (AudioInfo, CallAnalysis, CallMeta, Diarization, Segment, SpeechRegion, Transcript,  # noqa: E402
                        analysis_from_dict, analysis_to_dict, score_to_dict)
-from qc.scoring import score_call  # noqa: E402
-from qc.store import Store  # noqa: E402
+from qc.rules.providers import CheckModels  # noqa: E402
+from qc.rules.scoring import score_call  # noqa: E402
+from qc.run.store import Store  # noqa: E402
 
 EXAMPLES = REPO_ROOT / "examples" / "calls"
-RULES_DIR = REPO_ROOT / "rules"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
@@ -62,10 +62,16 @@ def default_ruleset(language: str):
     return load_ruleset(RULES_DIR / f"{language}-default.yaml")
 
 
+@functools.lru_cache(maxsize=None)
+def check_models() -> CheckModels:
+    """One set of models for the whole script, as one ``qc run`` has."""
+    return CheckModels()
+
+
 def store_call(store: Store, analysis: CallAnalysis, processing_s: float = 0.0) -> dict:
     """Score ``analysis`` with the default pack of its language and store it as ``qc run`` would."""
     ruleset = default_ruleset(analysis.transcript.language)
-    score = score_call(analysis, ruleset)
+    score = score_call(analysis, ruleset, check_models())
     key = f"bench:{analysis.meta.call_id}"
     store.mark_processing(key, analysis.meta)
     store.save_ok(key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(), processing_s)

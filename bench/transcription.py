@@ -1,6 +1,6 @@
 """Benchmark of qc's transcription: accuracy (CER/WER) and speed on ../shared/data.
 
-It runs qc's own ``analyse_call`` (decode, channel split, Whisper per channel, sentences
+It runs qc's own ``analyse_recording`` (decode, channel split, Whisper per channel, sentences
 rebuilt from word timestamps), not plain faster-whisper, so the numbers are what a qc user
 gets, losses from qc's own steps included. Stereo calls are scored per channel, which is
 what the agent/customer attribution of every rule depends on. See bench/README.md.
@@ -24,10 +24,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # so `bench.metrics` imports the same way here and in tests
 
 from bench.metrics import ErrorCount, cer, pooled, strip_utterance_id, wer  # noqa: E402
-from qc.asr import AsrOptions, Transcriber, WhisperTranscriber, pick_device  # noqa: E402
+from qc.analysis.asr import AsrOptions, Transcriber, WhisperTranscriber, pick_device  # noqa: E402
 from qc.errors import QcError  # noqa: E402
 from qc.models import default_models_dir, resolve  # noqa: E402
-from qc.pipeline import RunSettings, analyse_call  # noqa: E402
+from qc.sources.audio import AudioSettings, analyse_recording  # noqa: E402
 from qc.schema import CallMeta, Transcript  # noqa: E402
 
 CALL_GLOBS = ("simulated-from-real-zh/*.stereo8k.wav", "synthetic-tts-dialogues/*.stereo8k.wav")
@@ -113,12 +113,12 @@ def hypothesis(transcript: Transcript, channel: str) -> str:
     return " ".join(s.text for s in transcript.segments if channel == "all" or s.speaker == channel)
 
 
-def bench_file(rel: str, data: Path, language: str, transcriber: Transcriber, settings: RunSettings) -> FileResult:
+def bench_file(rel: str, data: Path, language: str, transcriber: Transcriber, settings: AudioSettings) -> FileResult:
     path = data / rel
     reference = load_reference(path)
     meta = CallMeta(call_id=path.name.split(".")[0], path=str(path), language=language)
     wall0, cpu0 = time.perf_counter(), time.process_time()
-    analysis = analyse_call(meta, settings, transcriber, language)
+    analysis = analyse_recording(meta, settings, transcriber, language)
     wall_s, cpu_s = time.perf_counter() - wall0, time.process_time() - cpu0
     channels, plain, numbers = [], [], []
     for channel, ref in reference.items():
@@ -232,7 +232,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         transcriber, device, load_s = load_transcriber(args, options)
     except QcError as exc:
         fail(str(exc))
-    settings = RunSettings(asr=options)
+    settings = AudioSettings(asr=options)
     results, failed = [], []
     for rel in files:
         try:

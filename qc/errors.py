@@ -11,8 +11,15 @@
     │   └── AudioError           the recording cannot be decoded (empty, corrupt, not audio, unknown format)
     └── EnvironmentFailure       the machine stops the batch (disk full, database unwritable); exit code 3
 
-Library code raises these; only ``qc.cli`` maps them to exit codes.
+Library code raises these; only ``qc.cli`` maps them to exit codes. :func:`environment_errors`
+turns what the machine says (a full disk, a locked or unwritable database) into an
+:class:`EnvironmentFailure` line.
 """
+
+import errno
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
 
 
 class QcError(Exception):
@@ -60,3 +67,15 @@ class AudioError(CallError):
 
 class EnvironmentFailure(QcError):
     """The environment stops the whole batch (full disk, unwritable database)."""
+
+
+@contextmanager
+def environment_errors(what: str) -> Iterator[None]:
+    """Turn disk-full and unwritable-database errors into one EnvironmentFailure line."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise EnvironmentFailure(f"{what}: database error: {exc}") from exc
+    except OSError as exc:
+        reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+        raise EnvironmentFailure(f"{what}: {reason} ({getattr(exc, 'filename', '') or ''})") from exc

@@ -2,17 +2,40 @@
 
 All are frozen dataclasses with units in field names. Stages return new objects and never
 mutate their inputs. ``to_dict`` / ``from_dict`` give the JSON shapes stored in the database
-and written to ``calls/<call_id>.json``.
+and written to ``calls/<call_id>.json``. Progress travels through a :data:`Hook`
+(``hook(step, call_id, completed=, total=, **info)``; :func:`no_hook` by default), so no
+stage prints.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Literal, Optional
+from datetime import datetime, timezone
+from typing import Callable, Literal, NamedTuple, Optional
 
 Role = Literal["agent", "customer", "unknown"]
 Status = Literal["pass", "fail", "na"]
 LAYOUTS = ("mono", "stereo-agent-left", "stereo-agent-right")
+LOW_ROLE_CONFIDENCE = 0.6  # below this, which speaker is the agent is flagged as uncertain
+
+Hook = Callable[..., None]
+
+
+def no_hook(step: str, call_id: str = "", **info) -> None:
+    """Default hook: report nothing."""
+
+
+def now() -> str:
+    """The time stamps qc records: UTC, ISO 8601, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Turn(NamedTuple):
+    """One speaker's stretch of a mono recording, as the diarizer found it (overlaps allowed)."""
+
+    speaker: str
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -98,12 +121,12 @@ class Diarization:
     method: str  # channels | pyannote | none
     num_speakers: int
     role_confidence: float  # 1.0 for stereo channels; 0 when roles are unknown
-    turns: tuple[tuple[str, float, float], ...] = ()  # (speaker, start_s, end_s), overlaps allowed
+    turns: tuple[Turn, ...] = ()
     reason: str = ""
 
     @property
     def low_confidence(self) -> bool:
-        return self.role_confidence < 0.6
+        return self.role_confidence < LOW_ROLE_CONFIDENCE
 
 
 @dataclass(frozen=True)
@@ -219,7 +242,7 @@ def analysis_from_dict(data: dict) -> CallAnalysis:
     meta = CallMeta(**{k: v for k, v in data["meta"].items() if k in meta_fields})
     d = data.get("diarization")
     diarization = Diarization(d["method"], d["num_speakers"], d["role_confidence"],
-                              tuple(tuple(t) for t in d.get("turns", ())), d.get("reason", "")) if d else None
+                              tuple(Turn(*t) for t in d.get("turns", ())), d.get("reason", "")) if d else None
     return CallAnalysis(meta=meta, audio=AudioInfo(**data["audio"]), diarization=diarization,
                         transcript=Transcript(t["language"], segments, speech,
                                               t.get("dropped_segments", 0), t.get("roles_known", False)))

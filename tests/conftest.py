@@ -35,16 +35,14 @@ def whisper_model_path():
 
 @pytest.fixture(scope="session")
 def transcriber(whisper_model_path):
-    from qc.asr import AsrOptions, WhisperTranscriber
+    from qc.analysis.asr import AsrOptions, WhisperTranscriber
 
     return WhisperTranscriber(AsrOptions(), whisper_model_path, cpu_threads=os.cpu_count() or 0)
 
 
-@pytest.fixture(autouse=True)
-def default_embedding_model():
-    """qc run/score configure the process-wide embedding provider; give every test the default."""
-    from qc import embeddings
+@pytest.fixture(scope="session")
+def check_models():
+    """The models checks use, with the installed defaults, shared by the whole session (e5 loads once)."""
+    from qc.rules.providers import CheckModels
 
-    embeddings.configure()
-    yield
-    embeddings.configure()
+    return CheckModels()

@@ -1,11 +1,12 @@
-"""qc.acoustics on synthetic signals with known level and pitch, and on a real call for speed."""
+"""qc.analysis.acoustics on synthetic signals with known level and pitch, and on a real call for speed."""
 
 import time
 
 import numpy as np
 import pytest
 
-from qc.acoustics import SILENCE_DB, baseline, measure
+from qc.analysis.acoustics import measure
+from qc.metrics import SILENCE_DB, baseline
 from qc.schema import Acoustics, Segment
 
 SR = 16000
@@ -106,7 +107,7 @@ def test_fast_enough_on_a_minute_of_speech():
 
 
 def test_a_real_telephone_call_gives_plausible_voices(eval_data):
-    from qc.audio import decode_audio
+    from qc.analysis.audio import decode_audio
 
     audio = decode_audio(eval_data / "synthetic-tts-dialogues" / "dlg_zh_compliant.stereo8k.wav")
     agent = measure(audio.channels[0], audio.sample_rate_hz, [seg(0.5, 10.9), seg(73.7, 77.5)])

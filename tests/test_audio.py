@@ -4,7 +4,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from qc.audio import decode_audio
+from qc.analysis.audio import decode_audio
 from qc.errors import AudioError
 
 from helpers import tone, write_wav

@@ -18,8 +18,8 @@ import pytest
 
 from bench.report import CHROMIUM, CHROMIUM_FLAGS, duplicate_calls, seed_from_scripts
 from qc.report import ReportOptions, write_outputs
-from qc.store import Store
-from test_report import MARKUP_NAME, MARKUP_TEXT, default_embedding_model, make_store  # noqa: F401 (a fixture)
+from qc.run.store import Store
+from test_report import MARKUP_NAME, MARKUP_TEXT, make_store
 
 PLAYER = "document.getElementById('player')"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qc.casefile import evaluate_case, load_cases
-from qc.checks import CHECKS
+from qc.rules.casefile import evaluate_case, load_cases
+from qc.rules.checks import CHECKS
 
 CASES_DIR = Path(__file__).parent / "cases"
 
@@ -27,12 +27,8 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("path,case", list(all_cases()))
 
 
-def run_case(path, case):
-    return evaluate_case(path, case)
-
-
-def test_case(path, case):
-    verdict = run_case(path, case)
+def test_case(path, case, check_models):
+    verdict = evaluate_case(path, case, check_models)
     assert verdict.status == case["expect"], verdict.reason
     assert verdict.reason
     if "evidence" in case:
@@ -65,11 +61,11 @@ def docstring_examples(module):
 
 
 @pytest.mark.parametrize("check_id", sorted(CHECKS))
-def test_check_module_documents_itself_and_its_examples_hold(check_id):
+def test_check_module_documents_itself_and_its_examples_hold(check_id, check_models):
     module = CHECKS[check_id]
     assert set(module.DEFAULT) <= set(module.CONF)
     examples = list(docstring_examples(module))
     assert {e[0] for e in examples} == {"pass", "fail"}
     for expected, rule, transcript in examples:
         case = {"name": f"{check_id} docstring {expected}", "rule": rule, "transcript": transcript}
-        assert run_case(Path(module.__file__), case).status == expected
+        assert evaluate_case(Path(module.__file__), case, check_models).status == expected

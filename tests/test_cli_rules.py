@@ -6,10 +6,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from qc.cli import cli
-from qc.pipeline import RunSettings, run_batch
-from qc.ruleset import load_ruleset
+from qc.rules.providers import CheckModels
+from qc.run.pipeline import RunSettings, run_batch
+from qc.sources.audio import AudioSettings, AudioSource
+from qc.rules.ruleset import load_ruleset
 from qc.schema import CallMeta
-from qc.store import Store
+from qc.run.store import Store
 
 from helpers import tone, write_wav
 from test_pipeline import ScriptedTranscriber
@@ -61,8 +63,9 @@ def test_score_rescored_stored_calls_with_an_edited_rule_set(tmp_path):
     audio = write_wav(tmp_path / "a.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1)])
     db = tmp_path / "out" / "qc.sqlite"
     store = Store(db)
+    source = AudioSource(AudioSettings(), ScriptedTranscriber)
     run_batch([CallMeta("a", str(audio), "A1", started_at="2026-11-21T09:00:00")], RunSettings(), store,
-              lambda lang: load_ruleset(ROOT / "rules" / "zh-default.yaml"), ScriptedTranscriber)
+              {"audio": source}, lambda lang: load_ruleset(ROOT / "rules" / "zh-default.yaml"), CheckModels())
     edited = tmp_path / "strict.yaml"
     edited.write_text(f"extends: {ROOT / 'rules' / 'zh-default.yaml'}\nname: strict\nrules:\n"
                       "  - id: greeting\n    points: 40\n"

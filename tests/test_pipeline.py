@@ -6,12 +6,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qc.asr import ChannelTranscript, RawSegment
+from qc.analysis.asr import ChannelTranscript, RawSegment
 from qc.errors import EnvironmentFailure
-from qc.pipeline import RunSettings, run_batch
-from qc.ruleset import load_ruleset
+from qc.run.pipeline import RunSettings, run_batch
+from qc.rules.providers import CheckModels
+from qc.sources.audio import AudioSettings, AudioSource
+from qc.rules.ruleset import load_ruleset
 from qc.schema import CallMeta, Word
-from qc.store import Store
+from qc.run.store import Store
 
 from helpers import tone, write_wav
 
@@ -47,6 +49,12 @@ def batch(tmp_path):
     return calls, Store(tmp_path / "qc.sqlite")
 
 
+def batch_run(calls, store, transcriber, rules=RULES, diarizer=None, force=False, **audio):
+    """run_batch as qc run wires it: one audio source with the given model factories."""
+    source = AudioSource(AudioSettings(**audio), transcriber, diarizer)
+    return run_batch(calls, RunSettings(force=force), store, {"audio": source}, lambda lang: rules, CheckModels())
+
+
 def run(calls, store, transcriber, rules=RULES, **settings):
     created = []
 
@@ -54,7 +62,7 @@ def run(calls, store, transcriber, rules=RULES, **settings):
         created.append(1)
         return transcriber
 
-    summary = run_batch(calls, RunSettings(**settings), store, lambda lang: rules, factory)
+    summary = batch_run(calls, store, factory, rules, **settings)
     return summary, len(created)
 
 
@@ -91,9 +99,9 @@ def test_force_processes_again(batch):
 
 def test_interrupted_call_is_retried(batch):
     calls, store = batch
-    from qc.pipeline import call_key
+    from qc.run.plan import call_key
 
-    store.mark_processing(call_key(calls[0].path, RunSettings(), "zh", None), calls[0])
+    store.mark_processing(call_key(calls[0].path, AudioSettings().fingerprint(), "zh", None), calls[0])
     summary, _ = run(calls[:1], store, ScriptedTranscriber())
     assert summary.processed == 1 and summary.skipped == 0
 
@@ -199,8 +207,7 @@ def test_mono_call_is_diarized_roles_decided_and_hallucinations_dropped(tmp_path
     path = write_wav(tmp_path / "mono.wav", [tone(6.0, amp=0.3)])
     store = Store(tmp_path / "qc.sqlite")
     diarizer = FakeDiarizer()
-    summary = run_batch([CallMeta("m", str(path), "A1")], RunSettings(), store, lambda lang: RULES,
-                        MonoScript, diarizer=lambda: diarizer)
+    summary = batch_run([CallMeta("m", str(path), "A1")], store, MonoScript, diarizer=lambda: diarizer)
     assert summary.processed == 1 and diarizer.asked == [2]
     row = store.latest_calls()[0]
     transcript = row["analysis"]["transcript"]
@@ -220,8 +227,40 @@ def test_mono_call_is_diarized_roles_decided_and_hallucinations_dropped(tmp_path
 def test_mono_call_without_diarization_keeps_roles_unknown(tmp_path):
     path = write_wav(tmp_path / "mono.wav", [tone(6.0, amp=0.3)])
     store = Store(tmp_path / "qc.sqlite")
-    run_batch([CallMeta("m", str(path))], RunSettings(diarize=False), store, lambda lang: RULES, MonoScript,
-              diarizer=FakeDiarizer)
+    batch_run([CallMeta("m", str(path))], store, MonoScript, diarizer=FakeDiarizer, diarize=False)
     row = store.latest_calls()[0]
     assert {s["role"] for s in row["analysis"]["transcript"]["segments"]} == {"unknown"}
     assert row["analysis"]["diarization"]["method"] == "none"
+
+
+def test_changed_diarization_settings_analyse_mono_calls_again(tmp_path):
+    """Diarization options and the pipeline directory change the turns, so they are in the cache key."""
+    from qc.analysis.diarize_options import DiarizationOptions
+
+    path = write_wav(tmp_path / "mono.wav", [tone(6.0, amp=0.3)])
+    store = Store(tmp_path / "qc.sqlite")
+    calls = [CallMeta("m", str(path), "A1")]
+    diarizer = FakeDiarizer()
+    first = batch_run(calls, store, MonoScript, diarizer=lambda: diarizer)
+    same = batch_run(calls, store, MonoScript, diarizer=lambda: diarizer)
+    tuned = batch_run(calls, store, MonoScript, diarizer=lambda: diarizer,
+                      diarization=DiarizationOptions(clustering_threshold=0.5))
+    other = batch_run(calls, store, MonoScript, diarizer=lambda: diarizer, diarization_pipeline="/srv/community-1")
+    on_gpu = batch_run(calls, store, MonoScript, diarizer=lambda: diarizer,
+                       diarization=DiarizationOptions(device="cuda", embedding_batch_size=64))
+    assert [s.processed for s in (first, same, tuned, other, on_gpu)] == [1, 0, 1, 1, 0]
+    assert len(diarizer.asked) == 3
+
+
+def test_the_run_gives_its_progress_hook_to_the_diarizer(tmp_path, caplog):
+    """pyannote's notes reach the log (qc -v): the diarizer reports through the run's hook."""
+    from qc.rules.ruleset import load_rulesets
+    from qc.run.runner import Runner
+
+    runner = Runner(RunSettings(), AudioSettings(), load_rulesets(), tmp_path / "qc.sqlite", tmp_path / "out",
+                    CheckModels())
+    diarizer = runner.sources["audio"].diarizer()
+    assert diarizer is not None and diarizer.hook is runner.progress
+    with caplog.at_level("DEBUG", logger="qc"):
+        diarizer.hook("diarization-note", "", text="std(): degrees of freedom is <= 0")
+    assert "degrees of freedom" in caplog.text

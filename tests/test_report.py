@@ -18,17 +18,18 @@ import pytest
 from click.testing import CliRunner
 
 from bench.report import seed_from_scripts, store_call
-from qc import charts, i18n
+from qc.metrics import call_metrics
+from qc.report import charts, i18n
 from qc.cli import cli
 from qc.report import FINDING_COLUMNS, RESULT_COLUMNS, ReportOptions, write_outputs
 from qc.schema import AudioInfo, CallAnalysis, CallMeta, Diarization, Segment, SpeechRegion, Transcript
 from qc.schema import analysis_from_dict
-from qc.scorecards import call_metrics, group_stats
-from qc.store import Store
+from qc.report.scorecards import group_stats
+from qc.run.store import Store
 
 MARKUP_NAME = "<script>alert(1)</script>"
 MARKUP_TEXT = '<img src=x onerror="alert(2)">我的<b>宽带</b>坏了'
-TEMPLATES = Path(__file__).resolve().parent.parent / "qc" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "qc" / "report" / "templates"
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed (make installs it)")
 
 
@@ -49,14 +50,6 @@ def make_store(path: Path) -> Store:
     store.mark_processing("broken", broken)
     store.save_failed("broken", "not a readable audio file: /nonexistent/broken.wav")
     return store
-
-
-@pytest.fixture(scope="module", autouse=True)
-def default_embedding_model():
-    """Score with the installed default embedding model, whatever an earlier test's `qc run` configured."""
-    from qc import embeddings
-
-    embeddings.configure()
 
 
 @pytest.fixture(scope="module")
@@ -299,7 +292,7 @@ def test_every_interface_string_exists_in_both_languages():
 
 
 def test_chat_marks_emotion_findings_and_sentence_labels():
-    from qc.scorecards import call_view
+    from qc.report.scorecards import call_view
 
     doc = {"call_id": "e", "agent_id": "A", "agent_name": "", "team": "", "started_at": "2026-11-21T09:00:00",
            "audio": {"path": "e.wav", "duration_s": 30.0, "channels": 2, "layout": "stereo-agent-left"},

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from qc.cli import cli
 from qc.errors import RuleConfigError
-from qc.ruleset import load_ruleset
+from qc.rules.ruleset import load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_RULE = """
@@ -154,7 +154,7 @@ def test_named_condition_may_be_an_expression(tmp_path):
     applies_when: complaint
     require: {check: keyword, role: agent, any: [抱歉], anchor: {to: complaint, relation: after}}
 """)
-    from qc.ruleset import uses_check
+    from qc.rules.ruleset import uses_check
 
     ruleset = load_ruleset(path)
     assert uses_check(ruleset, "keyword") and not uses_check(ruleset, "similarity")

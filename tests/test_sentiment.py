@@ -1,13 +1,13 @@
-"""qc.sentiment on real call-centre phrases, and the emotion check's combination formula."""
+"""qc.rules.sentiment on real call-centre phrases, and the emotion check's combination formula."""
 
 import subprocess
 import sys
 
 import pytest
 
-from qc.checks import emotion
+from qc.rules.checks import emotion
 from qc.schema import Acoustics, Segment
-from qc.sentiment import cue_balance, default_sentiment, strip_politeness
+from qc.rules.sentiment import TextSentiment, cue_balance, strip_politeness
 
 COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个月都按时交钱的。",
               "我已经打了三次电话了，每次都说会有人联系我，可是一直都没有人来。", "你们这服务太差劲了，气死我了",
@@ -23,7 +23,7 @@ PLAIN = ["我叫李明，尾号是六六八八。", "喂，什么事？", "没�
 
 @pytest.fixture(scope="module")
 def sentiment():
-    return default_sentiment()
+    return TextSentiment()
 
 
 @pytest.mark.parametrize("text", COMPLAINTS)
@@ -69,7 +69,7 @@ def test_cues_negation_and_longest_phrase_first():
 
 
 def test_importing_the_checks_loads_no_sentiment_library():
-    code = "import qc.checks, qc.cli, sys; print([m for m in ('snownlp', 'vaderSentiment') if m in sys.modules])"
+    code = "import qc.rules.checks, qc.cli, sys; print([m for m in ('snownlp', 'vaderSentiment') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -1,8 +1,9 @@
-from qc.asr import RawSegment
-from qc.guard import GuardOptions, filter_segments
-from qc.roles import decide_roles
+from qc.analysis.asr import RawSegment
+from qc.analysis.guard import GuardOptions, filter_segments
+from qc.analysis.roles import decide_roles
 from qc.schema import Segment, Word
-from qc.speakers import assign_words, rttm, speaker_of, turns_as_speech
+from qc.analysis.speakers import assign_words, speaker_of, turns_as_speech
+from qc.report.exports import rttm
 
 TURNS = [("SPK0", 0.0, 3.0), ("SPK1", 2.5, 6.0), ("SPK0", 7.0, 9.0)]
 

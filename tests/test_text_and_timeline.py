@@ -1,6 +1,6 @@
 from qc.schema import Word
-from qc.textmatch import find_phrase, normalize
-from qc.timeline import merge_timeline, split_sentences
+from qc.text import find_phrase, normalize
+from qc.analysis.timeline import merge_timeline, split_sentences
 
 
 def test_normalize_folds_width_case_and_punctuation():

@@ -1,0 +1,143 @@
+"""Speech recognition with faster-whisper (CTranslate2), behind a small interface.
+
+:class:`WhisperTranscriber` loads its model once, on first use, and transcribes one
+channel at a time. faster-whisper, ctranslate2 and opencc are imported only here, inside
+the methods that need them, so ``qc --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional, Protocol
+
+import numpy as np
+
+from ..errors import ModelError
+from ..schema import Word
+from .devices import choose_device
+
+log = logging.getLogger(__name__)
+
+# No default prompt: with word timestamps, a Chinese prompt made Whisper base loop on the
+# leftover tail of each window (224-token repeats, retried at every temperature), 5-20x
+# slower on short clips, for CER 12.6 vs 14.4 % on four real clips and 14.6 vs 13.9 % on
+# the calls (bench/transcription.py). --initial-prompt still sets one.
+DEFAULT_PROMPTS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class AsrOptions:
+    """Every setting that changes what the recogniser writes (and so the call's cache key)."""
+
+    model: str = "whisper-base"
+    device: str = "auto"  # auto | cpu | cuda
+    compute_type: str = "auto"  # auto: float16 on CUDA, int8 on CPU
+    beam_size: int = 5
+    initial_prompt: Optional[str] = None  # None: the language's default prompt
+    hotwords: Optional[str] = None
+    vad_min_silence_ms: int = 1000
+
+    def fingerprint(self) -> dict:
+        """The settings that affect output (device and precision included: they change text)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RawSegment:
+    start_s: float
+    end_s: float
+    text: str
+    words: tuple[Word, ...]
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+
+
+@dataclass(frozen=True)
+class ChannelTranscript:
+    language: str
+    segments: tuple[RawSegment, ...]
+
+
+class Transcriber(Protocol):
+    def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript: ...
+
+
+def pick_device(requested: str) -> tuple[str, str]:
+    """Return (device, compute_type) for ``auto|cpu|cuda``."""
+    def gpus() -> int:
+        import ctranslate2
+
+        return ctranslate2.get_cuda_device_count()
+
+    device = choose_device(requested, gpus)
+    return device, "float16" if device == "cuda" else "int8"
+
+
+class WhisperTranscriber:
+    """faster-whisper behind :class:`Transcriber`; the model is loaded once per process."""
+
+    def __init__(self, options: AsrOptions, model_path: str, cpu_threads: int = 0):
+        self.options = options
+        self.model_path = model_path
+        self.cpu_threads = cpu_threads
+        self._model = None
+        self._t2s = None
+
+    def load(self):
+        """Load the model now (it is otherwise loaded on first use) and return it."""
+        return self.model
+
+    @property
+    def model(self):
+        if self._model is None:
+            from faster_whisper import WhisperModel
+
+            device, compute_type = pick_device(self.options.device)
+            if self.options.compute_type != "auto":
+                compute_type = self.options.compute_type
+            local = Path(self.model_path).is_dir()
+            try:
+                self._model = WhisperModel(self.model_path, device=device, compute_type=compute_type,
+                                           cpu_threads=self.cpu_threads, local_files_only=local)
+            except Exception as exc:  # the library raises many types: one clear line instead
+                raise ModelError(f"cannot load Whisper model {self.model_path!r} on {device}/{compute_type}: "
+                                 f"{exc}. Use an installed model ('qc models list') or a local "
+                                 f"CTranslate2 directory") from exc
+            log.info("loaded %s on %s (%s)", self.model_path, device, compute_type)
+        return self._model
+
+    def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript:
+        lang = None if language in (None, "auto") else language
+        prompt = self.options.initial_prompt
+        if prompt is None:
+            prompt = DEFAULT_PROMPTS.get(lang or "", None)
+        segments, info = self.model.transcribe(
+            samples,
+            language=lang,
+            beam_size=self.options.beam_size,
+            initial_prompt=prompt or None,
+            hotwords=self.options.hotwords or None,
+            vad_filter=True,
+            vad_parameters={"min_silence_duration_ms": self.options.vad_min_silence_ms},
+            word_timestamps=True,
+            condition_on_previous_text=False,
+        )
+        out_lang = info.language
+        convert = self._simplify if out_lang == "zh" else (lambda text: text)
+        raw = []
+        for seg in segments:
+            words = tuple(Word(round(w.start, 3), round(w.end, 3), convert(w.word), round(w.probability, 3))
+                          for w in (seg.words or ()))
+            raw.append(RawSegment(round(seg.start, 3), round(seg.end, 3), convert(seg.text.strip()), words,
+                                  seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio))
+        return ChannelTranscript(out_lang, tuple(raw))
+
+    def _simplify(self, text: str) -> str:
+        if self._t2s is None:
+            import opencc
+
+            self._t2s = opencc.OpenCC("t2s.json")
+        return self._t2s.convert(text)

@@ -1,0 +1,207 @@
+"""Who spoke when in a mono recording, with pyannote.audio's ``SpeakerDiarization``, offline.
+
+The default build uses only provisioned weights (``qc models install``): the
+segmentation-3.0 checkpoint (``models/pyannote-segmentation-3.0``) and the CAM++ zh+en
+speaker embedding (``models/campplus-zh-en``) as a pyannote ``Model``
+(:class:`qc.analysis.pyannote_models.CamPlusPlusEmbedding`), both passed to the pipeline's public
+constructor, with agglomerative clustering (the PLDA/VBx weights of pyannote's own pipelines
+exist nowhere offline). ``Diarizer.from_pipeline_dir`` runs a user's standard pyannote
+pipeline directory (a ``config.yaml`` such as community-1's, with its weights) instead.
+
+Audio is decoded by qc and handed over in memory (16 kHz mono float32); pyannote never opens
+a file. torch and pyannote are imported on first use only. pyannote 4 reports usage (not
+audio) to pyannote.ai by default; qc switches that off unless ``PYANNOTE_METRICS_ENABLED``
+is set, so nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..errors import ModelError
+from ..media import SAMPLE_RATE_HZ
+from ..models import PACKAGED, default_models_dir, verify
+from ..schema import Hook, Turn, no_hook
+from .devices import choose_device
+from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
+
+log = logging.getLogger(__name__)
+
+class Diarizer:
+    """pyannote's ``SpeakerDiarization`` behind ``diarize(samples) -> turns``; loaded once, on first use."""
+
+    def __init__(self, options: DiarizationOptions = DiarizationOptions(), models_dir: Optional[Path] = None,
+                 hook: Hook = no_hook):
+        for name, value, choices in (("clustering method", options.clustering_method, CLUSTERING_METHODS),
+                                     ("clustering", options.clustering, CLUSTERINGS),
+                                     ("embedding pooling", options.embedding_pooling, POOLINGS)):
+            if value not in choices:
+                raise ModelError(f"unknown {name} {value!r}; choose one of {', '.join(choices)}")
+        if not 0 < options.segmentation_step <= 1:
+            raise ModelError(f"segmentation step {options.segmentation_step} should be in (0, 1], "
+                             f"a fraction of the 10 s window")
+        self.options = options
+        self.models_dir = models_dir or default_models_dir()
+        self.hook = hook
+        self._pipeline = None
+        self._pipeline_dir: Optional[Path] = None
+
+    @classmethod
+    def from_pipeline_dir(cls, path: str | Path, device: str = "auto", hook: Hook = no_hook) -> "Diarizer":
+        """A standard pyannote pipeline directory (``config.yaml`` and the weights it names)."""
+        directory = Path(path).expanduser()
+        if not (directory / "config.yaml").is_file():
+            raise ModelError(f"{directory}: not a pyannote pipeline directory (no config.yaml)")
+        diarizer = cls(DiarizationOptions(segmentation="", embedding="", device=device), hook=hook)
+        diarizer._pipeline_dir = directory
+        return diarizer
+
+    def verify_models(self) -> None:
+        """Check the weights are installed and intact, without importing torch or pyannote."""
+        if not self._pipeline_dir:
+            self._model_path(self.options.segmentation, "pytorch_model.bin")
+            self._model_path(self.options.embedding, "campplus_cn_en_common.pt")
+
+    def load(self):
+        """Load the pipeline now (it is otherwise loaded on first use) and return it."""
+        return self.pipeline
+
+    @property
+    def pipeline(self):
+        if self._pipeline is None:
+            self.verify_models()  # a missing model is reported before the slow import
+            _import_pyannote()
+            import torch
+
+            pipeline = self._load_dir() if self._pipeline_dir else self._build()
+            device = choose_device(self.options.device, torch.cuda.device_count)
+            self._pipeline = pipeline.to(torch.device(device))
+            log.info("diarization pipeline ready on %s", device)
+        return self._pipeline
+
+    def diarize(self, samples: np.ndarray, num_speakers: Optional[int] = 2, min_speakers: Optional[int] = None,
+                max_speakers: Optional[int] = None) -> list[Turn]:
+        """Speaker turns of one mono 16 kHz recording, sorted by start; overlapping turns are kept.
+
+        ``num_speakers`` wins when given; pass ``None`` to let ``min_speakers``/``max_speakers``
+        (or the clustering threshold) decide. Speakers are named ``SPEAKER_00``, ``SPEAKER_01``...
+        in the order they first speak.
+        """
+        import torch
+
+        pipeline = self.pipeline
+        waveform = torch.tensor(np.asarray(samples, dtype=np.float32))[None]
+        audio = {"waveform": waveform, "sample_rate": SAMPLE_RATE_HZ, "uri": "call"}
+        printed = io.StringIO()
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(printed):
+            warnings.simplefilter("always")
+            output = pipeline(audio, num_speakers=num_speakers, min_speakers=min_speakers,
+                              max_speakers=max_speakers, hook=self._progress)
+        for note in [*(str(w.message) for w in caught), *printed.getvalue().splitlines()]:
+            if note.strip():  # pyannote prints and warns; qc stages never do
+                self.hook("diarization-note", "", text=" ".join(note.split()))
+        annotation = getattr(output, "speaker_diarization", output)
+        return _turns(annotation, len(samples) / SAMPLE_RATE_HZ)
+
+    def _progress(self, step, artifact, file=None, completed=None, total=None):
+        if completed is not None:
+            self.hook(f"diarization:{step}", "", completed=int(min(completed, total or completed)), total=total)
+
+    def _build(self):
+        from pyannote.audio import Model
+        from pyannote.audio.pipelines import SpeakerDiarization
+
+        from .pyannote_models import NoPLDA
+
+        o = self.options
+        path = self._model_path(o.segmentation, "pytorch_model.bin")
+        try:
+            segmentation = Model.from_pretrained(str(path))
+        except Exception as exc:
+            raise ModelError(f"cannot load segmentation model {o.segmentation!r}: {exc}") from exc
+        pipeline = SpeakerDiarization(
+            segmentation=segmentation,
+            segmentation_step=o.segmentation_step,
+            segmentation_batch_size=o.segmentation_batch_size,
+            embedding=self._embedding_model(),
+            embedding_exclude_overlap=o.embedding_exclude_overlap,
+            embedding_batch_size=o.embedding_batch_size,
+            clustering=o.clustering,
+            plda=NoPLDA(),
+        )
+        clustering = ({"method": o.clustering_method, "threshold": o.clustering_threshold,
+                       "min_cluster_size": o.min_cluster_size} if o.clustering == "AgglomerativeClustering" else {})
+        pipeline.instantiate({"segmentation": {"min_duration_off": o.min_duration_off_s}, "clustering": clustering})
+        return pipeline
+
+    def _embedding_model(self):
+        from pyannote.audio import Model
+
+        from .pyannote_models import CamPlusPlusEmbedding
+
+        spec = self.options.embedding
+        path = self._model_path(spec, "campplus_cn_en_common.pt")
+        try:
+            if path.is_file() and path.suffix == ".pt":
+                return CamPlusPlusEmbedding.from_checkpoint(path, pooling=self.options.embedding_pooling)
+            return Model.from_pretrained(str(path))
+        except Exception as exc:
+            raise ModelError(f"cannot load speaker embedding model {spec!r}: {exc}") from exc
+
+    def _model_path(self, spec: str, packaged_file: str) -> Path:
+        if spec in PACKAGED:
+            directory = self.models_dir / spec
+            if not directory.is_dir():
+                raise ModelError(f"model {spec!r} is not installed in {self.models_dir}; "
+                                 f"run 'qc models install' (or 'make models')")
+            verify(directory)
+            return directory / packaged_file
+        path = Path(spec).expanduser()
+        if not path.exists():
+            raise ModelError(f"diarization model {spec!r} is neither a packaged model "
+                             f"({', '.join(PACKAGED)}) nor an existing file or directory")
+        return path
+
+    def _load_dir(self):
+        from pyannote.audio import Pipeline
+
+        try:
+            pipeline = Pipeline.from_pretrained(self._pipeline_dir)
+        except Exception as exc:
+            raise ModelError(f"cannot load the pyannote pipeline in {self._pipeline_dir}: {exc}") from exc
+        if pipeline is None:
+            raise ModelError(f"cannot load the pyannote pipeline in {self._pipeline_dir}")
+        return pipeline
+
+
+def _turns(annotation, duration_s: float) -> list[Turn]:
+    """pyannote's tracks as turns inside the recording (its last window is zero-padded)."""
+    tracks = sorted((segment.start, min(segment.end, duration_s), label)
+                    for segment, _, label in annotation.itertracks(yield_label=True) if segment.start < duration_s)
+    names: dict[str, str] = {}
+    for _, _, label in tracks:
+        names.setdefault(label, f"SPEAKER_{len(names):02d}")
+    return [Turn(names[label], round(start, 3), round(end, 3)) for start, end, label in tracks]
+
+
+def _import_pyannote() -> None:
+    """Import pyannote.audio quietly, telemetry off, with a clear error when it cannot load."""
+    os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+    try:
+        with warnings.catch_warnings():
+            # torchcodec cannot load on a CPU-only torch; qc never lets pyannote decode files
+            warnings.filterwarnings("ignore", message=r"(?s).*torchcodec")
+            import pyannote.audio  # noqa: F401
+    except ImportError as exc:
+        raise ModelError(f"pyannote.audio is not installed ({exc}); run 'make venv'") from exc
+    except OSError as exc:
+        raise ModelError(f"pyannote.audio cannot load ({exc}); on a CPU-only torch run "
+                         f"'python scripts/torchaudio-cpu-fix.py' (see README, troubleshooting)") from exc

@@ -1,0 +1,59 @@
+"""The settings of speaker diarization, apart from the adapter that runs pyannote.
+
+Kept torch-free, so a run validates them (and puts them in every call's cache key) before
+any model is imported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+CLUSTERING_METHODS = ("average", "centroid", "complete", "median", "single", "ward", "weighted")
+CLUSTERINGS = ("AgglomerativeClustering", "KMeansClustering")
+POOLINGS = ("speech-only", "weighted")
+
+
+@dataclass(frozen=True)
+class DiarizationOptions:
+    """Every setting that changes the turns, with the defaults chosen by bench/diarization.py.
+
+    On the 11 call-like two-speaker files of ../shared/data, pyannote's own settings (1 s
+    hops, whole-window embeddings, no gap filling) gave mean DER 5.6 % (worst 19.3 %) at
+    0.32x real time on 2 CPU cores; these defaults give 2.0 % (worst 9.0 %) at 0.054x
+    (0.105 s of CPU per second of audio); ``python bench/diarization.py`` prints the table.
+
+    ``segmentation_step``: hop between two 10 s segmentation windows, as a fraction of the
+    window. 0.5 (5 s) embeds each moment twice instead of ten times: 6x less work; 0.25
+    was 0.4 points better on DER for about twice the cost.
+    ``embedding_pooling``: ``speech-only`` embeds only the frames where that speaker talks
+    (cheaper, and at 5 s hops far more robust than ``weighted``, which pools the whole
+    window with the speaker's mask as weights: DER 10.6 vs 6.2 % before gap filling).
+    ``embedding_exclude_overlap``: also drop overtalk frames from embeddings (no gain here).
+    ``clustering_*``, ``min_cluster_size``: pyannote's agglomerative clustering. With a fixed
+    number of speakers they hardly matter; without one, ``clustering_threshold`` is where
+    merging stops (for ``centroid``, the euclidean distance between unit-length embeddings):
+    0.7 found two speakers on 10 of the 11 calls.
+    ``min_duration_off_s``: pauses shorter than this inside one speaker's speech are filled.
+    0.5 s removed most of the missed speech of the 8 kHz mu-law calls (mean DER 6.2 -> 2.0 %);
+    it costs a little on the real call sample.wav (1.3 -> 2.3 %), whose references split
+    turns at short breaths.
+    """
+
+    segmentation: str = "pyannote-segmentation-3.0"  # packaged name, .bin/.ckpt file or model directory
+    embedding: str = "campplus-zh-en"  # packaged name, CAM++ .pt state_dict, or pyannote model directory
+    segmentation_step: float = 0.5
+    segmentation_batch_size: int = 32
+    embedding_pooling: str = "speech-only"
+    embedding_exclude_overlap: bool = False
+    embedding_batch_size: int = 32
+    clustering: str = "AgglomerativeClustering"  # or KMeansClustering (needs a fixed number of speakers)
+    clustering_method: str = "centroid"
+    clustering_threshold: float = 0.7
+    min_cluster_size: int = 12
+    min_duration_off_s: float = 0.5
+    device: str = "auto"  # auto | cpu | cuda
+
+    def fingerprint(self) -> dict:
+        """The settings that affect the turns (batch sizes and device do not, beyond rounding)."""
+        keep = {k: v for k, v in asdict(self).items() if not k.endswith("batch_size") and k != "device"}
+        return keep

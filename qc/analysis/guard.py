@@ -1,0 +1,65 @@
+"""Drop what Whisper invents (pure): text in silence, loops, and its stock phrases.
+
+Whisper writes text into long silences and holds (字幕 credits, "thanks for watching")
+and loops on a phrase when it loses track; mono calls with music on hold make it worse.
+A segment is dropped when its text compresses too well (a loop), when the model itself
+thought there was no speech and was unsure of the words, when voice activity detection
+heard almost nothing during it, or when it is one of the known stock hallucinations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from .asr import RawSegment
+from ..text import normalize
+
+STOCK_PHRASES = ("字幕由", "字幕提供", "请不吝点赞", "订阅转发", "打赏支持", "明镜与点点", "感谢观看", "谢谢观看",
+                 "thanks for watching", "thank you for watching", "subtitles by", "amara org", "please subscribe")
+_LOOP = re.compile(r"(.{1,12}?)\1{3,}")
+
+
+@dataclass(frozen=True)
+class GuardOptions:
+    max_compression_ratio: float = 2.4  # Whisper's own threshold for a degenerate decode
+    max_no_speech_prob: float = 0.6
+    min_avg_logprob: float = -1.0
+    min_speech_fraction: float = 0.15  # share of the segment during which VAD heard speech
+    max_loop_fraction: float = 0.6  # share of the text taken by one repeated unit
+
+
+def keep_segment(seg: RawSegment, speech: Sequence[tuple[float, float]], options: GuardOptions) -> str | None:
+    """None to keep the segment, else the reason to drop it."""
+    text = normalize(seg.text).replace(" ", "")
+    if not text:
+        return "empty"
+    if seg.compression_ratio > options.max_compression_ratio:
+        return f"compression ratio {seg.compression_ratio:.1f}"
+    if seg.no_speech_prob > options.max_no_speech_prob and seg.avg_logprob < options.min_avg_logprob:
+        return f"no-speech probability {seg.no_speech_prob:.2f} with log-probability {seg.avg_logprob:.2f}"
+    if any(normalize(p).replace(" ", "") in text for p in STOCK_PHRASES):
+        return "stock hallucination phrase"
+    loop = _LOOP.search(text)
+    if loop and len(loop.group(0)) >= options.max_loop_fraction * len(text) and len(text) >= 8:
+        return f"repeats {loop.group(1)!r}"
+    duration = seg.end_s - seg.start_s
+    if speech and duration > 0:
+        heard = sum(max(0.0, min(seg.end_s, b) - max(seg.start_s, a)) for a, b in speech)
+        if heard / duration < options.min_speech_fraction:
+            return f"voice activity during only {100 * heard / duration:.0f} % of it"
+    return None
+
+
+def filter_segments(segments: Sequence[RawSegment], speech: Sequence[tuple[float, float]],
+                    options: GuardOptions = GuardOptions()) -> tuple[list[RawSegment], list[tuple[RawSegment, str]]]:
+    """Split recogniser segments into kept ones and (dropped, reason) pairs."""
+    kept, dropped = [], []
+    for seg in segments:
+        reason = keep_segment(seg, speech, options)
+        if reason is None:
+            kept.append(seg)
+        else:
+            dropped.append((seg, reason))
+    return kept, dropped

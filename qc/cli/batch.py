@@ -1,0 +1,155 @@
+"""The batch commands: ``qc run`` (analyse and score recordings), ``qc score`` (re-score stored
+calls with edited rules) and ``qc report`` (pages for a period from the database)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .common import (check_models, day_end, domain_errors, embedding_model_option, iso_option, models_dir_option,
+                     rules_option)
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout.")
+@rules_option
+@click.option("--language", type=click.Choice(["zh", "en", "auto"]), default="zh", show_default=True,
+              help="Spoken language, unless the manifest gives one per call.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where JSON, CSV and HTML outputs go.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database [default: <out>/qc.sqlite].")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="auto: CUDA float16 when a GPU is visible, else CPU int8.")
+@click.option("--model", default="whisper-base", show_default=True,
+              help="Whisper model: an installed name, a local CTranslate2 directory, or a hub id (e.g. large-v3).")
+@click.option("--compute-type", default="auto", show_default=True, help="CTranslate2 precision (auto, int8, float16...).")
+@click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option("--initial-prompt", default=None, help="Prompt text for Whisper [default: per language].")
+@click.option("--hotwords", default=None, help="Words Whisper should favour (company names, products).")
+@click.option("--filename-pattern", default=None,
+              help="Regex with named groups (call_id, agent_id, agent_name, team, started_at) for files the "
+                   "manifest does not list.")
+@click.option("--stereo-layout", type=click.Choice(["stereo-agent-left", "stereo-agent-right"]),
+              default="stereo-agent-left", show_default=True, help="Agent channel of stereo files without manifest.")
+@click.option("--force", is_flag=True, help="Process calls again even when already done.")
+@click.option("--diarization/--no-diarization", default=True, show_default=True,
+              help="Find the speakers of mono calls (pyannote); without it their roles stay unknown.")
+@click.option("--num-speakers", type=click.IntRange(1, 10), default=2, show_default=True,
+              help="Speakers in a mono call (give --min/--max-speakers instead to let the diarizer decide).")
+@click.option("--diarization-pipeline", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="A standard pyannote pipeline directory (config.yaml and weights) instead of the packaged models.")
+@click.option("--min-speakers", type=click.IntRange(1, 10), default=None)
+@click.option("--max-speakers", type=click.IntRange(1, 10), default=None)
+@click.option("--ui-language", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+              help="Scorecard interface language; auto: the rule pack's, i.e. that of most calls.")
+@click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
+              help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@click.option("--agent-phrase", "agent_phrases", multiple=True,
+              help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
+@models_dir_option
+@embedding_model_option
+@domain_errors
+def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
+        initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
+        diarization_pipeline, min_speakers,
+        max_speakers, ui_language, audio, agent_phrases, models_dir, embedding_model):
+    """Process recordings (files or directories, recursively) and write scorecards."""
+    from ..analysis.asr import AsrOptions
+    from ..analysis.diarize_options import DiarizationOptions
+    from ..report import ReportOptions
+    from ..rules.ruleset import RULES_DIR, load_rulesets
+    from ..run.pipeline import RunSettings
+    from ..run.runner import Runner
+    from ..sources import files
+    from ..sources.audio import AudioSettings
+
+    if not inputs and not manifest:
+        raise click.UsageError("give recordings (files or directories) or --manifest")
+    rulesets = load_rulesets(rules_file)
+    calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN)
+    audio_settings = AudioSettings(
+        asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
+                       initial_prompt=initial_prompt, hotwords=hotwords),
+        stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
+        diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
+        num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
+        max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
+    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR)
+    runner = Runner(RunSettings(language=language, force=force), audio_settings, rulesets,
+                    db_path or out_dir / "qc.sqlite", out_dir, check_models(models_dir, embedding_model),
+                    models_dir, report_options)
+    summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)])
+    sys.exit(summary.exit_code)
+
+
+@click.command()
+@rules_option
+@click.option("--since", default=None, help="Only calls started on or after this date/time (ISO, e.g. 2026-11-01).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("reports/qc.sqlite"),
+              show_default=True, help="SQLite database written by qc run.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to refresh JSON, CSV and HTML outputs [default: the database's folder].")
+@models_dir_option
+@embedding_model_option
+@domain_errors
+def score(rules_file, since, db_path, out_dir, models_dir, embedding_model):
+    """Re-score stored calls with changed rules, without touching audio, and refresh the outputs."""
+    import time
+
+    from ..report import write_outputs
+    from ..rules.ruleset import load_rulesets, models_needed, pick_ruleset
+    from ..run.pipeline import rescore_stored
+    from ..run.store import Store
+
+    if not db_path.is_file():
+        raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
+    rulesets = load_rulesets(rules_file)
+    models = check_models(models_dir, embedding_model)
+    models.verify(models_needed(rulesets.values()))
+    started = time.monotonic()
+    store = Store(db_path)
+    count = rescore_stored(store, lambda lang: pick_ruleset(rulesets, lang), models, since)
+    paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
+    click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
+
+
+@click.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where the pages, JSON, CSV and Parquet exports go.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database written by qc run [default: <out>/qc.sqlite].")
+@click.option("--since", default=None, help="Only calls started on or after this date/time (ISO, e.g. 2026-11-01).")
+@click.option("--until", default=None,
+              help="Only calls started before this date/time; a plain date includes that whole day.")
+@click.option("--team", default=None, help="Pages for this team only (team norms still use every team's calls).")
+@click.option("--agent", default=None, help="Pages for this agent id only.")
+@click.option("--ui-language", type=click.Choice(["auto", "zh", "en"]), default="auto", show_default=True,
+              help="Interface language; auto: the rule pack's, i.e. that of most calls.")
+@click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
+              help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@domain_errors
+def report(out_dir, db_path, since, until, team, agent, ui_language, audio):
+    """Regenerate the scorecards for a period from the database, without analysing audio again."""
+    import time
+
+    from ..report import ReportOptions, write_outputs
+    from ..rules.ruleset import RULES_DIR
+    from ..run.store import Store
+
+    db_path = db_path or out_dir / "qc.sqlite"
+    if not db_path.is_file():
+        raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
+    started = time.monotonic()
+    rows = Store(db_path).latest_calls(since=iso_option("--since", since), until=day_end(until))
+    options = ReportOptions(ui_language=ui_language, audio=audio, team=team, agent=agent, since=since, until=until,
+                            rules_dir=RULES_DIR)
+    paths = write_outputs(rows, out_dir, options=options)
+    shown = [r for r in rows if (team is None or r["team"] == team) and (agent is None or r["agent_id"] == agent)]
+    if not shown:
+        click.echo("qc: no calls match this period and selection", err=True)
+    click.echo(f"qc: report of {len(shown)} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")

@@ -1,0 +1,79 @@
+"""What the commands share: exit codes, the domain-error wrapper, shared options."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigError, EnvironmentFailure, QcError
+
+EXIT_OK, EXIT_CALLS_FAILED, EXIT_CONFIG, EXIT_ENVIRONMENT = 0, 1, 2, 3
+
+
+def domain_errors(func):
+    """Report QcError as one line on stderr with the matching exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"qc: error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+        except EnvironmentFailure as exc:
+            click.echo(f"qc: stopped: {exc}", err=True)
+            sys.exit(EXIT_ENVIRONMENT)
+        except QcError as exc:
+            click.echo(f"qc: error: {exc}", err=True)
+            sys.exit(EXIT_CONFIG)
+
+    return wrapper
+
+
+def embedding_model_option(func):
+    return click.option("--embedding-model", default="e5-small", show_default=True,
+                        help="Sentence-embedding model for similarity checks: an installed name or a local "
+                             "directory/file.")(func)
+
+
+def models_dir_option(func):
+    return click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Where provisioned models live [default: $QC_MODELS_DIR or ./models].")(func)
+
+
+def rules_option(func):
+    return click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Rule set YAML for every call [default: rules/<language>-default.yaml by call "
+                             "language].")(func)
+
+
+def check_models(models_dir, embedding_model):
+    """The models the checks of a run or re-scoring use, named by the options."""
+    from ..rules.providers import CheckModels, ModelSettings
+
+    return CheckModels(ModelSettings(embedding_model, models_dir))
+
+
+def iso_option(name: str, value):
+    """``value`` if it is an ISO date or date-time, else a usage error naming the option."""
+    from datetime import datetime
+
+    if value is not None:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"expected an ISO date or date-time (2026-11-21), found {value!r}",
+                                     param_hint=name) from None
+    return value
+
+
+def day_end(until):
+    """A plain date means up to the end of that day: the store compares ``started_at < until``."""
+    from datetime import date, timedelta
+
+    if iso_option("--until", until) is None or len(until) != 10:
+        return until
+    return (date.fromisoformat(until) + timedelta(days=1)).isoformat()

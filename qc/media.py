@@ -1,0 +1,98 @@
+"""Recordings as files: the external tools qc runs on them, and their content hash.
+
+ffprobe identifies a file, ffmpeg decodes it; AMR goes through sox because ffmpeg's
+AMR-NB decoder reports "Corrupt bitstream" on ordinary call-recorder files. Both the
+analysis (decoding to samples) and the report (browser-playable copies) start from
+:func:`probe` and :func:`decode_command`, so what qc can read is decided in one place.
+Every failure becomes one :class:`AudioError` line that names the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import AudioError, EnvironmentFailure
+
+SAMPLE_RATE_HZ = 16000  # what every recording is decoded to: Whisper, Silero VAD and pyannote all want it
+AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac", ".amr", ".gsm", ".wma", ".au")
+TRUNCATION_TOLERANCE = 0.9  # decoded/declared duration below this means a damaged file
+_AMR_CODECS = ("amr_nb", "amrnb", "amr_wb", "amrwb")
+
+
+def require_tool(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        raise EnvironmentFailure(f"{tool} is not installed (apt-get install ffmpeg sox libsox-fmt-all)")
+    return path
+
+
+def probe(path: Path) -> dict:
+    """Return codec, channels, sample rate and format; raise AudioError when it is not audio."""
+    if not path.is_file():
+        raise AudioError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise AudioError(f"{path}: empty file (0 bytes)")
+    cmd = [require_tool("ffprobe"), "-v", "error", "-select_streams", "a", "-show_entries",
+           "stream=codec_name,channels,sample_rate:format=format_name,duration", "-of", "json", str(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    info = json.loads(proc.stdout or "{}")
+    streams = info.get("streams") or []
+    if proc.returncode != 0 or not streams:
+        detail = last_line(proc.stderr) or "no audio stream found"
+        raise AudioError(f"{path}: not a readable audio file ({detail})")
+    stream = streams[0]
+    _check_wav_length(path)
+    return {
+        "codec": stream.get("codec_name", ""),
+        "channels": int(stream.get("channels") or 1),
+        "sample_rate_hz": int(stream.get("sample_rate") or 0),
+        "format": info.get("format", {}).get("format_name", ""),
+    }
+
+
+def decode_command(path: Path, info: dict, sample_rate_hz: int, channels: int) -> list[str]:
+    """The command that writes ``path`` to stdout as float32 little-endian PCM, ``channels`` interleaved."""
+    if info["codec"] in _AMR_CODECS or info["format"] == "amr":
+        kind = "amr-wb" if info["codec"] in ("amr_wb", "amrwb") else "amr-nb"
+        return [require_tool("sox"), "-q", "-t", kind, str(path), "-t", "f32", "-e", "floating-point",
+                "-r", str(sample_rate_hz), "-c", str(channels), "-"]
+    return [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-f", "f32le",
+            "-acodec", "pcm_f32le", "-ar", str(sample_rate_hz), "-ac", str(channels), "-"]
+
+
+def file_sha256(path: str | Path, digest=None):
+    """Feed the bytes of ``path`` into ``digest`` (a new sha256 by default) and return it."""
+    digest = digest if digest is not None else hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest
+
+
+def _check_wav_length(path: Path) -> None:
+    """A WAV whose data chunk promises more bytes than the file holds was cut off mid-write."""
+    with open(path, "rb") as fh:
+        head = fh.read(8192)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return
+    pos = 12
+    while pos + 8 <= len(head):
+        chunk, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if chunk == b"data":
+            available = path.stat().st_size - (pos + 8)
+            streaming = size in (0, 0xFFFFFFFF)  # recorders that never patch the header
+            if not streaming and available < TRUNCATION_TOLERANCE * size:
+                raise AudioError(f"{path}: truncated or corrupt WAV: the header promises {size} bytes of audio, "
+                                 f"the file holds {available}")
+            return
+        pos += 8 + size + (size & 1)
+
+
+def last_line(stderr: bytes | str) -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""

@@ -1,0 +1,143 @@
+"""Conversation measures of one transcript (pure): what checks judge and scorecards show.
+
+Turns, speaking time, silences, interruptions, speech units and a speaker's usual voice,
+computed one way for both readers, so a rule and the page beside it never disagree on
+what "a 6 s silence" or "2 interruptions" means.
+
+Voice activity detection splits a turn at every short pause, so turn-taking measures first
+close a role's pauses shorter than ``turn_gap_s`` into turns. Calls stored without voice
+activity regions fall back to the sentences' times.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from .schema import Acoustics, CallAnalysis, Segment, Transcript
+from .text import CJK, LATIN_WORD
+
+TURN_GAP_S = 1.0
+INTERRUPTION_DELAY_MS = 500  # sooner than this into the other's turn is a simultaneous start
+INTERRUPTION_OVERLAP_S = 1.0  # both talking for longer than this
+SILENCE_DB = -100.0  # the level of a segment in which nothing was heard
+_CJK_LANGUAGES = ("zh", "yue", "cmn")
+_EPSILON_S = 1e-6  # times are read from text: 18.1 - 9.1 must still be 9.0
+
+
+class Span(NamedTuple):
+    start_s: float
+    end_s: float
+
+
+def other(role: str) -> str:
+    return "customer" if role == "agent" else "agent"
+
+
+def spans(transcript: Transcript, role: str) -> list[Span]:
+    """A role's voice-activity regions in time order, or its sentences' times without them."""
+    source = transcript.speech or transcript.segments
+    return sorted(Span(r.start_s, r.end_s) for r in source if role == "any" or r.role == role)
+
+
+def turns(transcript: Transcript, role: str, gap_s: float = TURN_GAP_S) -> list[Span]:
+    """A role's speech with pauses shorter than ``gap_s`` closed."""
+    merged: list[Span] = []
+    for start, end in spans(transcript, role):
+        if merged and start - merged[-1].end_s < gap_s:
+            merged[-1] = Span(merged[-1].start_s, max(merged[-1].end_s, end))
+        else:
+            merged.append(Span(start, end))
+    return merged
+
+
+def speaking_s(transcript: Transcript, role: str) -> float:
+    """Seconds the role is heard (its overlapping regions counted once)."""
+    return sum(t.end_s - t.start_s for t in turns(transcript, role, gap_s=0.0))
+
+
+def speech_spans(transcript: Transcript) -> list[tuple[float, float]]:
+    if transcript.speech:
+        return [(r.start_s, r.end_s) for r in transcript.speech]
+    return [(s.start_s, s.end_s) for s in transcript.segments]
+
+
+def silences(transcript: Transcript) -> list[tuple[float, float]]:
+    """Gaps between the union of all speech, in time order."""
+    gaps, reach = [], None
+    for start, end in sorted(speech_spans(transcript)):
+        if reach is not None and start > reach:
+            gaps.append((reach, start))
+        reach = end if reach is None else max(reach, end)
+    return gaps
+
+
+def interruptions(transcript: Transcript, party: str, turn_gap_s: float = TURN_GAP_S,
+                  min_delay_ms: int = INTERRUPTION_DELAY_MS,
+                  min_overlap_s: float = INTERRUPTION_OVERLAP_S) -> list[tuple[Span, Span]]:
+    """(the other's turn, the overlap) for each turn of ``party`` that talks over the other."""
+    theirs = turns(transcript, other(party), turn_gap_s)
+    found = []
+    for mine in turns(transcript, party, turn_gap_s):
+        current = next((t for t in theirs if t.start_s <= mine.start_s < t.end_s), None)
+        if current is None:
+            continue
+        overlap = Span(mine.start_s, min(mine.end_s, current.end_s))
+        late_enough = mine.start_s - current.start_s >= min_delay_ms / 1000 - _EPSILON_S
+        if late_enough and overlap.end_s - overlap.start_s > min_overlap_s + _EPSILON_S:
+            found.append((current, overlap))
+    return found
+
+
+def is_chinese(language: str, texts) -> bool:
+    return language.lower().startswith(_CJK_LANGUAGES) or any(CJK.search(t) for t in texts)
+
+
+def units(text: str, chinese: bool) -> int:
+    """Spoken units: characters for Chinese (CJK characters, digits, Latin words), else words."""
+    text = unicodedata.normalize("NFKC", text)
+    if chinese:
+        return len(CJK.findall(text)) + sum(c.isdigit() for c in text) + len(LATIN_WORD.findall(text))
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+
+
+def heard(segment: Segment) -> bool:
+    """Whether the segment has measured acoustics with some sound in it."""
+    return segment.acoustics is not None and segment.acoustics.loudness_db > SILENCE_DB
+
+
+def baseline(segments: Sequence[Segment]) -> Acoustics | None:
+    """How a speaker usually sounds: the median of each measure over their heard segments
+    (pitch over the voiced ones); None when none was heard."""
+    sounded = [s.acoustics for s in segments if heard(s)]
+    if not sounded:
+        return None
+    voiced = [a for a in sounded if a.pitch_hz > 0]
+    return Acoustics(float(np.median([a.loudness_db for a in sounded])),
+                     float(np.median([a.pitch_hz for a in voiced])) if voiced else 0.0,
+                     float(np.median([a.pitch_range_st for a in voiced])) if voiced else 0.0)
+
+
+def call_metrics(analysis: CallAnalysis, gaps: list[tuple[float, float]]) -> dict:
+    """Talk share, silence, interruptions and speech rate of one call (agent measures need roles);
+    ``gaps`` are the silences the page counts."""
+    transcript = analysis.transcript
+    duration = analysis.audio.duration_s or 1.0
+    metrics = {"silence_pct": round(100 * sum(b - a for a, b in gaps) / duration, 1),
+               "longest_silence_s": round(max((b - a for a, b in gaps), default=0.0), 1),
+               "talk_ratio_pct": None, "interruptions": None, "speech_rate": None, "rate_unit": None}
+    if not transcript.roles_known:
+        return metrics
+    spoken = {role: speaking_s(transcript, role) for role in ("agent", "customer", "unknown")}
+    if sum(spoken.values()) > 0:
+        metrics["talk_ratio_pct"] = round(100 * spoken["agent"] / sum(spoken.values()), 1)
+    metrics["interruptions"] = len(interruptions(transcript, "agent"))
+    sentences = [s for s in transcript.segments if s.role == "agent" and s.end_s > s.start_s]
+    if sentences:
+        chinese = is_chinese(transcript.language, [s.text for s in sentences])
+        minutes = sum(s.end_s - s.start_s for s in sentences) / 60
+        metrics["speech_rate"] = round(sum(units(s.text, chinese) for s in sentences) / minutes)
+        metrics["rate_unit"] = "chars_per_min" if chinese else "words_per_min"
+    return metrics

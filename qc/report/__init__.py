@@ -1,0 +1,78 @@
+"""Write a report from stored calls: per-call JSON, exports, audio copies and HTML scorecards.
+
+``qc run``, ``qc score`` and ``qc report`` all end here, in :func:`write_outputs`. It reads
+plain dictionaries (rows from ``Store.latest_calls``), never a cursor, and never decodes
+audio into samples (the audio copies are transcoded by ffmpeg).
+
+Pages (self-contained: styles, scripts and charts inline, no network)::
+
+    index.html               team overview: agents ranked per team, most failed rules, trend, batch
+    agents/<agent_id>.html   an agent's scorecard against the team, coaching points, worst calls
+    calls/<call_id>.html     one call: player, timeline, transcript as a chat, clickable findings
+
+The modules: ``scorecards`` (what the pages show, pure), ``pages`` (templates), ``exports``
+(the writer table: json, rttm, csv, parquet), ``audio`` (playable copies), ``charts`` (inline
+SVG) and ``i18n`` (interface texts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import environment_errors
+from ..schema import CallMeta, analysis_from_dict, call_json, score_from_dict
+from .audio import AUDIO_MODES, publish_audio
+from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
+from .options import ReportOptions
+from .pages import render_pages
+from .scorecards import call_view, safe_name
+
+__all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
+
+
+def call_document(row: dict) -> dict:
+    """The published JSON of one stored call."""
+    return _parse(row)[0]
+
+
+def _parse(row: dict):
+    meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
+                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
+    analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and row["status"] == "ok" else None
+    score = score_from_dict(row["score_detail"]) if row.get("score_detail") and row["status"] == "ok" else None
+    error = row["error"] if row["status"] != "ok" else None
+    if row["status"] == "processing":
+        error = "interrupted while processing; will be retried on the next run"
+    return call_json(meta, analysis, score, error), (analysis if score else None)
+
+
+def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
+                  options: ReportOptions | None = None) -> dict[str, Path]:
+    """Write everything under ``out_dir``; return the main paths.
+
+    ``rows`` are the calls of the period; team norms are computed over all of them, pages and
+    exports are written for those ``options.team`` / ``options.agent`` select.
+    """
+    options = options or ReportOptions()
+    if options.audio not in AUDIO_MODES:
+        raise ValueError(f"audio must be one of {', '.join(AUDIO_MODES)}, not {options.audio!r}")
+    with environment_errors(f"writing reports to {out_dir}"):
+        for folder in (out_dir, out_dir / "calls", out_dir / "agents"):
+            folder.mkdir(parents=True, exist_ok=True)
+        parsed = [(row, *_parse(row)) for row in rows]
+        chosen = {doc["call_id"] for _, doc, _ in parsed if _selected(doc, options)}
+        docs = [doc for _, doc, _ in parsed if doc["call_id"] in chosen]
+        stems = {doc["call_id"]: safe_name(doc["call_id"]) for doc in docs}
+        analyses = {doc["call_id"]: row.get("analysis") for row, doc, _ in parsed if doc["call_id"] in chosen}
+        paths = write_exports(docs, analyses, stems, out_dir)
+        audio = publish_audio([(d["call_id"], d["audio"]["path"]) for d in docs], out_dir, options.audio, stems)
+        views = [call_view(doc, analysis, audio.get(doc["call_id"], {"mode": "none", "src": None}),
+                           row.get("processing_s") or 0.0, row.get("rules_name") or "")
+                 for row, doc, analysis in parsed]
+        paths.update(render_pages(views, chosen, out_dir, batch or {}, options))
+    return paths
+
+
+def _selected(doc: dict, options: ReportOptions) -> bool:
+    return ((options.team is None or doc["team"] == options.team)
+            and (options.agent is None or doc["agent_id"] == options.agent))

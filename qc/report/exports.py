@@ -1,0 +1,124 @@
+"""Export writers: the table of formats a report writes besides its pages.
+
+Per-call writers (``json``, ``rttm``) write ``calls/<name>.<ext>`` for each call; table
+writers (``csv``, ``parquet``) write ``results.<ext>`` (one row per call) and
+``findings.<ext>`` (one row per failed rule). A new format (srt, vtt, txt) is one function
+and one entry in :data:`WRITERS`, as in whisper's ``get_writer``.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from ..schema import Turn
+
+RESULT_COLUMNS = ("call_id", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
+                  "language", "layout", "score", "passed", "failed_rules", "path")
+FINDING_COLUMNS = ("call_id", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
+                   "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence")
+NUMERIC_COLUMNS = {"duration_s": "float64", "score": "float64", "passed": "bool", "points": "float64",
+                   "fatal": "bool", "start_s": "float64", "end_s": "float64", "evidence_count": "int64"}
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One export format. ``per_call``: ``write(doc, analysis, path)`` for each call, returning False
+    when the call has nothing in this format; else ``write(tables, out_dir)`` once, returning the paths."""
+
+    name: str
+    per_call: bool
+    write: Callable
+    available: Callable[[], bool] = lambda: True
+
+
+def _call_json(doc: dict, analysis: Optional[dict], path: Path) -> bool:
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    return True
+
+
+def _call_rttm(doc: dict, analysis: Optional[dict], path: Path) -> bool:
+    turns = ((analysis or {}).get("diarization") or {}).get("turns")
+    if not (doc["status"] == "ok" and doc["diarization"] and doc["diarization"]["method"] == "pyannote" and turns):
+        return False
+    path.write_text(rttm(doc["call_id"], [Turn(*t) for t in turns]), encoding="utf-8")
+    return True
+
+
+def rttm(uri: str, turns: Sequence[Turn]) -> str:
+    """NIST RTTM lines, the format diarization tools exchange."""
+    safe = uri.replace(" ", "_")
+    return "".join(f"SPEAKER {safe} 1 {start:.3f} {end - start:.3f} <NA> <NA> {speaker} <NA> <NA>\n"
+                   for speaker, start, end in sorted(turns, key=lambda t: (t[1], t[2])))
+
+
+def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
+    """The rows of ``results`` and ``findings`` for the published call documents."""
+    results = [{
+        "call_id": d["call_id"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
+        "started_at": d["started_at"], "status": d["status"], "error": d["error"] or "",
+        "duration_s": d["audio"]["duration_s"], "language": d["language"] or "", "layout": d["audio"]["layout"] or "",
+        "score": d["score"], "passed": d["passed"],
+        "failed_rules": ";".join(r["rule_id"] for r in d["rules"] if r["status"] == "fail"), "path": d["audio"]["path"],
+    } for d in docs]
+    findings = [{
+        "call_id": d["call_id"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
+        "started_at": d["started_at"], "rule_id": r["rule_id"], "title": r["title"], "category": r["category"],
+        "severity": r["severity"], "points": r["points"], "fatal": r["fatal"], "reason": r["reason"],
+        "start_s": r["evidence"][0]["start_s"] if r["evidence"] else None,
+        "end_s": max(e["end_s"] for e in r["evidence"]) if r["evidence"] else None,
+        "evidence_count": len(r["evidence"]), "evidence": " | ".join(e["text"] for e in r["evidence"]),
+    } for d in docs for r in d["rules"] if r["status"] == "fail"]
+    return {"results": (results, RESULT_COLUMNS), "findings": (findings, FINDING_COLUMNS)}
+
+
+def _csv(tables_: dict, out_dir: Path) -> dict[str, Path]:
+    paths = {}
+    for name, (records, columns) in tables_.items():
+        paths[name] = out_dir / f"{name}.csv"
+        with open(paths[name], "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(records)
+    return paths
+
+
+def _parquet(tables_: dict, out_dir: Path) -> dict[str, Path]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"float64": pa.float64(), "bool": pa.bool_(), "int64": pa.int64()}
+    paths = {}
+    for name, (records, columns) in tables_.items():
+        paths[f"{name}_parquet"] = out_dir / f"{name}.parquet"
+        schema = pa.schema([(c, types[NUMERIC_COLUMNS[c]] if c in NUMERIC_COLUMNS else pa.string()) for c in columns])
+        pq.write_table(pa.Table.from_pylist(records, schema=schema), paths[f"{name}_parquet"])
+    return paths
+
+
+WRITERS: dict[str, Writer] = {w.name: w for w in (
+    Writer("json", True, _call_json),
+    Writer("rttm", True, _call_rttm),
+    Writer("csv", False, _csv),
+    # optional: Parquet only when pyarrow is installed
+    Writer("parquet", False, _parquet, available=lambda: importlib.util.find_spec("pyarrow") is not None),
+)}
+
+
+def write_exports(docs: list[dict], analyses: dict[str, Optional[dict]], stems: dict[str, str], out_dir: Path,
+                  formats: Sequence[str] = tuple(WRITERS)) -> dict[str, Path]:
+    """Write ``formats`` for ``docs``: per-call files under ``calls/`` (``stems`` names them), tables
+    under ``out_dir``. ``analyses`` holds each call's stored analysis (for the diarization turns)."""
+    paths: dict[str, Path] = {}
+    chosen = [WRITERS[name] for name in formats if WRITERS[name].available()]
+    for writer in (w for w in chosen if w.per_call):
+        for doc in docs:
+            writer.write(doc, analyses.get(doc["call_id"]), out_dir / "calls" / f"{stems[doc['call_id']]}.{writer.name}")
+    shared = tables(docs)
+    for writer in (w for w in chosen if not w.per_call):
+        paths.update(writer.write(shared, out_dir))
+    return paths

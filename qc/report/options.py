@@ -1,0 +1,20 @@
+"""What a report shows and how: the options every page and export reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Interface language, audio, and the selection the report was made for."""
+
+    ui_language: str = "auto"  # auto (the rule pack's language: that of most calls) | zh | en
+    audio: str = "copy"  # copy: a browser-playable copy under audio/ | link: to the recording | none
+    team: Optional[str] = None  # pages for this team only (norms still from all calls given)
+    agent: Optional[str] = None  # pages for this agent only
+    since: Optional[str] = None  # the period the rows were selected for, shown on the pages
+    until: Optional[str] = None
+    rules_dir: Optional[Path] = None  # where rule packs named in results live, for rule descriptions

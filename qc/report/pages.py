@@ -1,0 +1,76 @@
+"""The HTML pages: team overview, agent scorecards and call pages, from plain view data.
+
+Templates are a base layout plus partials, autoescaped, with undefined variables as errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from .. import __version__
+from ..rules.ruleset import RULES_DIR, load_ruleset
+from ..schema import now
+from . import charts
+from .i18n import interface_language, translator
+from .options import ReportOptions
+from .scorecards import agent_views, overview
+
+
+def _environment(language: str):
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("qc.report", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["mmss"] = lambda s: f"{int(s) // 60}:{int(s) % 60:02d}" if s is not None else "–"
+    env.filters["num"] = lambda v, unit="": "–" if v is None else f"{v:g}{unit}"
+    env.filters["t3"] = lambda s: f"{s:.3f}"
+    env.filters["duration"] = _duration
+    env.globals.update(t=translator(language), lang=language, charts=charts, version=__version__,
+                       generated_at=now())
+    return env
+
+
+def _duration(seconds: float) -> str:
+    """1.5 h, 12.3 min or 42 s: the size of a batch at a glance."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+
+
+def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict, options: ReportOptions) -> dict:
+    shown = [v for v in views if v["call_id"] in chosen]
+    language = interface_language(options.ui_language, [v["language"] for v in shown if v["status"] == "ok"])
+    env = _environment(language)
+    packs = _rule_packs(options.rules_dir, {v["rules_name"] for v in views}, language)
+    agents = [a for a in agent_views(views, packs["descriptions"], language)
+              if any(c["call_id"] in chosen for c in a["worst_calls"])]
+    period = {"since": options.since, "until": options.until, "team": options.team, "agent": options.agent}
+    common = {"period": period, "pass_mark": packs["pass_score"]}
+    index = out_dir / "index.html"
+    index.write_text(env.get_template("index.html").render(
+        overview=overview(shown, agents, language), batch=batch, root="", **common), encoding="utf-8")
+    for agent in agents:
+        (out_dir / agent["page"]).write_text(env.get_template("agent.html").render(
+            agent=agent, root="../", **common), encoding="utf-8")
+    call_page = env.get_template("call.html")
+    for call in shown:
+        (out_dir / call["page"]).write_text(call_page.render(call=call, root="../", **common), encoding="utf-8")
+    return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
+
+
+def _rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dict:
+    """Rule descriptions (for coaching; the interface language's pack wins) and the pass mark, from the
+    packs named in the results, when they are found in ``rules_dir``."""
+    rules_dir = rules_dir or RULES_DIR
+    packs = []
+    for name in sorted(n for n in names if n):
+        try:
+            packs.append(load_ruleset(rules_dir / f"{name}.yaml"))
+        except Exception:  # noqa: BLE001 - a custom pack stored elsewhere: coach without descriptions
+            continue
+    descriptions, pass_scores = {}, set()
+    for pack in sorted(packs, key=lambda p: p.language == language):
+        pass_scores.add(pack.pass_score)
+        descriptions.update({rule.id: rule.description for rule in pack.rules if rule.description})
+    return {"descriptions": descriptions, "pass_score": pass_scores.pop() if len(pass_scores) == 1 else None}

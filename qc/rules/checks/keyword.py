@@ -1,0 +1,103 @@
+"""keyword: sentences in scope contain listed phrases (any, all, at least N, or none).
+
+Matching ignores punctuation, spaces and case, treats Chinese digits as numbers
+(一零二四 = 1024) and, with ``pinyin: true``, tolerates homophone errors of the recogniser
+(公号 for 工号). Scope keys (``role``, ``first_s``, ``anchor``...) choose the sentences.
+
+Options:
+- ``any`` / ``all`` / ``none`` (list of text, exactly one of them): the phrases. ``any`` hits
+  when at least ``at_least`` different phrases occur; ``all`` when every phrase occurs (in one
+  sentence when ``same_sentence`` is true, else anywhere in scope); ``none`` when no phrase
+  occurs.
+- ``at_least`` (integer, default 1): with ``any``, how many different phrases must occur.
+- ``min_hits`` (integer, default 1): how many sentences must match (``any`` / ``all``).
+- ``synonyms`` (list of lists of text): each inner list is a group of interchangeable words;
+  a phrase containing one of them also matches with any other.
+- ``same_sentence`` (true or false, default false): with ``all``, require one sentence.
+- ``pinyin`` (true or false, default false) and ``pinyin_tolerance`` (integer, default 0):
+  homophone-tolerant Chinese matching, allowing that many differing syllables.
+
+PASS::
+
+    rule: {require: {check: keyword, role: agent, first_s: 15, any: [您好, 欢迎致电]}}
+    agent 0.5 3.0 您好，这里是星河通信客服中心
+    customer 3.5 5.0 你好，我想查话费
+
+FAIL (the customer's 你好 does not count for the agent)::
+
+    rule: {require: {check: keyword, role: agent, first_s: 15, any: [您好, 你好]}}
+    agent 0.5 1.5 喂，什么事？
+    customer 2.0 3.0 你好
+"""
+
+from __future__ import annotations
+
+from ...schema import CallAnalysis, Match, Segment
+from ...text import find_phrase
+from .base import evidence_of, listing
+
+ID = "keyword"
+SCOPED = True
+CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
+        "same_sentence": bool, "pinyin": bool, "pinyin_tolerance": int}
+DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1, "synonyms": None,
+           "same_sentence": False, "pinyin": False, "pinyin_tolerance": 0}
+
+
+def validate(options: dict) -> str | None:
+    given = [k for k in ("any", "all", "none") if options[k]]
+    if len(given) != 1:
+        return "exactly one of any, all, none is needed"
+    if options["at_least"] < 1 or options["min_hits"] < 1:
+        return "at_least and min_hits must be at least 1"
+    return None
+
+
+def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
+    mode = next(k for k in ("any", "all", "none") if options[k])
+    phrases = options[mode]
+    found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}
+    said = [p for p in phrases if found_in[p]]
+    context = evidence_of(segments[:3])
+    if mode == "none":
+        if said:
+            hits = _in_order(s for p in said for s in found_in[p])
+            return Match(False, f"said {listing(said)}", evidence_of(hits))
+        return Match(True, f"said none of {listing(phrases)}", (), context)
+    if mode == "all":
+        if options["same_sentence"]:
+            hits = [s for s in segments if all(s in found_in[p] for p in phrases)]
+        else:
+            hits = _in_order(s for p in phrases for s in found_in[p]) if len(said) == len(phrases) else []
+        missing = [p for p in phrases if not found_in[p]]
+        if len(hits) >= options["min_hits"] and hits:
+            return Match(True, f"said all of {listing(phrases)}", evidence_of(hits))
+        return Match(False, f"did not say {listing(missing or phrases)}"
+                            f"{' in one sentence' if options['same_sentence'] and not missing else ''}",
+                     evidence_of(_in_order(s for p in said for s in found_in[p])), context)
+    hits = _in_order(s for p in said for s in found_in[p])
+    if len(said) >= options["at_least"] and len(hits) >= options["min_hits"]:
+        return Match(True, f"said {listing(said)}", evidence_of(hits))
+    if said:
+        return Match(False, f"said only {listing(said)} ({len(said)} phrase(s) in {len(hits)} sentence(s); "
+                            f"needs {options['at_least']} in {options['min_hits']})", evidence_of(hits), context)
+    return Match(False, f"said none of {listing(phrases)}", (), context)
+
+
+def _said(text: str, phrase: str, options: dict) -> bool:
+    return any(find_phrase(text, variant, options["pinyin"], options["pinyin_tolerance"])
+               for variant in _variants(phrase, options["synonyms"] or ()))
+
+
+def _variants(phrase: str, groups) -> list[str]:
+    variants = [phrase]
+    for group in groups:
+        for word in group:
+            if word in phrase:
+                variants += [phrase.replace(word, other) for other in group if other != word]
+    return variants
+
+
+def _in_order(segments) -> list[Segment]:
+    unique = {id(s): s for s in segments}
+    return sorted(unique.values(), key=lambda s: (s.start_s, s.end_s))

@@ -1,0 +1,86 @@
+"""loudness: sentences in scope said too loud, or a raised voice against the speaker's own level.
+
+Each sentence's level is its measured ``loudness_db`` (RMS of its active frames in dBFS,
+measured on the speaker's own channel by qc/acoustics.py). A speaker's *baseline* is the
+median level of all their sentences in the call, whatever the scope, so a rule about the
+last sentences still compares with how the speaker spoke all along. Sentences without measured acoustics (text-only imports,
+silence) are ignored; when no sentence in scope has them the rule is ``na``.
+
+Options (at least one of ``max_db`` and ``max_jump_db``):
+- ``max_db`` (dBFS): a sentence louder than this hits (0 dBFS is full scale).
+- ``max_jump_db`` (dB): a sentence louder than its speaker's baseline by more than this hits.
+- ``min_hits`` (integer, default 1): how many such sentences make a hit.
+
+PASS::
+
+    rule: {forbid: {check: loudness, role: agent, max_jump_db: 6}}
+    agent 0.5 3.0 [loudness_db=-24] 您好，请问有什么可以帮您
+    agent 8.0 10.0 [loudness_db=-23] 我帮您查一下
+    agent 12.0 14.0 [loudness_db=-22] 感谢您的来电
+
+FAIL (the agent's last sentence is 10 dB above the agent's usual level)::
+
+    rule: {forbid: {check: loudness, role: agent, max_jump_db: 6}}
+    agent 0.5 3.0 [loudness_db=-24] 您好
+    agent 8.0 10.0 [loudness_db=-23] 这个不归我管
+    agent 12.0 14.0 [loudness_db=-13] 我说了不归我管！
+"""
+
+from __future__ import annotations
+
+from ...metrics import baseline, heard
+from .base import NotApplicable
+from ...schema import CallAnalysis, Evidence, Match, Segment
+
+ID = "loudness"
+SCOPED = True
+CONF = {"max_db": float, "max_jump_db": float, "min_hits": int}
+DEFAULT = {"max_db": None, "max_jump_db": None, "min_hits": 1}
+
+
+def validate(options: dict) -> str | None:
+    if options["max_db"] is None and options["max_jump_db"] is None:
+        return "at least one of max_db and max_jump_db is needed"
+    if options["max_jump_db"] is not None and options["max_jump_db"] <= 0:
+        return "max_jump_db must be above 0"
+    if options["min_hits"] < 1:
+        return "min_hits must be at least 1"
+    return None
+
+
+def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
+    measured = [s for s in segments if heard(s)]
+    ignored = len(segments) - len(measured)
+    if segments and not measured:
+        raise NotApplicable(f"acoustics unavailable for the {len(segments)} sentence(s) in scope")
+    if not measured:
+        return Match(False, "no sentence in scope")
+    usual = {speaker: baseline([s for s in call.transcript.segments if s.speaker == speaker])
+             for speaker in {s.speaker for s in measured}}
+    rises = {id(s): s.acoustics.loudness_db - usual[s.speaker].loudness_db for s in measured}
+    loud = [s for s in measured if _too_loud(s, rises[id(s)], options)]
+    note = f"; {ignored} sentence(s) without acoustics ignored" if ignored else ""
+    if len(loud) >= options["min_hits"]:
+        evidence = tuple(Evidence(s.start_s, s.end_s, f"{s.acoustics.loudness_db:.1f} dBFS, "
+                                  f"{rises[id(s)]:+.1f} dB against the speaker's usual "
+                                  f"{usual[s.speaker].loudness_db:.1f}: {s.text}") for s in loud)
+        return Match(True, f"{len(loud)} sentence(s) {_limits(options)}{note}", evidence)
+    loudest = max(s.acoustics.loudness_db for s in measured)
+    needs = f", needs {options['min_hits']}" if loud else ""
+    return Match(False, f"{len(loud) or 'no'} sentence(s) {_limits(options)}{needs} (loudest {loudest:.1f} "
+                        f"dBFS, largest rise {max(rises.values()):+.1f} dB){note}")
+
+
+def _too_loud(seg: Segment, rise_db: float, options: dict) -> bool:
+    if options["max_db"] is not None and seg.acoustics.loudness_db > options["max_db"]:
+        return True
+    return options["max_jump_db"] is not None and rise_db > options["max_jump_db"]
+
+
+def _limits(options: dict) -> str:
+    parts = []
+    if options["max_db"] is not None:
+        parts.append(f"louder than {options['max_db']:g} dBFS")
+    if options["max_jump_db"] is not None:
+        parts.append(f"more than {options['max_jump_db']:g} dB above the speaker's usual level")
+    return " or ".join(parts)

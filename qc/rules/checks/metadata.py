@@ -1,0 +1,63 @@
+"""metadata: the call's team, agent, direction, language or duration, for ``applies_when``.
+
+Hits when every given option matches: lists match when the call's value is one of them
+(a language ``zh`` also matches ``zh-CN``); durations are the recording's length. Use it to
+apply a rule to some calls only, e.g. a sales script to outbound calls of one team.
+
+Options:
+- ``team`` / ``agent_id`` / ``direction`` / ``language`` (lists of text): allowed values.
+- ``min_duration_s`` / ``max_duration_s`` (seconds): the allowed duration.
+
+PASS (a Chinese call, and the agent greets)::
+
+    rule: {applies_when: {check: metadata, language: [zh]}, require: {check: keyword, role: agent, any: [您好]}}
+    agent 0.5 3.0 您好，请问有什么可以帮您？
+
+FAIL (calls longer than 10 s need a greeting; this one has none)::
+
+    rule: {applies_when: {check: metadata, min_duration_s: 10}, require: {check: keyword, role: agent, any: [您好]}}
+    agent 0.5 3.0 喂？
+    customer 3.5 12.0 我想查一下这个月的话费
+"""
+
+from __future__ import annotations
+
+from ...schema import CallAnalysis, Match, Segment
+from .turns import bounds, outside
+
+ID = "metadata"
+CONF = {"team": [str], "agent_id": [str], "direction": [str], "language": [str], "min_duration_s": float,
+        "max_duration_s": float}
+DEFAULT = dict.fromkeys(CONF)
+
+
+def validate(options: dict) -> str | None:
+    if all(value is None for value in options.values()):
+        return f"at least one of {', '.join(CONF)} is needed"
+    return None
+
+
+def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
+    values = {"team": call.meta.team, "agent_id": call.meta.agent_id, "direction": call.meta.direction,
+              "language": call.transcript.language}
+    matched, missed = [], []
+    for key, value in values.items():
+        allowed = options[key]
+        if allowed is None:
+            continue
+        ok = any(_same(key, value, a) for a in allowed)
+        (matched if ok else missed).append(f"{key} is {value or '(unset)'}"
+                                           + ("" if ok else f", not {' or '.join(allowed)}"))
+    seconds, low, high = call.audio.duration_s, options["min_duration_s"], options["max_duration_s"]
+    if low is not None or high is not None:
+        ok = not outside(seconds, low, high)
+        (matched if ok else missed).append(f"duration {seconds:.1f} s" + ("" if ok else
+                                                                        f", not {bounds(low, high, '{:g} s')}"))
+    if missed:
+        return Match(False, "; ".join(missed))
+    return Match(True, "; ".join(matched))
+
+
+def _same(key: str, value: str, allowed: str) -> bool:
+    value, allowed = (value or "").lower(), allowed.lower()
+    return value == allowed or (key == "language" and value.startswith(allowed + "-"))

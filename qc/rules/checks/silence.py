@@ -1,0 +1,73 @@
+"""silence: stretches of the conversation without speech longer than ``min_s``.
+
+Silence is measured between the speech voice activity detection found on every channel
+(or, for calls stored without it, between sentences); the time before the first and after
+the last speech (ringing, hang-up) is not part of the conversation. A gap is *excused*
+when the agent's last sentence before it, within ``excuse_within_s``, contains one of
+``excuse_phrases`` (an announced hold: 请您稍等, please hold).
+
+Options:
+- ``min_s`` (seconds, default 5): gaps longer than this count.
+- ``excuse_phrases`` (list of text): announced holds excuse the gap that follows.
+- ``excuse_within_s`` (seconds, default 15): how far before the gap the announcement may be.
+- ``min_count`` (integer, default 1): how many counted gaps make a hit.
+
+PASS::
+
+    rule: {forbid: {check: silence, min_s: 5, excuse_phrases: [请您稍等]}}
+    agent 0.5 3.0 请您稍等，我帮您查询
+    agent 10.0 12.0 感谢您的耐心等待
+    customer 12.5 13.0 好的
+
+FAIL::
+
+    rule: {forbid: {check: silence, min_s: 5, excuse_phrases: [请您稍等]}}
+    agent 0.5 3.0 你自己去营业厅问吧
+    customer 11.0 12.0 喂？还有人吗？
+"""
+
+from __future__ import annotations
+
+from ...schema import CallAnalysis, Evidence, Match, Segment
+from ...metrics import silences
+from ...text import first_match
+
+ID = "silence"
+CONF = {"min_s": float, "excuse_phrases": [str], "excuse_within_s": float, "min_count": int}
+DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_within_s": 15.0, "min_count": 1}
+
+
+def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
+    limit = options["min_s"]
+    long_gaps = [(a, b) for a, b in silences(call.transcript) if b - a > limit]
+    counted, excused = [], []
+    for a, b in long_gaps:
+        announcement = _announcement(segments, a, options)
+        (excused if announcement else counted).append((a, b))
+    note = f" ({len(excused)} announced hold(s) excused)" if excused else ""
+    if len(counted) >= options["min_count"] and counted:
+        evidence = tuple(Evidence(a, b, f"{b - a:.1f} s without speech after: {_said_before(segments, a)}")
+                         for a, b in counted)
+        longest = max(b - a for a, b in counted)
+        return Match(True, f"{len(counted)} silence(s) longer than {limit:g} s, longest {longest:.1f} s{note}",
+                     evidence)
+    return Match(False, f"no {'unannounced ' if options['excuse_phrases'] else ''}silence longer than "
+                        f"{limit:g} s{note}")
+
+
+def _announcement(segments, gap_start: float, options: dict):
+    if not options["excuse_phrases"]:
+        return None
+    before = [s for s in segments if s.role in ("agent", "unknown") and s.end_s <= gap_start + 0.5
+              and s.end_s >= gap_start - options["excuse_within_s"]]
+    if not before:
+        return None
+    return first_match(before[-1].text, options["excuse_phrases"])
+
+
+def _said_before(segments, time_s: float) -> str:
+    before = [s for s in segments if s.start_s < time_s]
+    if not before:
+        return "(start of call)"
+    last = max(before, key=lambda s: s.end_s)
+    return f"{last.role} «{last.text}»"

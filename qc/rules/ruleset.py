@@ -1,0 +1,301 @@
+"""Load rule sets from YAML, compose them with ``extends:``, and validate every option.
+
+A rule set file::
+
+    name: zh-default
+    language: zh
+    pass_score: 80          # a call passes with at least this score and no failed fatal rule
+    extends: base.yaml      # optional; rules with the same id are overridden field by field
+    rules:
+      - id: greeting        # stable id
+        title: 开场问候
+        category: compliance  # compliance | service | emotion
+        severity: major       # minor | major | critical
+        points: 10            # deducted when the rule fails
+        fatal: false          # a failed fatal rule makes the call score 0
+        require: {check: keyword, role: agent, first_s: 15, any: [您好, 你好]}
+
+A rule has ``require`` (passes when its expression hits) or ``forbid`` (fails when it
+hits), optionally ``applies_when`` (``na`` when false) and named ``conditions`` that the
+expressions and anchors refer to; see :mod:`qc.rules.engine` for expressions and scopes.
+
+Everything is checked before any audio is decoded; a mistake raises one
+:class:`RuleConfigError` naming the file, the rule, the option, what was expected and found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..errors import RuleConfigError
+from .checks import CHECKS
+from .engine import Anchor, Condition, Expr, Op, Scope
+from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
+
+CATEGORIES = ("compliance", "service", "emotion")
+SEVERITIES = ("minor", "major", "critical")
+RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "description", "enabled", "conditions",
+             "applies_when", "require", "forbid")
+SET_KEYS = ("name", "language", "pass_score", "extends", "rules", "description")
+BOOLEAN_OPS = ("all", "any", "not")
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"  # the maintained packs: <language>-default.yaml
+PACK_LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    conditions: dict = field(hash=False, compare=False)
+    applies_when: Optional[Expr] = None
+    require: Optional[Expr] = None
+    forbid: Optional[Expr] = None
+    category: str = "compliance"
+    severity: str = "major"
+    points: float = 0.0
+    fatal: bool = False
+    description: str = ""
+    source: dict = field(default_factory=dict, hash=False, compare=False)  # the YAML mapping, for fingerprints
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    language: str
+    pass_score: float
+    rules: tuple[Rule, ...]
+    path: str = ""
+
+    def fingerprint(self) -> str:
+        """Changes whenever a verdict could change: stored calls are re-scored when it does."""
+        data = [self.pass_score] + [r.source for r in self.rules]
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
+
+
+def load_rulesets(rules_file: Optional[Path] = None) -> dict[str, RuleSet]:
+    """The sets a run scores with: ``rules_file`` for every call (key ``*``), else the maintained
+    pack of each language. Every file is validated here, before any audio is touched."""
+    if rules_file:
+        return {"*": load_ruleset(rules_file)}
+    return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml") for lang in PACK_LANGUAGES}
+
+
+def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
+    """The set for a call: ``*`` (one given for every call), else the call language's, else zh."""
+    return rulesets.get("*") or rulesets.get(language) or rulesets["zh"]
+
+
+def load_ruleset(path: str | Path) -> RuleSet:
+    path = Path(path)
+    raw = _load_with_extends(path, stack=())
+    rules = []
+    seen = set()
+    for entry in raw["rules"]:
+        if entry.get("enabled", True) is False:
+            continue
+        rule = build_rule(path, entry)
+        if rule.id in seen:
+            raise RuleConfigError(path, rule.id, "id", message="duplicate rule id")
+        seen.add(rule.id)
+        rules.append(rule)
+    pass_score = typed(path, None, "pass_score", raw.get("pass_score", 80), float)
+    return RuleSet(name=str(raw.get("name") or path.stem), language=str(raw.get("language", "zh")),
+                   pass_score=pass_score, rules=tuple(rules), path=str(path))
+
+
+def _read_yaml(path: Path) -> dict:
+    import yaml
+
+    if not path.is_file():
+        raise RuleConfigError(path, message="rule file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise RuleConfigError(path, message=f"not valid YAML: {where}{getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise RuleConfigError(path, expected="a mapping with a 'rules' list", found=type(data).__name__)
+    for key in data:
+        if key not in SET_KEYS:
+            raise RuleConfigError(path, option=key, message=f"unknown key{suggest(key, SET_KEYS)}",
+                                  expected=f"one of {', '.join(SET_KEYS)}", found=key)
+    rules = data.get("rules", [])
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise RuleConfigError(path, option="rules", expected="a list of rule mappings", found=rules)
+    for entry in rules:
+        if not isinstance(entry.get("id"), str) or not entry["id"]:
+            raise RuleConfigError(path, option="id", message="every rule needs an id",
+                                  expected="a string", found=entry.get("id"))
+    return data
+
+
+def _load_with_extends(path: Path, stack: tuple[Path, ...]) -> dict:
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(p.name for p in (*stack, resolved))
+        raise RuleConfigError(stack[0], option="extends", message=f"cycle in extends: {chain}")
+    data = _read_yaml(path)
+    base_name = data.get("extends")
+    if not base_name:
+        return data
+    base_path = path.parent / str(base_name)
+    if not base_path.is_file():
+        raise RuleConfigError(path, option="extends", message="base rule set not found", found=str(base_name))
+    base = _load_with_extends(base_path, (*stack, resolved))
+    merged = {r["id"]: dict(r) for r in base.get("rules", [])}
+    for entry in data.get("rules", []):
+        merged[entry["id"]] = {**merged.get(entry["id"], {}), **entry}
+    return {**base, **{k: v for k, v in data.items() if k != "extends"}, "rules": list(merged.values())}
+
+
+def build_rule(path, entry: dict) -> Rule:
+    """Validate one rule mapping and build it; every mistake names file, rule and option."""
+    rule_id = entry["id"]
+    for key in entry:
+        if key not in RULE_KEYS:
+            raise RuleConfigError(path, rule_id, key, message=f"unknown key{suggest(key, RULE_KEYS)}",
+                                  expected=f"one of {', '.join(RULE_KEYS)}", found=key)
+    if "title" not in entry:
+        raise RuleConfigError(path, rule_id, "title", message="missing", expected="a value")
+    if ("require" in entry) == ("forbid" in entry):
+        raise RuleConfigError(path, rule_id, "require", message="a rule needs exactly one of require and forbid")
+    category = entry.get("category", "compliance")
+    if category not in CATEGORIES:
+        raise RuleConfigError(path, rule_id, "category", expected=f"one of {', '.join(CATEGORIES)}", found=category)
+    severity = entry.get("severity", "major")
+    if severity not in SEVERITIES:
+        raise RuleConfigError(path, rule_id, "severity", expected=f"one of {', '.join(SEVERITIES)}", found=severity)
+    points = typed(path, rule_id, "points", entry.get("points", 0), float)
+    if points < 0:
+        raise RuleConfigError(path, rule_id, "points", expected="a number >= 0", found=points)
+    fatal = typed(path, rule_id, "fatal", entry.get("fatal", False), bool)
+    parser = _RuleParser(path, rule_id)
+    named = entry.get("conditions") or {}
+    if not isinstance(named, dict):
+        raise RuleConfigError(path, rule_id, "conditions", expected="a mapping of name -> condition", found=named)
+    parser.names = set(named)
+    conditions = {name: parser.expr(body, f"conditions.{name}") for name, body in named.items()}
+    exprs = {key: parser.expr(entry[key], key) for key in ("applies_when", "require", "forbid") if key in entry}
+    parser.check_references(conditions)
+    return Rule(id=rule_id, title=str(entry["title"]), conditions=conditions, category=category,
+                severity=severity, points=points, fatal=fatal, description=str(entry.get("description", "")),
+                source=entry, **exprs)
+
+
+class _RuleParser:
+    def __init__(self, path, rule_id: str):
+        self.path, self.rule_id = path, rule_id
+        self.names: set[str] = set()
+        self.inline = 0
+        self.refs: list[tuple[str, str]] = []  # (where, name) of every reference, checked at the end
+
+    def fail(self, option, **kwargs):
+        raise RuleConfigError(self.path, self.rule_id, option, **kwargs)
+
+    def expr(self, node, where: str) -> Expr:
+        if isinstance(node, str):
+            self.refs.append((where, node))
+            return node
+        if not isinstance(node, dict):
+            self.fail(where, expected="a condition name, a condition with check:, or all/any/not", found=node)
+        if "check" in node:
+            self.inline += 1
+            return self.condition(node, f"{where}#{self.inline}", where)
+        ops = [k for k in node if k in BOOLEAN_OPS]
+        if len(ops) != 1 or len(node) != 1:
+            self.fail(where, message="an expression is one of all, any, not, or a condition with check:",
+                      found=node)
+        op = ops[0]
+        if op == "not":
+            return Op("not", (self.expr(node["not"], f"{where}.not"),))
+        items = node[op]
+        if not isinstance(items, list) or not items:
+            self.fail(f"{where}.{op}", expected="a non-empty list of expressions", found=items)
+        return Op(op, tuple(self.expr(item, f"{where}.{op}[{i}]") for i, item in enumerate(items)))
+
+    def condition(self, body, name: str, where: str) -> Condition:
+        if not isinstance(body, dict) or "check" not in body:
+            self.fail(where, expected="a mapping with check: and its options", found=body)
+        check_id = body["check"]
+        if check_id not in CHECKS:
+            self.fail(f"{where}.check", message=f"unknown check{suggest(check_id, CHECKS)}",
+                      expected=f"one of {', '.join(CHECKS)}", found=check_id)
+        module = CHECKS[check_id]
+        scoped = getattr(module, "SCOPED", False)
+        scope_values = {k: v for k, v in body.items() if scoped and k in SCOPE_CONF}
+        options = {k: v for k, v in body.items() if k != "check" and k not in scope_values}
+        validated = validate_options(self.path, self.rule_id, module, options, where)
+        return Condition(name=name, check=check_id, options=validated, scope=self.scope(scope_values, where))
+
+    def scope(self, values: dict, where: str) -> Scope:
+        keys = {k: typed(self.path, self.rule_id, f"{where}.{k}", v, SCOPE_CONF[k])
+                for k, v in values.items() if k != "anchor"}
+        anchor = None
+        if "anchor" in values:
+            raw = values["anchor"]
+            if not isinstance(raw, dict) or "to" not in raw:
+                self.fail(f"{where}.anchor", expected="a mapping with to: <condition name>", found=raw)
+            for key in raw:
+                if key not in ANCHOR_CONF:
+                    self.fail(f"{where}.anchor.{key}", message=f"unknown key{suggest(key, ANCHOR_CONF)}",
+                              expected=f"one of {', '.join(ANCHOR_CONF)}", found=key)
+            fields_ = {k: typed(self.path, self.rule_id, f"{where}.anchor.{k}", v, ANCHOR_CONF[k])
+                       for k, v in raw.items()}
+            self.refs.append((f"{where}.anchor.to", fields_["to"]))
+            anchor = Anchor(**fields_)
+        return Scope(anchor=anchor, **keys)
+
+    def check_references(self, conditions: dict[str, Condition]) -> None:
+        for where, name in self.refs:
+            if name not in conditions:
+                known = ", ".join(sorted(conditions)) or "none"
+                self.fail(where, message=f"refers to a missing condition{suggest(name, conditions)}",
+                          expected=f"one of the rule's conditions ({known})", found=name)
+        for start in conditions:
+            self._walk(start, conditions, [start])
+
+    def _walk(self, name: str, conditions: dict, seen: list[str]) -> None:
+        """Follow every reference and anchor out of a named condition; a loop is an error."""
+        for target in _references(conditions[name]):
+            if target in seen:
+                self.fail(f"conditions.{seen[0]}", message="conditions refer to each other in a cycle: "
+                          + " -> ".join([*seen, target]))
+            self._walk(target, conditions, [*seen, target])
+
+
+def _references(node) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, Condition):
+        return [node.scope.anchor.to] if node.scope.anchor else []
+    return [ref for arg in node.args for ref in _references(arg)]
+
+
+def checks_used(ruleset: "RuleSet") -> set[str]:
+    """The check types the set's rules evaluate."""
+    def walk(node):
+        if isinstance(node, Condition):
+            yield node.check
+        elif isinstance(node, Op):
+            for arg in node.args:
+                yield from walk(arg)
+
+    return {check for rule in ruleset.rules
+            for node in [*rule.conditions.values(), rule.applies_when, rule.require, rule.forbid]
+            for check in walk(node)}
+
+
+def uses_check(ruleset: "RuleSet", check_id: str) -> bool:
+    """Whether any rule of the set evaluates a condition of this check type."""
+    return check_id in checks_used(ruleset)
+
+
+def models_needed(rulesets) -> set[str]:
+    """The models (see :mod:`qc.rules.providers`) that the checks of ``rulesets`` ask for."""
+    return {name for ruleset in rulesets for check in checks_used(ruleset)
+            for name in getattr(CHECKS[check], "MODELS", ())}

@@ -1,0 +1,128 @@
+"""One ``qc run``: check the configuration, build the sources and models, run the batch,
+write the outputs.
+
+Everything that can be wrong with the configuration (rule files, models) is checked here
+before the first recording is decoded. Progress is a bar on a terminal and plain log lines
+under cron.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from .. import models as models_mod
+from ..analysis.diarize import Diarizer
+from ..report import ReportOptions, write_outputs
+from ..rules.providers import CheckModels
+from ..rules.ruleset import RuleSet, models_needed, pick_ruleset
+from ..schema import now
+from ..sources.audio import AudioSettings, AudioSource
+from .executors import EXECUTORS
+from .pipeline import BatchSummary, RunSettings, run_batch
+from .store import Store
+
+
+class Runner:
+    def __init__(self, settings: RunSettings, audio: AudioSettings, rulesets: dict[str, RuleSet], db_path: Path,
+                 out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
+                 report_options: Optional[ReportOptions] = None, executor: str = "in-process"):
+        self.settings = settings
+        self.report_options = report_options or ReportOptions()
+        self.rulesets = rulesets
+        self.out_dir = out_dir
+        self.models = models
+        models.verify(models_needed(rulesets.values()))  # a missing or corrupt model stops here, exit 2
+        models_dir = models_dir or models_mod.default_models_dir()
+        self.model_path = models_mod.resolve(audio.asr.model, models_dir)
+        self.progress = Progress()
+        diarizer = None
+        if audio.diarize:
+            if audio.diarization_pipeline:
+                diarizer = Diarizer.from_pipeline_dir(audio.diarization_pipeline, audio.diarization.device,
+                                                      hook=self.progress)
+            else:
+                diarizer = Diarizer(audio.diarization, models_dir, hook=self.progress)
+            diarizer.verify_models()  # a missing model stops the run here, before any audio
+        self.sources = {AudioSource.kind: AudioSource(audio, self._transcriber(audio), lambda: diarizer)}
+        self.executor = EXECUTORS[executor]()
+        self.store = Store(db_path)
+
+    def _transcriber(self, audio: AudioSettings):
+        loaded = []
+
+        def transcriber():
+            if not loaded:
+                from ..analysis.asr import WhisperTranscriber
+
+                loaded.append(WhisperTranscriber(audio.asr, self.model_path, cpu_threads=os.cpu_count() or 0))
+            return loaded[0]
+
+        return transcriber
+
+    def ruleset_for(self, language: str) -> RuleSet:
+        return pick_ruleset(self.rulesets, language)
+
+    def run(self, calls, inputs: list[str]) -> BatchSummary:
+        run_id = self.store.start_run(inputs)
+        self.progress.start(len(calls))
+        summary = run_batch(calls, self.settings, self.store, self.sources, self.ruleset_for, self.models,
+                            self.executor, self.progress)
+        self.progress.close()
+        batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
+                 "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}
+        paths = write_outputs(self.store.latest_calls(), self.out_dir, batch, self.report_options)
+        self.store.finish_run(run_id, summary.total, summary.processed, summary.skipped, len(summary.failed),
+                              summary.exit_code)
+        rtf = f", real-time factor {summary.wall_s / summary.audio_s:.2f}" if summary.audio_s else ""
+        click.echo(f"qc: {summary.total} calls: {summary.processed} processed, {summary.skipped} already done"
+                   f"{f' ({summary.rescored} re-scored with changed rules)' if summary.rescored else ''}, "
+                   f"{len(summary.failed)} failed; {summary.audio_s:.0f} s of audio in {summary.wall_s:.0f} s{rtf}",
+                   err=True)
+        for call_id, reason in summary.failed:
+            click.echo(f"qc: failed: {call_id}: {reason}", err=True)
+        click.echo(f"qc: scorecards: {paths['index']}")
+        return summary
+
+
+class Progress:
+    """The pipeline hook: a progress bar on a terminal, one log line per call otherwise; the
+    diarizer's notes and tracebacks go to the debug log (``qc -v``)."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        self.bar = click.progressbar(length=total, label="calls", file=sys.stderr) if self.tty and total else None
+        if self.bar:
+            self.bar.__enter__()
+
+    def __call__(self, step: str, call_id: str = "", completed: int = 0, total: int = 0, **info) -> None:
+        if step == "traceback" or step == "diarization-note":
+            logging.getLogger("qc").debug("%s %s\n%s", step, call_id, info.get("text", ""))
+            return
+        if step.startswith("diarization:"):
+            return  # pyannote's own steps: too fine for a per-call log
+        if step == "processing":
+            if not self.bar:
+                self._line(f"[{completed + 1}/{total}] {call_id}: processing")
+            return
+        if self.bar:
+            self.bar.update(1)
+        else:
+            detail = {"done": f"done, score {info.get('score')}", "skipped": "already done",
+                      "failed": f"FAILED: {info.get('reason')}"}.get(step, step)
+            self._line(f"[{completed}/{total}] {call_id}: {detail}")
+
+    def _line(self, text: str) -> None:
+        click.echo(f"{now()} {text}", err=True)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.__exit__(None, None, None)

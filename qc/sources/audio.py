@@ -1,0 +1,146 @@
+"""Recorded calls: a recording becomes the speaker-attributed transcript the rules read.
+
+Decode -> split channels by layout -> voice activity and transcription per channel ->
+drop hallucinations -> sentences with acoustics -> one timeline. Stereo calls take their
+roles from the channels; mono calls are diarized, words are joined to speaker turns and
+the agent is chosen by evidence. The models are passed in: the transcriber and the
+diarizer are created by the caller, once per run, and only when a call needs them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Callable, Optional
+
+import numpy as np
+
+from ..analysis.acoustics import measure
+from ..analysis.asr import AsrOptions, Transcriber
+from ..analysis.audio import DecodedAudio, decode_audio
+from ..analysis.diarize import DiarizationOptions, Diarizer
+from ..analysis.guard import filter_segments
+from ..analysis.roles import decide_roles
+from ..analysis.speakers import assign_words, turns_as_speech
+from ..analysis.timeline import build_transcript, split_sentences
+from ..analysis.vad import speech_regions
+from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ
+from ..schema import AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion
+
+IDENTICAL_CHANNELS_CORRELATION = 0.98
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Every setting that changes what is heard in a recording; all of it is in the call's cache key."""
+
+    asr: AsrOptions = AsrOptions()
+    stereo_layout: str = "stereo-agent-left"  # for stereo files the manifest does not describe
+    diarize: bool = True  # mono calls: find speakers with the diarizer (else roles stay unknown)
+    diarization: DiarizationOptions = DiarizationOptions()
+    diarization_pipeline: Optional[str] = None  # a pyannote pipeline directory used instead of the options
+    num_speakers: Optional[int] = 2
+    min_speakers: Optional[int] = None
+    max_speakers: Optional[int] = None
+    agent_phrases: tuple[str, ...] = field(default=())  # a site's own opening phrases, evidence for the agent
+
+    def fingerprint(self) -> str:
+        """The settings as canonical JSON: derived from the fields, so a new one is never forgotten."""
+        data = asdict(self)
+        data["asr"] = self.asr.fingerprint()
+        data["diarization"] = self.diarization.fingerprint()
+        return json.dumps(data, sort_keys=True, default=str)
+
+
+class AudioSource:
+    """Turns a recording into a :class:`CallAnalysis`; ``transcriber``/``diarizer`` are factories
+    called on first need, so a night where every call is already done loads no model."""
+
+    kind = "audio"
+    extensions = AUDIO_EXTENSIONS
+
+    def __init__(self, settings: AudioSettings, transcriber: Callable[[], Transcriber],
+                 diarizer: Optional[Callable[[], Diarizer]] = None):
+        self.settings = settings
+        self.transcriber = transcriber
+        self.diarizer = diarizer
+
+    def fingerprint(self) -> str:
+        return self.settings.fingerprint()
+
+    def analyse(self, meta: CallMeta, language: str) -> CallAnalysis:
+        diarizer = self.diarizer if self.settings.diarize else None
+        return analyse_recording(meta, self.settings, self.transcriber(), language, diarizer)
+
+
+def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Transcriber, language: str,
+                      diarizer: Optional[Callable[[], Diarizer]] = None) -> CallAnalysis:
+    """Decode, split by layout, detect speech and transcribe each channel, drop hallucinations,
+    find speakers (channels, or diarization of a mono call), build the timeline."""
+    audio = decode_audio(meta.path)
+    layout, channels = split_channels(audio, meta.layout, settings.stereo_layout)
+    channel_words, speech, dropped = [], [], 0
+    for speaker, role, samples in channels:
+        regions = speech_regions(samples)
+        result = transcriber.transcribe(samples, None if language == "auto" else language)
+        language = result.language  # "auto": the first (agent) channel decides for the call
+        kept, removed = filter_segments(result.segments, regions)
+        dropped += len(removed)
+        channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
+        speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
+    if layout != "mono":
+        segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
+                    for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
+        diarization = Diarization("channels", len(channels), 1.0, reason=f"one party per channel ({layout})")
+        transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
+    elif diarizer is not None:
+        transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
+                                            dropped)
+    else:
+        segments = [measure(channels[0][2], audio.sample_rate_hz,
+                            split_sentences(channel_words[0][2], "S0", "unknown"))]
+        diarization = Diarization("none", 1, 0.0, reason="mono call, diarization off")
+        transcript = build_transcript(language, segments, speech, dropped, roles_known=False)
+    info = AudioInfo(path=meta.path, duration_s=round(audio.duration_s, 3), channels=len(audio.channels),
+                     layout=layout, sample_rate_hz=audio.source_sample_rate_hz, codec=audio.codec)
+    return CallAnalysis(meta=replace(meta, layout=layout, language=language), audio=info, transcript=transcript,
+                        diarization=diarization)
+
+
+def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int):
+    """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
+    turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
+                             max_speakers=settings.max_speakers)
+    unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}))
+    decision = decide_roles(unlabelled, language, settings.agent_phrases)
+    segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
+    speech = turns_as_speech(turns, decision.roles)
+    speakers = sorted({t[0] for t in turns})
+    diarization = Diarization("pyannote", len(speakers), decision.confidence, tuple(turns), decision.reason)
+    transcript = build_transcript(language, [segments], speech, dropped, roles_known=bool(decision.roles))
+    return transcript, diarization
+
+
+def split_channels(audio: DecodedAudio, layout: Optional[str], stereo_default: str):
+    """Return the effective layout and ``[(speaker, role, samples)]``.
+
+    Stereo files whose two channels carry the same signal are really mono recordings
+    and are treated as such, whatever the manifest says, so rules never credit one
+    party with the other's words.
+    """
+    if len(audio.channels) >= 2 and not _same_signal(audio.channels[0], audio.channels[1]):
+        layout = layout if layout and layout != "mono" else stereo_default
+        left, right = audio.channels[0], audio.channels[1]
+        agent, customer = (left, right) if layout == "stereo-agent-left" else (right, left)
+        agent_side, customer_side = ("left", "right") if layout == "stereo-agent-left" else ("right", "left")
+        return layout, [(agent_side, "agent", agent), (customer_side, "customer", customer)]
+    return "mono", [("S0", "unknown", audio.mono())]
+
+
+def _same_signal(a: np.ndarray, b: np.ndarray) -> bool:
+    if np.allclose(a, b, atol=1e-4):
+        return True
+    sa, sb = float(np.std(a)), float(np.std(b))
+    if sa == 0 or sb == 0:
+        return False
+    return float(np.corrcoef(a, b)[0, 1]) > IDENTICAL_CHANNELS_CORRELATION

@@ -1,0 +1,115 @@
+"""Find a night's calls and what is known about each one.
+
+Metadata comes from a manifest CSV (``call_id,file,agent_id,agent_name,team,started_at,
+channels_layout``; ``file`` relative to the manifest) or, without one, from each file's
+name through a regular expression with named groups. Files the manifest does not list
+are still processed (their metadata from the file name), so no recording is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Iterable, Optional
+
+from ..errors import ManifestError
+from ..schema import LAYOUTS, CallMeta
+from . import source_extensions
+
+MANIFEST_COLUMNS = ("call_id", "file", "agent_id", "agent_name", "team", "started_at", "channels_layout")
+REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language" may be added
+# e.g. 20261121-093000_A1024_C0001.wav -> started_at, agent_id, call_id; anything else: call_id = stem
+DEFAULT_FILENAME_PATTERN = r"^(?P<started_at>\d{8}-\d{6})_(?P<agent_id>[^_]+)_(?P<call_id>.+)$"
+SKIP_NAMES = ("manifest",)
+
+
+def discover(inputs: Iterable[str | Path], extensions: tuple[str, ...] = ()) -> list[Path]:
+    """Files named directly, plus files found recursively in directories that have one of
+    ``extensions`` (default: those of every call source)."""
+    extensions = extensions or source_extensions()
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise ManifestError(f"{path}: no such file or directory")
+    unique = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
+
+
+def read_manifest(path: Path) -> dict[Path, CallMeta]:
+    """Call metadata keyed by the resolved audio path."""
+    if not path.is_file():
+        raise ManifestError(f"{path}: manifest not found")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        columns = reader.fieldnames or []
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing:
+            raise ManifestError(f"{path}: missing column(s) {', '.join(missing)}; "
+                                f"expected {','.join(MANIFEST_COLUMNS)}")
+        calls: dict[Path, CallMeta] = {}
+        ids: set[str] = set()
+        for line, row in enumerate(reader, start=2):
+            call_id = (row.get("call_id") or "").strip()
+            file = (row.get("file") or "").strip()
+            if not call_id or not file:
+                raise ManifestError(f"{path}:{line}: call_id and file are required")
+            if call_id in ids:
+                raise ManifestError(f"{path}:{line}: duplicate call_id {call_id!r}")
+            ids.add(call_id)
+            layout = (row.get("channels_layout") or "").strip() or None
+            if layout and layout not in LAYOUTS:
+                raise ManifestError(f"{path}:{line}: unknown channels_layout {layout!r}; "
+                                    f"expected one of {', '.join(LAYOUTS)}")
+            audio = (path.parent / file)
+            calls[audio.resolve()] = CallMeta(
+                call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
+                agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
+                started_at=(row.get("started_at") or "").strip(), layout=layout,
+                language=(row.get("language") or "").strip() or None)
+    return calls
+
+
+def meta_from_filename(path: Path, pattern: str = DEFAULT_FILENAME_PATTERN) -> CallMeta:
+    match = re.match(pattern, path.stem)
+    groups = {k: v for k, v in (match.groupdict() if match else {}).items() if v}
+    started = groups.get("started_at", "")
+    if re.fullmatch(r"\d{8}-\d{6}", started):
+        started = f"{started[:4]}-{started[4:6]}-{started[6:8]}T{started[9:11]}:{started[11:13]}:{started[13:15]}"
+    return CallMeta(call_id=groups.get("call_id", path.stem), path=str(path),
+                    agent_id=groups.get("agent_id", "unknown"), agent_name=groups.get("agent_name", ""),
+                    team=groups.get("team", ""), started_at=started, layout=groups.get("layout"))
+
+
+def collect_calls(inputs: Iterable[str | Path], manifest: Optional[Path] = None,
+                  filename_pattern: str = DEFAULT_FILENAME_PATTERN,
+                  extensions: tuple[str, ...] = ()) -> list[CallMeta]:
+    """Every call to process: manifest rows first, then unlisted files found in the inputs.
+    Directories are searched for files with ``extensions`` (default: every source's)."""
+    try:
+        re.compile(filename_pattern)
+    except re.error as exc:
+        raise ManifestError(f"invalid filename pattern {filename_pattern!r}: {exc}") from None
+    listed = read_manifest(manifest) if manifest else {}
+    files = discover(inputs, extensions) if inputs else []
+    calls = list(listed.values()) if manifest and not inputs else []
+    seen_ids = {c.call_id for c in calls}
+    for path in files:
+        if path.stem in SKIP_NAMES:
+            continue
+        meta = listed.get(path.resolve()) or meta_from_filename(path, filename_pattern)
+        if meta.call_id in seen_ids:
+            meta = CallMeta(**{**meta.__dict__, "call_id": f"{meta.call_id}-{len(seen_ids)}"})
+        seen_ids.add(meta.call_id)
+        calls.append(meta)
+    if manifest and inputs:
+        found = {p.resolve() for p in files}
+        calls.extend(m for p, m in listed.items() if p not in found and m.call_id not in seen_ids)
+    return calls
