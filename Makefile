@@ -36,6 +36,8 @@ demo: setup
 	  code=$$?; echo "open reports/demo/index.html (agents in reports/demo/agents/, calls with audio in reports/demo/calls/)"; exit $$code
 
 test: setup
+	@# the layer contract of pyproject.toml [tool.importlinter]: which package may import which
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 bench: setup
