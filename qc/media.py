@@ -31,7 +31,7 @@ def require_tool(tool: str) -> str:
 
 
 def probe(path: Path) -> dict:
-    """Return codec, channels, sample rate and format; raise AudioError when it is not audio."""
+    """Return codec, channels, sample rate, format and duration; raise AudioError when it is not audio."""
     if not path.is_file():
         raise AudioError(f"{path}: no such file")
     if path.stat().st_size == 0:
@@ -51,6 +51,7 @@ def probe(path: Path) -> dict:
         "channels": int(stream.get("channels") or 1),
         "sample_rate_hz": int(stream.get("sample_rate") or 0),
         "format": info.get("format", {}).get("format_name", ""),
+        "duration_s": float(info.get("format", {}).get("duration") or 0.0),
     }
 
 

@@ -25,6 +25,14 @@ def no_hook(step: str, call_id: str = "", **info) -> None:
     """Default hook: report nothing."""
 
 
+def call_uid(call_id: str, content_sha256: str) -> str:
+    """A call's identity: its id and its recording's bytes. The next night's C0001 is another call;
+    the same recording filed under two ids is two calls; a re-analysis is the same call."""
+    import hashlib
+
+    return hashlib.sha256(f"{call_id}\0{content_sha256}".encode()).hexdigest()[:16]
+
+
 def now() -> str:
     """The time stamps qc records: UTC, ISO 8601, to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -275,12 +283,16 @@ def _diarization_summary(d: Diarization) -> dict:
             "low_confidence": d.low_confidence, "reason": d.reason}
 
 
+CALL_STATUSES = ("ok", "failed", "empty", "quarantined")  # empty: nothing said, nothing to score
+
+
 def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[CallScore],
-              error: Optional[str] = None) -> dict:
-    """The published per-call JSON contract (``calls/<call_id>.json``)."""
+              error: Optional[str] = None, uid: str = "", status: Optional[str] = None) -> dict:
+    """The published per-call JSON contract (``calls/<call_id>-<uid>.json``)."""
     audio = analysis.audio if analysis else None
     return {
         "call_id": meta.call_id,
+        "uid": uid,
         "agent_id": meta.agent_id,
         "agent_name": meta.agent_name,
         "team": meta.team,
@@ -297,7 +309,7 @@ def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[
         "rules": [rule_result_to_dict(r) for r in score.rules] if score else [],
         "score": score.score if score else None,
         "passed": score.passed if score else None,
-        "status": "failed" if error else "ok",
+        "status": status or ("failed" if error else "ok"),
         "error": error,
     }
 

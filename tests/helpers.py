@@ -22,3 +22,13 @@ def write_wav(path: Path, channels, sample_rate_hz: int = 8000) -> Path:
 def tone(seconds: float, freq: float = 440.0, sample_rate_hz: int = 8000, amp: float = 0.3):
     t = np.arange(int(seconds * sample_rate_hz)) / sample_rate_hz
     return amp * np.sin(2 * np.pi * freq * t)
+
+
+def call_file(out: Path, call_id: str, ext: str = "html") -> str:
+    """``calls/<name>.<ext>`` of the one call with this id in a report (names carry the call's identity)."""
+    from qc.report.scorecards import safe_name
+
+    found = sorted((Path(out) / "calls").glob(f"{safe_name(call_id)}-*.{ext}"))
+    found = [p for p in found if p.stem.rsplit("-", 1)[0] == safe_name(call_id)]
+    assert len(found) == 1, (call_id, found)
+    return f"calls/{found[0].name}"

@@ -18,8 +18,11 @@ import pytest
 
 from bench.report import CHROMIUM, CHROMIUM_FLAGS, duplicate_calls, seed_from_scripts
 from qc.report import ReportOptions, write_outputs
+from qc.report.scorecards import agent_stem
 from qc.run.store import Store
 from test_report import MARKUP_NAME, MARKUP_TEXT, make_store
+
+from helpers import call_file
 
 PLAYER = "document.getElementById('player')"
 
@@ -85,8 +88,9 @@ def test_from_the_overview_to_the_moment_of_a_finding(page, site, screens):
     page.locator("table.agents a", has_text="小李").click()
     page.wait_for_url("**/agents/A1000.html")
     page.screenshot(path=screens / "agent.png", full_page=True)
-    page.locator('table.calls a[href$="calls/zh-bad.html"]').click()
-    page.wait_for_url("**/calls/zh-bad.html")
+    zh_bad = call_file(site, "zh-bad")
+    page.locator(f'table.calls a[href$="{zh_bad}"]').click()
+    page.wait_for_url(f"**/{zh_bad}")
     page.screenshot(path=screens / "call.png", full_page=True)
 
     finding = page.locator(".finding", has_text="服务禁语")
@@ -109,7 +113,7 @@ def test_from_the_overview_to_the_moment_of_a_finding(page, site, screens):
 
 
 def test_a_silence_finding_highlights_the_pause(page, site):
-    page.goto(url(site, "calls/zh-bad.html"))
+    page.goto(url(site, call_file(site, "zh-bad")))
     finding = page.locator(".finding", has_text="长时间静默")
     finding.locator("b").click()
     assert current_time(page) == pytest.approx(float(finding.get_attribute("data-start")), abs=0.5)
@@ -117,7 +121,7 @@ def test_a_silence_finding_highlights_the_pause(page, site):
 
 
 def test_clicking_a_sentence_or_the_timeline_seeks_there(page, site):
-    page.goto(url(site, "calls/zh-good.html"))
+    page.goto(url(site, call_file(site, "zh-good")))
     sentence = page.locator(".msg.customer").nth(1)
     sentence.click()
     assert current_time(page) == pytest.approx(float(sentence.get_attribute("data-start")), abs=0.5)
@@ -142,7 +146,7 @@ def test_a_coaching_quote_opens_the_call_at_its_moment(page, site):
 
 
 def test_the_recording_copy_plays_in_the_browser(page, site):
-    page.goto(url(site, "calls/zh-bad.html"))
+    page.goto(url(site, call_file(site, "zh-bad")))
     page.wait_for_function(f"{PLAYER}.readyState >= 1", timeout=10000)
     assert page.evaluate(f"{PLAYER}.duration") == pytest.approx(26.7, abs=0.5)
     assert page.evaluate(f"{PLAYER}.canPlayType('audio/mpeg')") in ("probably", "maybe")
@@ -151,9 +155,9 @@ def test_the_recording_copy_plays_in_the_browser(page, site):
 def test_markup_in_names_and_transcripts_shows_as_text(page, site, screens):
     page.goto(url(site, "index.html"))
     assert MARKUP_NAME in page.inner_text("body")
-    page.goto(url(site, "agents/script_alert_1_script.html"))
+    page.goto(url(site, f"agents/{agent_stem(MARKUP_NAME)}.html"))
     assert MARKUP_NAME in page.locator("h1").inner_text()
-    page.goto(url(site, "calls/markup.html"))
+    page.goto(url(site, call_file(site, "markup")))
     assert MARKUP_TEXT in page.locator(".chat").inner_text()
     assert page.locator(".chat img, .chat b").count() == 0
     page.screenshot(path=screens / "call-markup.png", full_page=True)
@@ -164,7 +168,7 @@ def test_pages_fit_a_narrow_window_and_print(browser, site, screens):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     tab = context.new_page()
     for name, shot in (("index.html", "index-narrow.png"), ("agents/A1000.html", "agent-narrow.png"),
-                       ("calls/zh-bad.html", "call-narrow.png")):
+                       (call_file(site, "zh-bad"), "call-narrow.png")):
         tab.goto(url(site, name))
         overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (name, overflow)
@@ -172,7 +176,7 @@ def test_pages_fit_a_narrow_window_and_print(browser, site, screens):
     context.close()
     context = browser.new_context(viewport={"width": 1000, "height": 1400})
     tab = context.new_page()
-    tab.goto(url(site, "calls/zh-bad.html"))
+    tab.goto(url(site, call_file(site, "zh-bad")))
     tab.emulate_media(media="print")
     assert tab.evaluate(f"getComputedStyle({PLAYER}).display") == "none"
     tab.screenshot(path=screens / "call-print.png", full_page=True)
@@ -190,7 +194,7 @@ def test_a_batch_of_200_calls_opens_and_renders(page, tmp_path, screens):
     timings = {}
     for name, selector, expected in (("index.html", "table.agents tr", 12 + 3),
                                      ("agents/A1000.html", "table.calls tr", None),
-                                     ("calls/c0000.html", ".chat .msg", None)):
+                                     (call_file(tmp_path / "out", "c0000"), ".chat .msg", None)):
         started = time.monotonic()
         page.goto(url(tmp_path / "out", name), wait_until="load")
         timings[name] = time.monotonic() - started

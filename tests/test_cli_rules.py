@@ -13,7 +13,7 @@ from qc.rules.ruleset import load_ruleset
 from qc.schema import CallMeta
 from qc.run.store import Store
 
-from helpers import tone, write_wav
+from helpers import call_file, tone, write_wav
 from test_pipeline import ScriptedTranscriber
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def test_score_rescored_stored_calls_with_an_edited_rule_set(tmp_path):
     result = CliRunner().invoke(cli, ["score", "--rules", str(edited), "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "re-scored 1 calls" in result.output
-    doc = json.loads((tmp_path / "out" / "calls" / "a.json").read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "out" / call_file(tmp_path / "out", "a", "json")).read_text(encoding="utf-8"))
     greeting = next(r for r in doc["rules"] if r["rule_id"] == "greeting")
     assert greeting["status"] == "fail" and greeting["points"] == 40
     later = CliRunner().invoke(cli, ["score", "--rules", str(edited), "--db", str(db), "--since", "2026-12-01"])

@@ -15,6 +15,8 @@ from click.testing import CliRunner
 from bench.metrics import cer, pooled, wer
 from qc.cli import cli
 
+from helpers import call_file
+
 pytestmark = pytest.mark.slow
 
 CALLS = {  # call id -> file under synthetic-tts-dialogues/
@@ -44,7 +46,7 @@ def night(eval_data, tmp_path_factory):
 
 
 def call_doc(night, call_id):
-    return json.loads((night["out"] / "calls" / f"{call_id}.json").read_text(encoding="utf-8"))
+    return json.loads((night["out"] / call_file(night["out"], call_id, "json")).read_text(encoding="utf-8"))
 
 
 def test_batch_exit_code_and_failed_calls_listed(night):
@@ -107,7 +109,7 @@ def test_transcript_is_close_to_the_reference(night, call_id):
 
 
 def test_results_csv_and_scorecards(night):
-    with open(night["out"] / "results.csv", newline="", encoding="utf-8") as fh:
+    with open(night["out"] / "results.csv", newline="", encoding="utf-8-sig") as fh:
         rows = {r["call_id"]: r for r in csv.DictReader(fh)}
     assert set(rows) == set(CALLS) | {"empty", "notes", "cut"}
     assert rows["zh-noncompliant"]["status"] == "ok" and "forbidden-phrase" in rows["zh-noncompliant"]["failed_rules"]
@@ -115,7 +117,7 @@ def test_results_csv_and_scorecards(night):
     index = (night["out"] / "index.html").read_text(encoding="utf-8")
     assert "Agent &lt;b&gt;1&lt;/b&gt;" in index and "<b>1</b>" not in index
     agent_page = (night["out"] / "agents" / "A1.html").read_text(encoding="utf-8")
-    assert "不知道" in agent_page and "calls/zh-noncompliant.json" in agent_page
+    assert "不知道" in agent_page and call_file(night["out"], "zh-noncompliant", "json") in agent_page
 
 
 def test_rerun_processes_nothing_and_force_redoes(night):
@@ -140,7 +142,7 @@ def test_demo_sample_calls_get_the_verdicts_they_were_written_for(tmp_path):
                                       "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     for script in json.loads((examples / "scripts.json").read_text(encoding="utf-8"))["calls"]:
-        doc = json.loads((tmp_path / "calls" / f"{script['call_id']}.json").read_text(encoding="utf-8"))
+        doc = json.loads((tmp_path / call_file(tmp_path, script["call_id"], "json")).read_text(encoding="utf-8"))
         verdicts = {r["rule_id"]: r["status"] for r in doc["rules"]}
         if script["compliant"]:
             assert set(verdicts.values()) <= {"pass", "na"} and doc["score"] == 100, verdicts

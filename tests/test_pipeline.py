@@ -13,9 +13,10 @@ from qc.rules.providers import CheckModels
 from qc.sources.audio import AudioSettings, AudioSource
 from qc.rules.ruleset import load_ruleset
 from qc.schema import CallMeta, Word
+from qc.run.migrations import MIGRATIONS
 from qc.run.store import Store
 
-from helpers import tone, write_wav
+from helpers import call_file, tone, write_wav
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = load_ruleset(ROOT / "rules" / "zh-default.yaml")
@@ -161,7 +162,7 @@ def test_store_migrations_are_recorded_once(tmp_path):
     store = Store(tmp_path / "qc.sqlite")
     assert store.migrate() == []
     names = [r[0] for r in store.db.execute("SELECT name FROM migrations")]
-    assert names == ["0001_calls_and_runs"]
+    assert names == [name for name, _ in MIGRATIONS] and names[0] == "0001_calls_and_runs"
 
 
 def test_auto_language_is_detected_once_from_the_agent_channel(tmp_path):
@@ -218,9 +219,9 @@ def test_mono_call_is_diarized_roles_decided_and_hallucinations_dropped(tmp_path
     verdicts = {r["rule_id"]: r["status"] for r in row["score_detail"]["rules"]}
     assert verdicts["greeting"] == "pass"
     write_outputs(store.latest_calls(), tmp_path / "out")
-    doc = json.loads((tmp_path / "out" / "calls" / "m.json").read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "out" / call_file(tmp_path / "out", "m", "json")).read_text(encoding="utf-8"))
     assert doc["diarization"]["method"] == "pyannote" and doc["diarization"]["role_confidence"] > 0.6
-    rttm = (tmp_path / "out" / "calls" / "m.rttm").read_text()
+    rttm = (tmp_path / "out" / call_file(tmp_path / "out", "m", "rttm")).read_text()
     assert rttm.startswith("SPEAKER m 1 0.400 1.200 <NA> <NA> SPEAKER_01")
 
 

@@ -24,8 +24,10 @@ from qc.cli import cli
 from qc.report import FINDING_COLUMNS, RESULT_COLUMNS, ReportOptions, write_outputs
 from qc.schema import AudioInfo, CallAnalysis, CallMeta, Diarization, Segment, SpeechRegion, Transcript
 from qc.schema import analysis_from_dict
-from qc.report.scorecards import group_stats
+from qc.report.scorecards import agent_stem, group_stats
 from qc.run.store import Store
+
+from helpers import call_file
 
 MARKUP_NAME = "<script>alert(1)</script>"
 MARKUP_TEXT = '<img src=x onerror="alert(2)">我的<b>宽带</b>坏了'
@@ -70,16 +72,16 @@ def page(report, name: str) -> str:
 
 
 def call_doc(report, call_id: str) -> dict:
-    return json.loads(page(report, f"calls/{call_id}.json"))
+    return json.loads(page(report, call_file(report["out"], call_id, "json")))
 
 
 def test_every_page_kind_is_written(report):
     out = report["out"]
     assert (out / "index.html").is_file()
     assert {p.name for p in (out / "agents").glob("*.html")} == {"A1000.html", "A1001.html", "E2000.html",
-                                                                 "script_alert_1_script.html"}
-    assert {p.stem for p in (out / "calls").glob("*.html")} == {"zh-good", "zh-bad", "en-good", "en-bad", "markup",
-                                                                "unsure", "broken"}
+                                                                 f"{agent_stem(MARKUP_NAME)}.html"}
+    assert {p.stem.rsplit("-", 1)[0] for p in (out / "calls").glob("*.html")} == {
+        "zh-good", "zh-bad", "en-good", "en-bad", "markup", "unsure", "broken"}
 
 
 def test_pages_are_self_contained(report):
@@ -90,7 +92,7 @@ def test_pages_are_self_contained(report):
 
 
 def test_findings_csv_has_one_row_per_rule_hit(report):
-    with open(report["out"] / "findings.csv", newline="", encoding="utf-8") as fh:
+    with open(report["out"] / "findings.csv", newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert tuple(rows[0]) == FINDING_COLUMNS
     expected = [(c, r["rule_id"]) for c in ("zh-good", "zh-bad", "en-good", "en-bad", "markup", "unsure", "broken")
@@ -102,7 +104,7 @@ def test_findings_csv_has_one_row_per_rule_hit(report):
 
 
 def test_results_csv_keeps_its_columns(report):
-    with open(report["out"] / "results.csv", newline="", encoding="utf-8") as fh:
+    with open(report["out"] / "results.csv", newline="", encoding="utf-8-sig") as fh:
         rows = {r["call_id"]: r for r in csv.DictReader(fh)}
     assert tuple(next(iter(rows.values()))) == RESULT_COLUMNS
     assert rows["broken"]["status"] == "failed" and "forbidden-phrase" in rows["zh-bad"]["failed_rules"]
@@ -112,7 +114,7 @@ def test_parquet_exports_match_the_csv(report):
     pq = pytest.importorskip("pyarrow.parquet")
     findings = pq.read_table(report["out"] / "findings.parquet")
     results = pq.read_table(report["out"] / "results.parquet")
-    with open(report["out"] / "findings.csv", newline="", encoding="utf-8") as fh:
+    with open(report["out"] / "findings.csv", newline="", encoding="utf-8-sig") as fh:
         assert findings.num_rows == len(list(csv.DictReader(fh)))
     assert findings.schema.field("points").type == "double" and findings.schema.field("fatal").type == "bool"
     by_call = dict(zip(results.column("call_id").to_pylist(), results.column("score").to_pylist()))
@@ -120,16 +122,17 @@ def test_parquet_exports_match_the_csv(report):
 
 
 def test_markup_in_names_and_transcripts_is_escaped(report):
-    for name in ("index.html", "agents/script_alert_1_script.html", "calls/markup.html"):
+    for name in ("index.html", f"agents/{agent_stem(MARKUP_NAME)}.html", call_file(report["out"], "markup")):
         html = page(report, name)
         assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, name
-    call = page(report, "calls/markup.html")
+    call = page(report, call_file(report["out"], "markup"))
     assert "<img src=x" not in call and "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in call
 
 
 def test_call_page_has_player_timeline_chat_and_seekable_findings(report):
-    html = page(report, "calls/zh-bad.html")
-    assert 'src="../audio/zh-bad.mp3"' in html and 'id="timeline"' in html
+    html = page(report, call_file(report["out"], "zh-bad"))
+    copy = Path(call_file(report["out"], "zh-bad")).stem + ".mp3"
+    assert f'src="../audio/{copy}"' in html and 'id="timeline"' in html
     forbidden = next(r for r in call_doc(report, "zh-bad")["rules"] if r["rule_id"] == "forbidden-phrase")
     start = forbidden["evidence"][0]["start_s"]
     assert f'class="finding" data-start="{start:.3f}"' in html
@@ -138,10 +141,10 @@ def test_call_page_has_player_timeline_chat_and_seekable_findings(report):
 
 
 def test_low_confidence_roles_are_flagged(report):
-    assert "角色判断不确定（40 %）" in page(report, "calls/unsure.html")
+    assert "角色判断不确定（40 %）" in page(report, call_file(report["out"], "unsure"))
     assert "角色判断不确定（40 %）" in page(report, "agents/A1001.html")
     assert "1 通角色不确定" in page(report, "index.html")
-    assert "角色判断不确定" not in page(report, "calls/zh-good.html")
+    assert "角色判断不确定" not in page(report, call_file(report["out"], "zh-good"))
 
 
 def test_overview_shows_teams_batch_and_failed_calls(report):
@@ -157,7 +160,7 @@ def test_agent_page_coaches_on_the_most_frequent_then_costly_failures(report):
     first, second = coaching[:coaching.index("2. ")], coaching[coaching.index("2. "):coaching.index("3. ")]
     assert "报工号" in first and "2 通中有 2 通不合格" in first  # failed in both calls
     assert "服务禁语" in second and "坐席不得使用服务禁语" in second  # once, but 20 points; the pack's description
-    assert "这个我不知道" in second and "calls/zh-bad.html#t=" in second
+    assert "这个我不知道" in second and f'{call_file(report["out"], "zh-bad")}#t=' in second
     assert html.index("zh-bad") < html.index("zh-good")  # worst call first
 
 
@@ -180,18 +183,18 @@ def test_interface_language_follows_the_rule_pack_and_can_be_chosen(store, tmp_p
 
 @needs_ffmpeg
 def test_audio_is_copied_as_playable_mp3_once(report, store):
-    copy = report["out"] / "audio" / "zh-bad.mp3"
+    copy = report["out"] / "audio" / (Path(call_file(report["out"], "zh-bad")).stem + ".mp3")
     head = copy.read_bytes()[:3]
     assert head == b"ID3" or head[:2] in (b"\xff\xf3", b"\xff\xf2", b"\xff\xfb")
     before = copy.stat().st_mtime_ns
     write_outputs(store.latest_calls(), report["out"], options=ReportOptions(audio="copy"))
     assert copy.stat().st_mtime_ns == before
-    assert "找不到录音" in page(report, "calls/broken.html") or "未能处理" in page(report, "calls/broken.html")
+    assert "找不到录音" in page(report, call_file(report["out"], "broken")) or "未能处理" in page(report, call_file(report["out"], "broken"))
 
 
 def test_audio_link_points_at_the_recording(store, tmp_path):
     write_outputs(store.latest_calls(), tmp_path, options=ReportOptions(audio="link"))
-    html = (tmp_path / "calls" / "zh-bad.html").read_text(encoding="utf-8")
+    html = (tmp_path / call_file(tmp_path, "zh-bad")).read_text(encoding="utf-8")
     src = re.search(r'<audio id="player" controls preload="metadata" src="([^"]+)"', html).group(1)
     assert (tmp_path / "calls" / src).resolve().samefile(Path(call_path(store, "zh-bad")))
     assert "部分格式" in html and not (tmp_path / "audio").exists()
@@ -203,7 +206,7 @@ def call_path(store, call_id):
 
 def test_audio_none_leaves_the_recordings_out(store, tmp_path):
     write_outputs(store.latest_calls(), tmp_path, options=ReportOptions(audio="none"))
-    assert "<audio" not in (tmp_path / "calls" / "zh-bad.html").read_text(encoding="utf-8")
+    assert "<audio" not in (tmp_path / call_file(tmp_path, "zh-bad")).read_text(encoding="utf-8")
 
 
 def test_report_command_selects_period_team_and_agent(store, tmp_path):
@@ -213,7 +216,7 @@ def test_report_command_selects_period_team_and_agent(store, tmp_path):
                                  "--until", "2026-11-20", "--audio", "none"])
     assert result.exit_code == 0, result.output
     assert "report of 1 calls" in result.output  # only the markup call started on the 20th
-    assert {p.stem for p in (tmp_path / "a" / "calls").glob("*.html")} == {"markup"}
+    assert {p.stem.rsplit("-", 1)[0] for p in (tmp_path / "a" / "calls").glob("*.html")} == {"markup"}
     result = runner.invoke(cli, ["report", "--db", db, "--out", str(tmp_path / "t"), "--team", "Cards",
                                  "--audio", "none", "--ui-language", "en"])
     assert result.exit_code == 0 and "report of 2 calls" in result.output
@@ -294,7 +297,7 @@ def test_every_interface_string_exists_in_both_languages():
 def test_chat_marks_emotion_findings_and_sentence_labels():
     from qc.report.scorecards import call_view
 
-    doc = {"call_id": "e", "agent_id": "A", "agent_name": "", "team": "", "started_at": "2026-11-21T09:00:00",
+    doc = {"call_id": "e", "uid": "0123456789abcdef", "agent_id": "A", "agent_name": "", "team": "", "started_at": "2026-11-21T09:00:00",
            "audio": {"path": "e.wav", "duration_s": 30.0, "channels": 2, "layout": "stereo-agent-left"},
            "language": "zh", "diarization": None, "status": "ok", "error": None, "score": 90.0, "passed": True,
            "segments": [{"speaker": "right", "role": "customer", "start_s": 12.0, "end_s": 20.0, "text": "太差了"},

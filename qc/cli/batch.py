@@ -49,6 +49,10 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
               help="Scorecard interface language; auto: the rule pack's, i.e. that of most calls.")
 @click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
               help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@click.option("--max-attempts", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="A call that failed this many times is quarantined: reported, no longer retried or failing "
+                   "the night.")
+@click.option("--retry-quarantined", is_flag=True, help="Give quarantined calls another chance in this run.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @models_dir_option
@@ -57,7 +61,8 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, agent_phrases, models_dir, embedding_model):
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, agent_phrases, models_dir,
+        embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
@@ -71,7 +76,9 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     if not inputs and not manifest:
         raise click.UsageError("give recordings (files or directories) or --manifest")
     rulesets = load_rulesets(rules_file)
-    calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN)
+    unreadable: list[tuple[str, str]] = []
+    calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
+                                exclude=[out_dir], problems=unreadable)
     audio_settings = AudioSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
                        initial_prompt=initial_prompt, hotwords=hotwords),
@@ -80,10 +87,12 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
         max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
     report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR)
-    runner = Runner(RunSettings(language=language, force=force), audio_settings, rulesets,
+    runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts), audio_settings, rulesets,
                     db_path or out_dir / "qc.sqlite", out_dir, check_models(models_dir, embedding_model),
                     models_dir, report_options)
-    summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)])
+    if retry_quarantined:
+        runner.store.release_quarantine()
+    summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
     sys.exit(summary.exit_code)
 
 

@@ -8,7 +8,7 @@ Pages (self-contained: styles, scripts and charts inline, no network)::
 
     index.html               team overview: agents ranked per team, most failed rules, trend, batch
     agents/<agent_id>.html   an agent's scorecard against the team, coaching points, worst calls
-    calls/<call_id>.html     one call: player, timeline, transcript as a chat, clickable findings
+    calls/<call_id>-<uid>.html  one call: player, timeline, transcript as a chat, clickable findings
 
 The modules: ``scorecards`` (what the pages show, pure), ``pages`` (templates), ``exports``
 (the writer table: json, rttm, csv, parquet), ``audio`` (playable copies), ``charts`` (inline
@@ -25,7 +25,7 @@ from .audio import AUDIO_MODES, publish_audio
 from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
 from .options import ReportOptions
 from .pages import render_pages
-from .scorecards import call_view, safe_name
+from .scorecards import call_stem, call_view, safe_name
 
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
@@ -38,12 +38,16 @@ def call_document(row: dict) -> dict:
 def _parse(row: dict):
     meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
                     agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
-    analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and row["status"] == "ok" else None
-    score = score_from_dict(row["score_detail"]) if row.get("score_detail") and row["status"] == "ok" else None
-    error = row["error"] if row["status"] != "ok" else None
-    if row["status"] == "processing":
+    status = row["status"]
+    analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
+    score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None
+    error = row["error"] if status != "ok" else None
+    if status == "processing":
         error = "interrupted while processing; will be retried on the next run"
-    return call_json(meta, analysis, score, error), (analysis if score else None)
+    elif status == "quarantined":
+        error = f"quarantined after failing {row.get('attempts') or 'several'} times (qc run --retry-quarantined): {error}"
+    shown = status if status in ("ok", "empty", "quarantined") else "failed"
+    return call_json(meta, analysis, score, error, row.get("call_uid") or "", shown), (analysis if score else None)
 
 
 def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
@@ -60,13 +64,12 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
         for folder in (out_dir, out_dir / "calls", out_dir / "agents"):
             folder.mkdir(parents=True, exist_ok=True)
         parsed = [(row, *_parse(row)) for row in rows]
-        chosen = {doc["call_id"] for _, doc, _ in parsed if _selected(doc, options)}
-        docs = [doc for _, doc, _ in parsed if doc["call_id"] in chosen]
-        stems = {doc["call_id"]: safe_name(doc["call_id"]) for doc in docs}
-        analyses = {doc["call_id"]: row.get("analysis") for row, doc, _ in parsed if doc["call_id"] in chosen}
-        paths = write_exports(docs, analyses, stems, out_dir)
-        audio = publish_audio([(d["call_id"], d["audio"]["path"]) for d in docs], out_dir, options.audio, stems)
-        views = [call_view(doc, analysis, audio.get(doc["call_id"], {"mode": "none", "src": None}),
+        chosen = {doc["uid"] for _, doc, _ in parsed if _selected(doc, options)}
+        docs = [doc for _, doc, _ in parsed if doc["uid"] in chosen]
+        analyses = {doc["uid"]: row.get("analysis") for row, doc, _ in parsed if doc["uid"] in chosen}
+        paths = write_exports(docs, analyses, out_dir)
+        audio = publish_audio([(d["uid"], call_stem(d), d["audio"]["path"]) for d in docs], out_dir, options.audio)
+        views = [call_view(doc, analysis, audio.get(doc["uid"], {"mode": "none", "src": None}),
                            row.get("processing_s") or 0.0, row.get("rules_name") or "")
                  for row, doc, analysis in parsed]
         paths.update(render_pages(views, chosen, out_dir, batch or {}, options))

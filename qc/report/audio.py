@@ -14,37 +14,42 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..media import SAMPLE_RATE_HZ, decode_command, probe
+from .files import partial_name
 
 AUDIO_MODES = ("copy", "link", "none")
 # Mono, because a supervisor listens to both parties at once, often on one earbud: 32 kbit/s is ~14 MB/hour.
+COPY_TOLERANCE = 0.97  # a copy this much shorter than its recording was cut off
 PLAYABLE_AUDIO = ("mp3", ["-ac", "1", "-ar", "16000", "-c:a", "libmp3lame", "-b:a", "32k", "-map_metadata", "-1"])
 
 
-def publish_audio(calls: list[tuple[str, str]], out_dir: Path, mode: str, stems: dict[str, str]) -> dict[str, dict]:
-    """How each call page plays its recording: ``{call_id: {"mode", "src", "original"}}``.
+def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str) -> dict[str, dict]:
+    """How each call page plays its recording: ``{uid: {"mode", "src", "original"}}`` for
+    ``calls`` given as ``(uid, file stem, recording path)``.
 
-    ``copy`` transcodes missing or outdated copies to ``audio/<call_id>.mp3`` (in parallel, atomically);
-    a recording that cannot be transcoded is linked instead. ``src`` is relative to ``calls/``.
+    ``copy`` transcodes missing or outdated copies to ``audio/<stem>.mp3`` (in parallel); a copy
+    replaces its target only once ffmpeg has written all of it (checked against the recording's
+    length), so a full disk leaves no cut copy behind. A recording that cannot be transcoded is
+    linked instead. ``src`` is relative to ``calls/``.
     """
     if mode == "none":
         return {}
-    found = {call_id: Path(path) for call_id, path in calls if path and Path(path).is_file()}
-    out = {call_id: {"mode": mode, "src": None, "original": path} for call_id, path in calls}
-    for call_id, source in found.items():
-        out[call_id]["src"] = _relative_url(source, out_dir / "calls")
+    found = {uid: Path(path) for uid, _, path in calls if path and Path(path).is_file()}
+    out = {uid: {"mode": mode, "src": None, "original": path} for uid, _, path in calls}
+    for uid, source in found.items():
+        out[uid]["src"] = _relative_url(source, out_dir / "calls")
     if mode == "link":
         return out
     (out_dir / "audio").mkdir(exist_ok=True)
-    targets = {call_id: out_dir / "audio" / f"{stems[call_id]}.{PLAYABLE_AUDIO[0]}" for call_id in out}
-    stale = [call_id for call_id, source in found.items()
-             if not targets[call_id].is_file() or targets[call_id].stat().st_mtime < source.stat().st_mtime]
+    targets = {uid: out_dir / "audio" / f"{stem}.{PLAYABLE_AUDIO[0]}" for uid, stem, _ in calls}
+    stale = [uid for uid, source in found.items()
+             if not targets[uid].is_file() or targets[uid].stat().st_mtime < source.stat().st_mtime]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        ok = dict(zip(stale, pool.map(lambda cid: _transcode(found[cid], targets[cid]), stale)))
-    for call_id, target in targets.items():
-        if ok.get(call_id, True) and target.is_file():
-            out[call_id].update(mode="copy", src=f"../audio/{quote(target.name)}")
+        ok = dict(zip(stale, pool.map(lambda uid: _transcode(found[uid], targets[uid]), stale)))
+    for uid, target in targets.items():
+        if ok.get(uid, True) and target.is_file():
+            out[uid].update(mode="copy", src=f"../audio/{quote(target.name)}")
         else:
-            out[call_id]["mode"] = "link"  # could not transcode: the original, if a browser can play it
+            out[uid]["mode"] = "link"  # could not transcode: the original, if a browser can play it
     return out
 
 
@@ -56,19 +61,35 @@ def _relative_url(path: Path, start: Path) -> str:
 
 
 def _transcode(source: Path, target: Path) -> bool:
-    """Write a browser-playable copy of ``source``; False when neither ffmpeg nor qc's decoder can read it."""
-    partial = target.with_name(target.name + ".part")
+    """Write a browser-playable copy of ``source``; False when it cannot be read or written whole."""
+    partial = partial_name(target)
     encode = ["-f", PLAYABLE_AUDIO[0], *PLAYABLE_AUDIO[1], str(partial)]
     try:
+        info = probe(source)
         direct = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", *encode],
                                 capture_output=True)
         if direct.returncode != 0:  # AMR from call recorders: read it as the analysis does (through sox)
-            raw = subprocess.run(decode_command(source, probe(source), SAMPLE_RATE_HZ, channels=1),
+            raw = subprocess.run(decode_command(source, info, SAMPLE_RATE_HZ, channels=1),
                                  capture_output=True, check=True)
             subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "f32le", "-ar", str(SAMPLE_RATE_HZ),
                             "-ac", "1", "-i", "pipe:0", *encode], input=raw.stdout, capture_output=True, check=True)
-        partial.replace(target)
+        if not _whole(partial, info["duration_s"]):
+            raise OSError(f"{partial}: the copy is shorter than the recording (disk full?)")
+        os.replace(partial, target)
         return True
     except Exception:  # noqa: BLE001 - one unplayable recording never stops the report
         partial.unlink(missing_ok=True)
         return False
+
+
+def _whole(copy: Path, duration_s: float) -> bool:
+    """ffmpeg can exit 0 on a full disk with a 0-byte or cut file: the copy must last as long as the source."""
+    if not copy.is_file() or copy.stat().st_size == 0:
+        return False
+    if duration_s <= 0:
+        return True  # the source does not say how long it is (some AMR): a non-empty copy will do
+    try:
+        copied = probe(copy)["duration_s"]
+    except Exception:  # noqa: BLE001 - unreadable copy
+        return False
+    return copied >= COPY_TOLERANCE * duration_s - 0.1

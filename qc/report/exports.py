@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from ..schema import Turn
+from .files import atomic_file, write_text
+from .scorecards import call_stem
 
-RESULT_COLUMNS = ("call_id", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
+RESULT_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
                   "language", "layout", "score", "passed", "failed_rules", "path")
-FINDING_COLUMNS = ("call_id", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
+FINDING_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
                    "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence")
 NUMERIC_COLUMNS = {"duration_s": "float64", "score": "float64", "passed": "bool", "points": "float64",
                    "fatal": "bool", "start_s": "float64", "end_s": "float64", "evidence_count": "int64"}
@@ -37,7 +39,7 @@ class Writer:
 
 
 def _call_json(doc: dict, analysis: Optional[dict], path: Path) -> bool:
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_text(path, json.dumps(doc, ensure_ascii=False, indent=1))
     return True
 
 
@@ -45,7 +47,7 @@ def _call_rttm(doc: dict, analysis: Optional[dict], path: Path) -> bool:
     turns = ((analysis or {}).get("diarization") or {}).get("turns")
     if not (doc["status"] == "ok" and doc["diarization"] and doc["diarization"]["method"] == "pyannote" and turns):
         return False
-    path.write_text(rttm(doc["call_id"], [Turn(*t) for t in turns]), encoding="utf-8")
+    write_text(path, rttm(doc["call_id"], [Turn(*t) for t in turns]))
     return True
 
 
@@ -59,14 +61,14 @@ def rttm(uri: str, turns: Sequence[Turn]) -> str:
 def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
     """The rows of ``results`` and ``findings`` for the published call documents."""
     results = [{
-        "call_id": d["call_id"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
+        "call_id": d["call_id"], "call_uid": d["uid"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
         "started_at": d["started_at"], "status": d["status"], "error": d["error"] or "",
         "duration_s": d["audio"]["duration_s"], "language": d["language"] or "", "layout": d["audio"]["layout"] or "",
         "score": d["score"], "passed": d["passed"],
         "failed_rules": ";".join(r["rule_id"] for r in d["rules"] if r["status"] == "fail"), "path": d["audio"]["path"],
     } for d in docs]
     findings = [{
-        "call_id": d["call_id"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
+        "call_id": d["call_id"], "call_uid": d["uid"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
         "started_at": d["started_at"], "rule_id": r["rule_id"], "title": r["title"], "category": r["category"],
         "severity": r["severity"], "points": r["points"], "fatal": r["fatal"], "reason": r["reason"],
         "start_s": r["evidence"][0]["start_s"] if r["evidence"] else None,
@@ -76,14 +78,26 @@ def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
     return {"results": (results, RESULT_COLUMNS), "findings": (findings, FINDING_COLUMNS)}
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and LibreOffice run as a formula
+
+
+def spreadsheet_safe(value):
+    """Text a spreadsheet shows as text: a leading ' before what it would run as a formula
+    (an agent "name" like =HYPERLINK(...) or =cmd|...). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(tables_: dict, out_dir: Path) -> dict[str, Path]:
+    """UTF-8 with a BOM, so Excel on a Chinese Windows reads the Chinese text; formulas neutralised."""
     paths = {}
     for name, (records, columns) in tables_.items():
         paths[name] = out_dir / f"{name}.csv"
-        with open(paths[name], "w", newline="", encoding="utf-8") as fh:
+        with atomic_file(paths[name], newline="", encoding="utf-8-sig") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(records)
+            writer.writerows({k: spreadsheet_safe(v) for k, v in record.items()} for record in records)
     return paths
 
 
@@ -96,7 +110,8 @@ def _parquet(tables_: dict, out_dir: Path) -> dict[str, Path]:
     for name, (records, columns) in tables_.items():
         paths[f"{name}_parquet"] = out_dir / f"{name}.parquet"
         schema = pa.schema([(c, types[NUMERIC_COLUMNS[c]] if c in NUMERIC_COLUMNS else pa.string()) for c in columns])
-        pq.write_table(pa.Table.from_pylist(records, schema=schema), paths[f"{name}_parquet"])
+        with atomic_file(paths[f"{name}_parquet"], binary=True) as fh:
+            pq.write_table(pa.Table.from_pylist(records, schema=schema), fh)
     return paths
 
 
@@ -109,15 +124,16 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
 )}
 
 
-def write_exports(docs: list[dict], analyses: dict[str, Optional[dict]], stems: dict[str, str], out_dir: Path,
+def write_exports(docs: list[dict], analyses: dict[str, Optional[dict]], out_dir: Path,
                   formats: Sequence[str] = tuple(WRITERS)) -> dict[str, Path]:
-    """Write ``formats`` for ``docs``: per-call files under ``calls/`` (``stems`` names them), tables
-    under ``out_dir``. ``analyses`` holds each call's stored analysis (for the diarization turns)."""
+    """Write ``formats`` for ``docs``: per-call files under ``calls/``, named like the call's page,
+    and tables under ``out_dir``. ``analyses`` holds each call's stored analysis by uid (for the
+    diarization turns)."""
     paths: dict[str, Path] = {}
     chosen = [WRITERS[name] for name in formats if WRITERS[name].available()]
     for writer in (w for w in chosen if w.per_call):
         for doc in docs:
-            writer.write(doc, analyses.get(doc["call_id"]), out_dir / "calls" / f"{stems[doc['call_id']]}.{writer.name}")
+            writer.write(doc, analyses.get(doc["uid"]), out_dir / "calls" / f"{call_stem(doc)}.{writer.name}")
     shared = tables(docs)
     for writer in (w for w in chosen if not w.per_call):
         paths.update(writer.write(shared, out_dir))

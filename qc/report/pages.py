@@ -12,6 +12,7 @@ from .. import __version__
 from ..rules.ruleset import RULES_DIR, load_ruleset
 from ..schema import now
 from . import charts
+from .files import write_text
 from .i18n import interface_language, translator
 from .options import ReportOptions
 from .scorecards import agent_views, overview
@@ -39,23 +40,22 @@ def _duration(seconds: float) -> str:
 
 
 def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict, options: ReportOptions) -> dict:
-    shown = [v for v in views if v["call_id"] in chosen]
+    shown = [v for v in views if v["uid"] in chosen]
     language = interface_language(options.ui_language, [v["language"] for v in shown if v["status"] == "ok"])
     env = _environment(language)
     packs = _rule_packs(options.rules_dir, {v["rules_name"] for v in views}, language)
     agents = [a for a in agent_views(views, packs["descriptions"], language)
-              if any(c["call_id"] in chosen for c in a["worst_calls"])]
+              if any(c["uid"] in chosen for c in a["worst_calls"])]
     period = {"since": options.since, "until": options.until, "team": options.team, "agent": options.agent}
     common = {"period": period, "pass_mark": packs["pass_score"]}
-    index = out_dir / "index.html"
-    index.write_text(env.get_template("index.html").render(
-        overview=overview(shown, agents, language), batch=batch, root="", **common), encoding="utf-8")
-    for agent in agents:
-        (out_dir / agent["page"]).write_text(env.get_template("agent.html").render(
-            agent=agent, root="../", **common), encoding="utf-8")
     call_page = env.get_template("call.html")
     for call in shown:
-        (out_dir / call["page"]).write_text(call_page.render(call=call, root="../", **common), encoding="utf-8")
+        write_text(out_dir / call["page"], call_page.render(call=call, root="../", **common))
+    for agent in agents:
+        write_text(out_dir / agent["page"], env.get_template("agent.html").render(agent=agent, root="../", **common))
+    index = out_dir / "index.html"  # last: it links to the pages above
+    write_text(index, env.get_template("index.html").render(overview=overview(shown, agents, language),
+                                                            batch=batch, root="", **common))
     return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
 
 

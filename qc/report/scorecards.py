@@ -9,6 +9,7 @@ overview. Everything returned is plain dicts, lists and numbers.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from statistics import mean
@@ -33,6 +34,18 @@ def safe_name(text: str) -> str:
     return cleaned or "_"
 
 
+def call_stem(doc: dict) -> str:
+    """A call's file name (page, JSON, audio copy): its id made safe plus its identity, so the next
+    night's C0001, or "a/b" beside "a_b", never takes another call's page or recording."""
+    return f"{safe_name(doc['call_id'])}-{doc['uid'][:8]}"
+
+
+def agent_stem(agent_id: str) -> str:
+    """An agent's page name: the id itself when it is a safe file name, else made safe and told apart."""
+    name = safe_name(agent_id)
+    return name if name == agent_id else f"{name}-{hashlib.sha256(agent_id.encode()).hexdigest()[:6]}"
+
+
 # -- one call ------------------------------------------------------------------------------
 
 
@@ -42,10 +55,10 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
     failed_rules = [r for r in doc["rules"] if r["status"] == "fail"]
     findings = [_finding(r) for r in failed_rules]
     view = {
-        "call_id": doc["call_id"], "agent_id": doc["agent_id"], "agent_name": doc["agent_name"],
+        "call_id": doc["call_id"], "uid": doc["uid"], "agent_id": doc["agent_id"], "agent_name": doc["agent_name"],
         "team": doc["team"], "started_at": doc["started_at"], "day": doc["started_at"][:10],
-        "page": f"calls/{safe_name(doc['call_id'])}.html", "json": f"calls/{safe_name(doc['call_id'])}.json",
-        "agent_page": f"agents/{safe_name(doc['agent_id'])}.html",
+        "page": f"calls/{call_stem(doc)}.html", "json": f"calls/{call_stem(doc)}.json",
+        "agent_page": f"agents/{agent_stem(doc['agent_id'])}.html",
         "status": doc["status"], "error": doc["error"], "path": doc["audio"]["path"],
         "duration_s": doc["audio"]["duration_s"] or 0.0, "language": doc["language"] or "",
         "score": doc["score"], "passed": doc["passed"], "rules_name": rules_name, "processing_s": processing_s or 0.0,
@@ -191,7 +204,7 @@ def agent_views(calls: list[dict], descriptions: Optional[dict[str, str]] = None
         team = team_stats[own[0]["team"]]
         views.append({
             **stats, "agent_id": agent_id, "agent_name": own[0]["agent_name"], "team": own[0]["team"],
-            "page": f"agents/{safe_name(agent_id)}.html", "team_stats": team,
+            "page": f"agents/{agent_stem(agent_id)}.html", "team_stats": team,
             "categories": _categories(stats["rules"], team["rules"]),
             "measures": _measures(stats["metrics"], team["metrics"]),
             "coaching": _coaching(own, stats["rules"], team["rules"], descriptions or {}),

@@ -14,7 +14,7 @@ completed=, total=)``, so no stage prints.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
 from ..errors import CallError, EnvironmentFailure, QcError
@@ -23,7 +23,7 @@ from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
 from ..schema import CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
 from .executors import Executor, InProcessExecutor, Outcome
-from .plan import Task, plan_batch
+from .plan import Task, meta_changed, plan_batch
 from .store import Store
 
 
@@ -33,6 +33,10 @@ class RunSettings:
 
     language: str = "zh"  # zh | en | auto; a call's manifest language wins
     force: bool = False  # analyse calls again even when done
+    max_attempts: Optional[int] = 3  # failures before a call is quarantined (None: retried for ever)
+
+
+NO_SPEECH = "no speech heard in the recording (silent or noise only): nothing to score"
 
 
 @dataclass
@@ -41,7 +45,10 @@ class BatchSummary:
     processed: int = 0
     skipped: int = 0
     rescored: int = 0
+    reused: int = 0  # analysed under another call id: the analysis was copied, not redone
+    empty: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # left alone this run
     audio_s: float = 0.0
     wall_s: float = 0.0
 
@@ -65,31 +72,47 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
         hook(name, call_id, completed=progress["completed"], total=summary.total, **info)
 
     for task, row in plan.done:
-        summary.rescored += _rescore_if_changed(store, task.key, row, ruleset_for, models)
+        summary.rescored += _refresh(store, task, row, ruleset_for, models)
         summary.skipped += 1
+        step("skipped", task.meta.call_id)
+    for task, row in plan.quarantined:
+        summary.quarantined.append((task.meta.call_id, row["error"] or ""))
         step("skipped", task.meta.call_id)
 
     def begin(task: Task) -> None:
-        store.mark_processing(task.key, task.meta)
+        store.mark_processing(task.key, task.meta, task.uid, task.content_key, task.content)
         step("processing", task.meta.call_id)
+
+    for task, twin in plan.reuse:  # the same recording under another id: its analysis, this call's metadata
+        begin(task)
+        analysis = analysis_from_dict(twin["analysis"])
+        meta = replace(task.meta, layout=analysis.meta.layout, language=analysis.meta.language)
+        _record(Outcome(task, replace(analysis, meta=meta)), store, ruleset_for, models, settings, summary, step)
+        summary.reused += 1
 
     work = lambda task: sources[task.source].analyse(task.meta, task.language)  # noqa: E731
     for outcome in (executor or InProcessExecutor()).execute(plan.todo, work, begin):
-        _record(outcome, store, ruleset_for, models, summary, step)
+        _record(outcome, store, ruleset_for, models, settings, summary, step)
     summary.wall_s = time.monotonic() - started
     return summary
 
 
-def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, summary: BatchSummary,
-            step: Callable[..., None]) -> None:
+def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, settings: RunSettings,
+            summary: BatchSummary, step: Callable[..., None]) -> None:
     """Score and store one analysed call, or record why it failed."""
     task = outcome.task
     try:
         if outcome.error is not None:
             raise outcome.error
-        ruleset = ruleset_for(outcome.analysis.transcript.language)
-        score = score_call(outcome.analysis, ruleset, models)
-        store.save_ok(task.key, analysis_to_dict(outcome.analysis), score_to_dict(score), ruleset.fingerprint(),
+        analysis = outcome.analysis
+        if not analysis.transcript.segments:
+            store.save_empty(task.key, analysis_to_dict(analysis), NO_SPEECH, outcome.seconds)
+            summary.empty += 1
+            step("done", task.meta.call_id, score=None)
+            return
+        ruleset = ruleset_for(analysis.transcript.language)
+        score = score_call(analysis, ruleset, models)
+        store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                       outcome.seconds)
     except EnvironmentFailure:
         raise
@@ -99,21 +122,30 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, su
         reason = str(exc) if isinstance(exc, CallError) else f"internal error: {exc!r}"
         if not isinstance(exc, CallError):
             step("traceback", task.meta.call_id, text=outcome.traceback or repr(exc))
-        store.save_failed(task.key, reason, outcome.seconds)
+        if store.save_failed(task.key, reason, outcome.seconds, settings.max_attempts) == "quarantined":
+            reason = f"{reason} (failed {settings.max_attempts} times: quarantined, not retried; --retry-quarantined)"
         summary.failed.append((task.meta.call_id, reason))
         step("failed", task.meta.call_id, reason=reason)
         return
     summary.processed += 1
-    summary.audio_s += outcome.analysis.audio.duration_s
+    summary.audio_s += analysis.audio.duration_s
     step("done", task.meta.call_id, score=score.score)
 
 
-def _rescore_if_changed(store: Store, key: str, row: dict, ruleset_for, models: CheckModels) -> bool:
+def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckModels) -> bool:
+    """A done call: new metadata from the inputs is stored, and it is re-scored when that or the
+    rules changed. Returns whether it was re-scored."""
+    changed = meta_changed(task.meta, row)
+    if changed:
+        store.update_meta(task.key, task.meta)
+        row = store.get(task.key)
+    if row["status"] != "ok":
+        return False
     analysis = analysis_from_dict(row["analysis"])
     ruleset = ruleset_for(analysis.transcript.language)
-    if row["rules_hash"] == ruleset.fingerprint():
+    if not changed and row["rules_hash"] == ruleset.fingerprint():
         return False
-    store.save_score(key, score_to_dict(score_call(analysis, ruleset, models)), ruleset.fingerprint())
+    store.save_score(task.key, score_to_dict(score_call(analysis, ruleset, models)), ruleset.fingerprint())
     return True
 
 

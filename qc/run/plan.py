@@ -1,25 +1,28 @@
 """Plan a batch: what each call needs, given what the store already holds.
 
-A call's key is a hash of its bytes plus every setting of its source that changes the
-analysis (derived from the source's settings dataclass), its language and layout. A call
-whose key is stored ``ok`` is done (at most re-scored); anything else is analysed:
-new, changed, failed before, or left ``processing`` by a crash.
+A call is its id plus its recording's bytes (``call_uid``). A row's key adds every setting
+of its source that changes the analysis (derived from the source's settings dataclass),
+its language and layout. A call whose key is stored is *done*: re-scored if the rules
+changed, its metadata updated if a manifest now says otherwise. A call whose recording was
+analysed with the same settings under another id *reuses* that analysis. A call that
+failed ``max_attempts`` times is *quarantined* and left alone. The rest are analysed: new,
+changed, failed before, or left ``processing`` by a crash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
 from typing import Optional, Sequence
 
 from ..media import file_sha256
-from ..schema import CallMeta
+from ..schema import CallMeta, call_uid
 from ..sources import kind_of
 from .store import Store
 
 ANALYSIS_VERSION = 4  # bump when the analysis of a call changes, so stored calls are analysed again
+META_FIELDS = tuple(f for f in CallMeta.__dataclass_fields__ if f not in ("layout", "language"))
 
 
 @dataclass(frozen=True)
@@ -27,42 +30,69 @@ class Task:
     """One call of the batch, as planned."""
 
     meta: CallMeta
-    key: str
+    key: str  # the stored row: call, recording and settings
     language: str
     source: str  # the kind of source that reads it (see qc.sources)
+    uid: str = ""  # the call's identity: id and recording
+    content_key: str = ""  # recording and settings, whatever the id
+    content: str = ""  # sha256 of the recording
 
 
 @dataclass(frozen=True)
 class Plan:
-    todo: tuple[Task, ...]  # to analyse
-    done: tuple[tuple[Task, dict], ...]  # already analysed: (task, stored row)
+    todo: tuple[Task, ...] = ()  # to analyse
+    done: tuple[tuple[Task, dict], ...] = ()  # already analysed: (task, stored row)
+    reuse: tuple[tuple[Task, dict], ...] = ()  # analysed under another id: (task, that row)
+    quarantined: tuple[tuple[Task, dict], ...] = ()  # failed too often: left alone
 
     @property
     def total(self) -> int:
-        return len(self.todo) + len(self.done)
+        return len(self.todo) + len(self.done) + len(self.reuse) + len(self.quarantined)
 
 
-def call_key(path: str, source_fingerprint: str, language: str, layout: Optional[str]) -> str:
-    """Hash of the recording's bytes and of every setting that changes its analysis."""
+def content_sha256(path: str) -> str:
     try:
-        digest = file_sha256(path)
-    except OSError:
-        digest = hashlib.sha256(f"unreadable:{Path(path).resolve()}".encode())
-    digest.update(json.dumps([source_fingerprint, language, layout or "", ANALYSIS_VERSION]).encode())
-    return digest.hexdigest()
+        return file_sha256(path).hexdigest()
+    except OSError:  # unreadable: the source reports why when it tries; keyed by name meanwhile
+        return "unreadable:" + hashlib.sha256(path.encode()).hexdigest()
+
+
+def call_key(path: str, source_fingerprint: str, language: str, layout: Optional[str], call_id: str = "",
+             content: Optional[str] = None) -> str:
+    """Hash of the call id, the recording's bytes and every setting that changes its analysis."""
+    return _key(content or content_sha256(path), source_fingerprint, language, layout, call_id)
+
+
+def _key(content: str, source_fingerprint: str, language: str, layout: Optional[str], call_id: str) -> str:
+    data = json.dumps([content, source_fingerprint, language, layout or "", ANALYSIS_VERSION, call_id])
+    return hashlib.sha256(data.encode()).hexdigest()
 
 
 def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, store: Store,
                force: bool = False) -> Plan:
     """``sources`` maps a kind to its source object (its fingerprint goes into the key)."""
-    todo, done = [], []
+    todo, done, reuse, quarantined = [], [], [], []
     for meta in calls:
         kind = kind_of(meta.path)
         language = meta.language or default_language
-        task = Task(meta, call_key(meta.path, sources[kind].fingerprint(), language, meta.layout), language, kind)
+        content = content_sha256(meta.path)
+        fingerprint = sources[kind].fingerprint()
+        task = Task(meta, _key(content, fingerprint, language, meta.layout, meta.call_id), language, kind,
+                    call_uid(meta.call_id, content), _key(content, fingerprint, language, meta.layout, ""), content)
         row = None if force else store.get(task.key)
-        if row and row["status"] == "ok":
+        if row and row["status"] in ("ok", "empty"):
             done.append((task, row))
+        elif row and row["status"] == "quarantined":
+            quarantined.append((task, row))
+        elif not force and (twin := store.analysed(task.content_key)) is not None:
+            reuse.append((task, twin))
         else:
             todo.append(task)
-    return Plan(tuple(todo), tuple(done))
+    return Plan(tuple(todo), tuple(done), tuple(reuse), tuple(quarantined))
+
+
+def meta_changed(meta: CallMeta, row: dict) -> bool:
+    """Whether the stored call's metadata differs from what the inputs now say."""
+    stored = (row.get("analysis") or {}).get("meta") or {}
+    now = asdict(meta)
+    return any(str(stored.get(f, "")) != str(now[f] or "") for f in META_FIELDS)

@@ -68,11 +68,13 @@ class Runner:
     def ruleset_for(self, language: str) -> RuleSet:
         return pick_ruleset(self.rulesets, language)
 
-    def run(self, calls, inputs: list[str]) -> BatchSummary:
+    def run(self, calls, inputs: list[str], unreadable: list[tuple[str, str]] = ()) -> BatchSummary:
+        """``unreadable``: input folders that could not be listed, reported with the failed calls."""
         run_id = self.store.start_run(inputs)
         self.progress.start(len(calls))
         summary = run_batch(calls, self.settings, self.store, self.sources, self.ruleset_for, self.models,
                             self.executor, self.progress)
+        summary.failed.extend(unreadable)
         self.progress.close()
         batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
                  "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}
@@ -80,8 +82,11 @@ class Runner:
         self.store.finish_run(run_id, summary.total, summary.processed, summary.skipped, len(summary.failed),
                               summary.exit_code)
         rtf = f", real-time factor {summary.wall_s / summary.audio_s:.2f}" if summary.audio_s else ""
+        extra = "".join(f", {n} {what}" for n, what in (
+            (summary.reused, "re-used the analysis of an identical recording"),
+            (summary.empty, "with no speech"), (len(summary.quarantined), "quarantined (not retried)")) if n)
         click.echo(f"qc: {summary.total} calls: {summary.processed} processed, {summary.skipped} already done"
-                   f"{f' ({summary.rescored} re-scored with changed rules)' if summary.rescored else ''}, "
+                   f"{f' ({summary.rescored} re-scored)' if summary.rescored else ''}{extra}, "
                    f"{len(summary.failed)} failed; {summary.audio_s:.0f} s of audio in {summary.wall_s:.0f} s{rtf}",
                    err=True)
         for call_id, reason in summary.failed:
@@ -116,7 +121,9 @@ class Progress:
         if self.bar:
             self.bar.update(1)
         else:
-            detail = {"done": f"done, score {info.get('score')}", "skipped": "already done",
+            score = info.get("score")
+            detail = {"done": f"done, score {score}" if score is not None else "done, no speech to score",
+                      "skipped": "already done",
                       "failed": f"FAILED: {info.get('reason')}"}.get(step, step)
             self._line(f"[{completed}/{total}] {call_id}: {detail}")
 

@@ -1,59 +1,32 @@
-"""SQLite storage: one row per processed call, schema evolved by named migrations.
+"""SQLite storage: one row per analysed call, schema evolved by named migrations (``migrations.py``).
 
-A call's key is a hash of its audio bytes plus every setting that changes the transcript,
-so a rerun skips calls that are already done, a changed setting processes them again, and
-a call left in ``processing`` by a crash (or ``failed``) is retried on the next run.
-The analysis (transcript, speech regions, words) is stored apart from the score so that
-rules can be re-scored without decoding audio again.
+A row's key is a hash of the call's id, its recording's bytes and every setting that
+changes the analysis, so a rerun skips calls that are already done, a changed setting
+analyses them again, and a call left in ``processing`` by a crash (or ``failed``) is
+retried on the next run, until it has failed ``max_attempts`` times and is quarantined.
+Reports show the newest row of each call identity (``call_uid``). The analysis
+(transcript, speech regions, words) is stored apart from the score so that rules can be
+re-scored without decoding audio again.
+
+A database that SQLite cannot read is reported once, up front, as an environment failure
+that says what to do; it is never half-used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
 
 from ..errors import EnvironmentFailure, environment_errors
 from ..schema import now
+from .migrations import migrate
 
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    ("0001_calls_and_runs", """
-        CREATE TABLE calls (
-            call_key     TEXT PRIMARY KEY,
-            call_id      TEXT NOT NULL,
-            path         TEXT NOT NULL,
-            agent_id     TEXT NOT NULL,
-            agent_name   TEXT NOT NULL,
-            team         TEXT NOT NULL,
-            started_at   TEXT NOT NULL,
-            status       TEXT NOT NULL CHECK (status IN ('processing', 'ok', 'failed')),
-            error        TEXT,
-            duration_s   REAL,
-            analysis     TEXT,
-            score_detail TEXT,
-            score        REAL,
-            passed       INTEGER,
-            rules_name   TEXT,
-            rules_hash   TEXT,
-            processing_s REAL,
-            updated_at   TEXT NOT NULL
-        );
-        CREATE INDEX calls_by_call_id ON calls (call_id, updated_at);
-        CREATE INDEX calls_by_agent ON calls (agent_id);
-        CREATE TABLE runs (
-            id          INTEGER PRIMARY KEY,
-            started_at  TEXT NOT NULL,
-            finished_at TEXT,
-            inputs      TEXT NOT NULL,
-            total       INTEGER,
-            processed   INTEGER,
-            skipped     INTEGER,
-            failed      INTEGER,
-            exit_code   INTEGER
-        );
-    """),
-)
+CORRUPT_ADVICE = ("move it aside (qc starts a new one and analyses the calls again) or restore it from a "
+                  "backup")
 
 
 class Store:
@@ -61,32 +34,25 @@ class Store:
         self.path = Path(path)
         with environment_errors(f"opening {self.path}"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                problems = [r[0] for r in self.db.execute("PRAGMA quick_check")]
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise
+                raise EnvironmentFailure(f"{self.path} is not a readable qc database ({exc}): "
+                                         f"{CORRUPT_ADVICE}") from None
+            if problems != ["ok"]:
+                raise EnvironmentFailure(f"{self.path} is corrupt ({'; '.join(problems[:2])}): {CORRUPT_ADVICE}")
             self.migrate()
 
     def close(self) -> None:
         self.db.close()
 
     def migrate(self) -> list[str]:
-        self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = {row[0] for row in self.db.execute("SELECT name FROM migrations")}
-        applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            self.db.execute("BEGIN")
-            try:
-                for statement in filter(str.strip, sql.split(";")):
-                    self.db.execute(statement)
-                self.db.execute("INSERT INTO migrations VALUES (?, ?)", (name, now()))
-                self.db.execute("COMMIT")
-            except Exception:
-                self.db.execute("ROLLBACK")
-                raise
-            applied.append(name)
-        return applied
+        return migrate(self.db)
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -94,28 +60,49 @@ class Store:
         row = self.db.execute("SELECT status FROM calls WHERE call_key = ?", (call_key,)).fetchone()
         return row[0] if row else None
 
-    def mark_processing(self, call_key: str, meta) -> None:
+    def mark_processing(self, call_key: str, meta, uid: str = "", content_key: Optional[str] = None,
+                        content_sha256: Optional[str] = None) -> None:
+        """A call's analysis begins: a crash from here on leaves it ``processing``, retried next run.
+        Without ``uid`` (rows written by tools), the row is a call of its own."""
+        uid = uid or hashlib.sha256(call_key.encode()).hexdigest()[:16]
         with environment_errors("saving call"):
             self.db.execute(
-                """INSERT INTO calls (call_key, call_id, path, agent_id, agent_name, team, started_at, status,
-                                      updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, 'processing', ?)
-                   ON CONFLICT (call_key) DO UPDATE SET status = 'processing', error = NULL,
+                """INSERT INTO calls (call_key, call_uid, content_key, content_sha256, call_id, path, agent_id,
+                                      agent_name, team, started_at, status, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'processing', ?)
+                   ON CONFLICT (call_key) DO UPDATE SET status = 'processing', error = NULL, superseded = 0,
+                       call_uid = excluded.call_uid, content_key = excluded.content_key,
+                       content_sha256 = excluded.content_sha256,
                        call_id = excluded.call_id, path = excluded.path, agent_id = excluded.agent_id,
                        agent_name = excluded.agent_name, team = excluded.team,
                        started_at = excluded.started_at, updated_at = excluded.updated_at""",
-                (call_key, meta.call_id, meta.path, meta.agent_id, meta.agent_name, meta.team, meta.started_at,
-                 now()))
+                (call_key, uid, content_key, content_sha256, meta.call_id, meta.path,
+                 meta.agent_id, meta.agent_name, meta.team, meta.started_at, now()))
+            if content_sha256:  # one file is one call: rows that filed these bytes at this path under
+                # another id (a manifest that renamed the call) are stale
+                self.db.execute("UPDATE calls SET superseded = 1 WHERE path = ? AND content_sha256 = ? AND "
+                                "call_uid != ?", (meta.path, content_sha256, uid))
 
     def save_ok(self, call_key: str, analysis: dict, score: dict, rules_hash: str, processing_s: float) -> None:
         with environment_errors("saving call"):
             self.db.execute(
-                """UPDATE calls SET status = 'ok', error = NULL, duration_s = ?, analysis = ?, score_detail = ?,
-                       score = ?, passed = ?, rules_name = ?, rules_hash = ?, processing_s = ?, updated_at = ?
+                """UPDATE calls SET status = 'ok', error = NULL, attempts = 0, duration_s = ?, analysis = ?,
+                       score_detail = ?, score = ?, passed = ?, rules_name = ?, rules_hash = ?, processing_s = ?,
+                       updated_at = ?
                    WHERE call_key = ?""",
                 (analysis["audio"]["duration_s"], json.dumps(analysis, ensure_ascii=False),
                  json.dumps(score, ensure_ascii=False), score["score"], int(score["passed"]), score["rules_name"],
                  rules_hash, processing_s, now(), call_key))
+
+    def save_empty(self, call_key: str, analysis: dict, reason: str, processing_s: float) -> None:
+        """Nothing was said in the recording: kept, shown with its reason, not scored, not retried."""
+        with environment_errors("saving call"):
+            self.db.execute(
+                """UPDATE calls SET status = 'empty', error = ?, attempts = 0, duration_s = ?, analysis = ?,
+                       score_detail = NULL, score = NULL, passed = NULL, processing_s = ?, updated_at = ?
+                   WHERE call_key = ?""",
+                (reason, analysis["audio"]["duration_s"], json.dumps(analysis, ensure_ascii=False), processing_s,
+                 now(), call_key))
 
     def save_score(self, call_key: str, score: dict, rules_hash: str) -> None:
         with environment_errors("saving score"):
@@ -125,19 +112,50 @@ class Store:
                 (json.dumps(score, ensure_ascii=False), score["score"], int(score["passed"]), score["rules_name"],
                  rules_hash, now(), call_key))
 
-    def save_failed(self, call_key: str, error: str, processing_s: float = 0.0) -> None:
+    def save_failed(self, call_key: str, error: str, processing_s: float = 0.0,
+                    max_attempts: Optional[int] = None) -> str:
+        """Record a failure; after ``max_attempts`` failures the call is quarantined. Returns the status."""
         with environment_errors("saving call"):
-            self.db.execute("UPDATE calls SET status = 'failed', error = ?, processing_s = ?, updated_at = ?"
-                            " WHERE call_key = ?", (error, processing_s, now(), call_key))
+            self.db.execute(
+                """UPDATE calls SET attempts = attempts + 1, error = ?, processing_s = ?, updated_at = ?,
+                       status = CASE WHEN ? IS NOT NULL AND attempts + 1 >= ? THEN 'quarantined' ELSE 'failed' END
+                   WHERE call_key = ?""", (error, processing_s, now(), max_attempts, max_attempts, call_key))
+        return self.status_of(call_key) or "failed"
+
+    def update_meta(self, call_key: str, meta) -> None:
+        """New metadata (a manifest added or corrected later) for an analysed call, without analysing it again."""
+        with environment_errors("saving call"):
+            row = self.db.execute("SELECT analysis FROM calls WHERE call_key = ?", (call_key,)).fetchone()
+            analysis = json.loads(row[0]) if row and row[0] else None
+            if analysis:
+                kept = {k: analysis["meta"][k] for k in ("layout", "language") if analysis["meta"].get(k)}
+                analysis["meta"] = {**asdict(meta), **kept}
+            self.db.execute(
+                """UPDATE calls SET call_id = ?, path = ?, agent_id = ?, agent_name = ?, team = ?, started_at = ?,
+                       analysis = ?, updated_at = ? WHERE call_key = ?""",
+                (meta.call_id, meta.path, meta.agent_id, meta.agent_name, meta.team, meta.started_at,
+                 json.dumps(analysis, ensure_ascii=False) if analysis else None, now(), call_key))
+
+    def release_quarantine(self) -> int:
+        """Give every quarantined call another chance on the next run; return how many."""
+        with environment_errors("saving call"):
+            return self.db.execute("UPDATE calls SET status = 'failed', attempts = 0 WHERE status = 'quarantined'"
+                                   ).rowcount
 
     def get(self, call_key: str) -> Optional[dict]:
         row = self.db.execute("SELECT * FROM calls WHERE call_key = ?", (call_key,)).fetchone()
         return _row(row) if row else None
 
+    def analysed(self, content_key: str) -> Optional[dict]:
+        """An analysis of the same recording with the same settings, under any call id."""
+        row = self.db.execute("SELECT * FROM calls WHERE content_key = ? AND status IN ('ok', 'empty') "
+                              "ORDER BY updated_at DESC LIMIT 1", (content_key,)).fetchone()
+        return _row(row) if row else None
+
     def latest_calls(self, since: Optional[str] = None, until: Optional[str] = None) -> list[dict]:
-        """The newest row of every call id (what reports show), optionally by call start time:
+        """The newest row of every call (what reports show), optionally by call start time:
         ``since <= started_at < until`` compared as ISO text, so a date selects whole days."""
-        where, params = [], []
+        where, params = ["superseded = 0"], []
         if since:
             where.append("started_at >= ?")
             params.append(since)
@@ -145,10 +163,10 @@ class Store:
             where.append("started_at < ?")
             params.append(until)
         rows = self.db.execute(
-            f"""SELECT * FROM calls c WHERE updated_at = (SELECT MAX(updated_at) FROM calls d
-                                                         WHERE d.call_id = c.call_id)
-                {''.join(' AND ' + w for w in where)}
-                GROUP BY call_id ORDER BY started_at, call_id""", params)
+            f"""SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY call_uid
+                                                          ORDER BY updated_at DESC, rowid DESC) AS newest
+                               FROM calls WHERE {' AND '.join(where)})
+                WHERE newest = 1 ORDER BY started_at, call_id, call_uid""", params)
         return [_row(r) for r in rows]
 
     # -- runs ----------------------------------------------------------------------------
@@ -168,6 +186,7 @@ class Store:
 
 def _row(row: sqlite3.Row) -> dict:
     data = dict(row)
+    data.pop("newest", None)
     for key in ("analysis", "score_detail"):
         if data.get(key):
             data[key] = json.loads(data[key])

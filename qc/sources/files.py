@@ -9,7 +9,10 @@ are still processed (their metadata from the file name), so no recording is lost
 from __future__ import annotations
 
 import csv
+import io
+import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -22,32 +25,84 @@ REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "lang
 # e.g. 20261121-093000_A1024_C0001.wav -> started_at, agent_id, call_id; anything else: call_id = stem
 DEFAULT_FILENAME_PATTERN = r"^(?P<started_at>\d{8}-\d{6})_(?P<agent_id>[^_]+)_(?P<call_id>.+)$"
 SKIP_NAMES = ("manifest",)
+LANGUAGES = ("zh", "en", "auto")
+# What Excel writes: UTF-8 (with a BOM or not), UTF-16 ("Unicode text"), and on a Chinese
+# Windows GB18030 (a superset of GBK and GB2312).
+MANIFEST_ENCODINGS = ("utf-8-sig", "gb18030")
+_EXCEL_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?(.*)$")
 
 
-def discover(inputs: Iterable[str | Path], extensions: tuple[str, ...] = ()) -> list[Path]:
+def discover(inputs: Iterable[str | Path], extensions: tuple[str, ...] = (), exclude: Iterable[Path] = (),
+             problems: Optional[list[tuple[str, str]]] = None) -> list[Path]:
     """Files named directly, plus files found recursively in directories that have one of
-    ``extensions`` (default: those of every call source)."""
+    ``extensions`` (default: those of every call source), as absolute paths. Folders in
+    ``exclude`` (qc's own output) are not searched; a folder that cannot be listed is added
+    to ``problems`` as ``(folder, reason)`` rather than skipped silently."""
     extensions = extensions or source_extensions()
+    skipped = {Path(p).resolve() for p in exclude}
     found: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions))
+            found.extend(_walk(path.resolve(), extensions, skipped, problems))
         elif path.exists():
-            found.append(path)
+            found.append(path.resolve())
         else:
             raise ManifestError(f"{path}: no such file or directory")
-    unique = {}
-    for p in found:
-        unique.setdefault(p.resolve(), p)
-    return list(unique.values())
+    return list(dict.fromkeys(found))
+
+
+def _walk(root: Path, extensions, skipped: set[Path], problems) -> list[Path]:
+    def unreadable(error: OSError) -> None:
+        if problems is not None:
+            problems.append((error.filename or str(root), f"cannot list this folder ({error.strerror}); "
+                                                          f"its recordings were not processed"))
+
+    found = []
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skipped)
+        found.extend(here / f for f in sorted(files) if Path(f).suffix.lower() in extensions)
+    return found
+
+
+def _decoded(path: Path) -> str:
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    for encoding in MANIFEST_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ManifestError(f"{path}: unknown text encoding; save it as UTF-8 or GB18030 (GBK) CSV")
+
+
+def _iso_time(value: str, where: str) -> str:
+    """``started_at`` as ISO 8601: ISO itself, or what Excel writes (2026/11/21 9:30)."""
+    if not value:
+        return ""
+    match = _EXCEL_TIME.match(value)
+    if match:
+        year, month, day, hour, minute, second, rest = match.groups()
+        candidate = f"{year}-{int(month):02d}-{int(day):02d}"
+        if hour is not None:
+            candidate += f"T{int(hour):02d}:{minute}:{second or '00'}"
+        candidate += rest.strip()
+        try:
+            datetime.fromisoformat(candidate)
+            return candidate
+        except ValueError:
+            pass
+    raise ManifestError(f"{where}: started_at {value!r} is not a date and time (expected e.g. "
+                        f"2026-11-21T09:30:00+08:00 or 2026/11/21 9:30)")
 
 
 def read_manifest(path: Path) -> dict[Path, CallMeta]:
     """Call metadata keyed by the resolved audio path."""
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
+    with io.StringIO(_decoded(path), newline="") as fh:
         reader = csv.DictReader(fh)
         columns = reader.fieldnames or []
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
@@ -68,12 +123,16 @@ def read_manifest(path: Path) -> dict[Path, CallMeta]:
             if layout and layout not in LAYOUTS:
                 raise ManifestError(f"{path}:{line}: unknown channels_layout {layout!r}; "
                                     f"expected one of {', '.join(LAYOUTS)}")
-            audio = (path.parent / file)
-            calls[audio.resolve()] = CallMeta(
+            language = (row.get("language") or "").strip().lower() or None
+            if language and language not in LANGUAGES:
+                raise ManifestError(f"{path}:{line}: unknown language {row['language'].strip()!r}; "
+                                    f"expected one of {', '.join(LANGUAGES)}")
+            audio = (path.parent / file).resolve()
+            calls[audio] = CallMeta(
                 call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
                 agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
-                started_at=(row.get("started_at") or "").strip(), layout=layout,
-                language=(row.get("language") or "").strip() or None)
+                started_at=_iso_time((row.get("started_at") or "").strip(), f"{path}:{line}"), layout=layout,
+                language=language)
     return calls
 
 
@@ -83,33 +142,34 @@ def meta_from_filename(path: Path, pattern: str = DEFAULT_FILENAME_PATTERN) -> C
     started = groups.get("started_at", "")
     if re.fullmatch(r"\d{8}-\d{6}", started):
         started = f"{started[:4]}-{started[4:6]}-{started[6:8]}T{started[9:11]}:{started[11:13]}:{started[13:15]}"
-    return CallMeta(call_id=groups.get("call_id", path.stem), path=str(path),
+    return CallMeta(call_id=groups.get("call_id", path.stem), path=str(path.resolve()),
                     agent_id=groups.get("agent_id", "unknown"), agent_name=groups.get("agent_name", ""),
                     team=groups.get("team", ""), started_at=started, layout=groups.get("layout"))
 
 
 def collect_calls(inputs: Iterable[str | Path], manifest: Optional[Path] = None,
-                  filename_pattern: str = DEFAULT_FILENAME_PATTERN,
-                  extensions: tuple[str, ...] = ()) -> list[CallMeta]:
+                  filename_pattern: str = DEFAULT_FILENAME_PATTERN, extensions: tuple[str, ...] = (),
+                  exclude: Iterable[Path] = (), problems: Optional[list[tuple[str, str]]] = None) -> list[CallMeta]:
     """Every call to process: manifest rows first, then unlisted files found in the inputs.
-    Directories are searched for files with ``extensions`` (default: every source's)."""
+    Directories are searched for files with ``extensions`` (default: every source's), except
+    the folders in ``exclude``; folders that cannot be listed go to ``problems``."""
     try:
         re.compile(filename_pattern)
     except re.error as exc:
         raise ManifestError(f"invalid filename pattern {filename_pattern!r}: {exc}") from None
     listed = read_manifest(manifest) if manifest else {}
-    files = discover(inputs, extensions) if inputs else []
+    files = discover(inputs, extensions, exclude, problems) if inputs else []
     calls = list(listed.values()) if manifest and not inputs else []
     seen_ids = {c.call_id for c in calls}
     for path in files:
         if path.stem in SKIP_NAMES:
             continue
-        meta = listed.get(path.resolve()) or meta_from_filename(path, filename_pattern)
+        meta = listed.get(path) or meta_from_filename(path, filename_pattern)
         if meta.call_id in seen_ids:
             meta = CallMeta(**{**meta.__dict__, "call_id": f"{meta.call_id}-{len(seen_ids)}"})
         seen_ids.add(meta.call_id)
         calls.append(meta)
     if manifest and inputs:
-        found = {p.resolve() for p in files}
+        found = set(files)
         calls.extend(m for p, m in listed.items() if p not in found and m.call_id not in seen_ids)
     return calls
