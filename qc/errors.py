@@ -9,7 +9,11 @@
     │   └── ModelError           a model is missing, corrupt or unloadable; says how to install it
     ├── CallError                one call cannot be processed; it is recorded as failed, the batch goes on
     │   └── AudioError           the recording cannot be decoded (empty, corrupt, not audio, unknown format)
-    └── EnvironmentFailure       the machine stops the batch (disk full, database unwritable); exit code 3
+    ├── EnvironmentFailure       the machine stops the batch (disk full, database unwritable); exit code 3
+    └── Busy                     another qc process is using the same database; exit code 4
+
+    Interrupted (a BaseException, not a QcError: nothing may swallow it) is raised in the
+    batch by SIGTERM or SIGINT; the batch stops, the pages are written, exit code 143 or 130.
 
 Library code raises these; only ``qc.cli`` maps them to exit codes. :func:`environment_errors`
 turns what the machine says (a full disk, a locked or unwritable database) into an
@@ -79,3 +83,15 @@ def environment_errors(what: str) -> Iterator[None]:
     except OSError as exc:
         reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
         raise EnvironmentFailure(f"{what}: {reason} ({getattr(exc, 'filename', '') or ''})") from exc
+
+
+class Busy(QcError):
+    """Another qc process holds the database: this one did nothing."""
+
+
+class Interrupted(BaseException):
+    """A signal asked the batch to stop; ``exit_code`` is 128 + the signal number."""
+
+    def __init__(self, signal_name: str, exit_code: int):
+        super().__init__(signal_name)
+        self.signal_name, self.exit_code = signal_name, exit_code

@@ -24,6 +24,26 @@ _HANZI_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九
 _HANZI_NUMBER = re.compile(f"[{''.join(_HANZI_DIGITS)}]{{2,}}")
 
 
+# What editors and Excel write: UTF-8 (with a BOM or not), UTF-16 ("Unicode text") and, on a
+# Chinese Windows, GB18030 (a superset of GBK and GB2312).
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode_text(data: bytes) -> Optional[str]:
+    """The text of a file written in one of the encodings above; None when it is none of them."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            return None
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower().replace("_", " ")

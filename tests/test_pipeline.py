@@ -32,6 +32,8 @@ class ScriptedTranscriber:
     def transcribe(self, samples, language):
         self.calls += 1
         level = float(np.abs(samples).max())
+        if level == 0.0:  # digital silence: nothing heard (Whisper's inventions there are dropped by the guard)
+            return ChannelTranscript(language or "zh", ())
         if self.fail_on_quiet and level < 0.05:
             raise RuntimeError("recogniser exploded")
         text = "您好，星河通信客服，再见" if level > 0.2 else "你好"

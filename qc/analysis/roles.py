@@ -65,3 +65,29 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
     confidence = round(max(0.0, min(1.0, margin / (total + 1.0))) * 0.5 + (0.5 if margin > 0 else 0.0), 3)
     summary = ", ".join(f"{sp} {points[sp]:+.1f}" for sp in ranked)
     return RoleDecision(roles, confidence, f"agent = {agent} (evidence {summary})")
+
+
+def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: bool, language: str,
+                  extra_agent_phrases: Sequence[str] = ()) -> tuple[str, float, str]:
+    """Which channel of a stereo call is the agent's: ``(side, confidence, reason)``.
+
+    A layout the manifest or ``--stereo-layout`` gave is kept, at confidence 1.0 unless what
+    the channels say contradicts it clearly (then it is flagged, not silently trusted). An
+    assumed layout (agent on the left) is checked against the same evidence as a mono call's
+    speakers and swapped when the other channel clearly sounds like the agent; its confidence
+    is the evidence's.
+    """
+    other = "right" if agent_side == "left" else "left"
+    decision = decide_roles(sentences, language, extra_agent_phrases)
+    found = next((sp for sp, role in decision.roles.items() if role == "agent"), None)
+    clear = found is not None and not decision.low_confidence and len(decision.roles) == 2
+    if layout_given:
+        if clear and found == other:
+            return agent_side, round(1.0 - decision.confidence, 3), (
+                f"the layout puts the agent on the {agent_side} channel, but the {other} channel says the agent's "
+                f"lines ({decision.reason})")
+        return agent_side, 1.0, f"one party per channel, agent on the {agent_side} as given"
+    if clear and found == other:
+        return other, decision.confidence, f"agent found on the {other} channel, not the usual {agent_side} ({decision.reason})"
+    confidence = decision.confidence if found == agent_side else round(1.0 - decision.confidence, 3)
+    return agent_side, confidence, f"agent assumed on the {agent_side} channel ({decision.reason})"

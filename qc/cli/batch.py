@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..run.lock import exclusive
 from .common import (check_models, day_end, domain_errors, embedding_model_option, iso_option, models_dir_option,
-                     rules_option)
+                     rules_option, wait_option)
 
 
 @click.command()
@@ -34,8 +35,9 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.option("--filename-pattern", default=None,
               help="Regex with named groups (call_id, agent_id, agent_name, team, started_at) for files the "
                    "manifest does not list.")
-@click.option("--stereo-layout", type=click.Choice(["stereo-agent-left", "stereo-agent-right"]),
-              default="stereo-agent-left", show_default=True, help="Agent channel of stereo files without manifest.")
+@click.option("--stereo-layout", type=click.Choice(["stereo-agent-left", "stereo-agent-right"]), default=None,
+              help="Agent channel of stereo files the manifest does not describe [default: left, checked against "
+                   "what each channel says and swapped when the right one is clearly the agent's].")
 @click.option("--force", is_flag=True, help="Process calls again even when already done.")
 @click.option("--diarization/--no-diarization", default=True, show_default=True,
               help="Find the speakers of mono calls (pyannote); without it their roles stay unknown.")
@@ -55,13 +57,14 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.option("--retry-quarantined", is_flag=True, help="Give quarantined calls another chance in this run.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
+@wait_option
 @models_dir_option
 @embedding_model_option
 @domain_errors
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, agent_phrases, models_dir,
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, agent_phrases, wait_s, models_dir,
         embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
@@ -87,12 +90,14 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
         max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
     report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR)
-    runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts), audio_settings, rulesets,
-                    db_path or out_dir / "qc.sqlite", out_dir, check_models(models_dir, embedding_model),
-                    models_dir, report_options)
-    if retry_quarantined:
-        runner.store.release_quarantine()
-    summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
+    db_path = db_path or out_dir / "qc.sqlite"
+    with exclusive(db_path, wait_s):
+        runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts), audio_settings,
+                        rulesets, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
+                        report_options)
+        if retry_quarantined:
+            runner.store.release_quarantine()
+        summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
     sys.exit(summary.exit_code)
 
 
@@ -103,10 +108,11 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
               show_default=True, help="SQLite database written by qc run.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to refresh JSON, CSV and HTML outputs [default: the database's folder].")
+@wait_option
 @models_dir_option
 @embedding_model_option
 @domain_errors
-def score(rules_file, since, db_path, out_dir, models_dir, embedding_model):
+def score(rules_file, since, db_path, out_dir, wait_s, models_dir, embedding_model):
     """Re-score stored calls with changed rules, without touching audio, and refresh the outputs."""
     import time
 
@@ -121,9 +127,10 @@ def score(rules_file, since, db_path, out_dir, models_dir, embedding_model):
     models = check_models(models_dir, embedding_model)
     models.verify(models_needed(rulesets.values()))
     started = time.monotonic()
-    store = Store(db_path)
-    count = rescore_stored(store, lambda lang: pick_ruleset(rulesets, lang), models, since)
-    paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
+    with exclusive(db_path, wait_s):
+        store = Store(db_path)
+        count = rescore_stored(store, lambda lang: pick_ruleset(rulesets, lang), models, since)
+        paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
     click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
 
 
@@ -141,8 +148,9 @@ def score(rules_file, since, db_path, out_dir, models_dir, embedding_model):
               help="Interface language; auto: the rule pack's, i.e. that of most calls.")
 @click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
               help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@wait_option
 @domain_errors
-def report(out_dir, db_path, since, until, team, agent, ui_language, audio):
+def report(out_dir, db_path, since, until, team, agent, ui_language, audio, wait_s):
     """Regenerate the scorecards for a period from the database, without analysing audio again."""
     import time
 
@@ -154,10 +162,12 @@ def report(out_dir, db_path, since, until, team, agent, ui_language, audio):
     if not db_path.is_file():
         raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
     started = time.monotonic()
-    rows = Store(db_path).latest_calls(since=iso_option("--since", since), until=day_end(until))
+    since, until_end = iso_option("--since", since), day_end(until)
     options = ReportOptions(ui_language=ui_language, audio=audio, team=team, agent=agent, since=since, until=until,
                             rules_dir=RULES_DIR)
-    paths = write_outputs(rows, out_dir, options=options)
+    with exclusive(db_path, wait_s):
+        rows = Store(db_path).latest_calls(since=since, until=until_end)
+        paths = write_outputs(rows, out_dir, options=options)
     shown = [r for r in rows if (team is None or r["team"] == team) and (agent is None or r["agent_id"] == agent)]
     if not shown:
         click.echo("qc: no calls match this period and selection", err=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import ConfigError, EnvironmentFailure, QcError
+from ..errors import Busy, ConfigError, EnvironmentFailure, QcError
 
-EXIT_OK, EXIT_CALLS_FAILED, EXIT_CONFIG, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_OK, EXIT_CALLS_FAILED, EXIT_CONFIG, EXIT_ENVIRONMENT, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def domain_errors(func):
@@ -26,6 +26,9 @@ def domain_errors(func):
         except EnvironmentFailure as exc:
             click.echo(f"qc: stopped: {exc}", err=True)
             sys.exit(EXIT_ENVIRONMENT)
+        except Busy as exc:
+            click.echo(f"qc: busy: {exc}", err=True)
+            sys.exit(EXIT_BUSY)
         except QcError as exc:
             click.echo(f"qc: error: {exc}", err=True)
             sys.exit(EXIT_CONFIG)
@@ -42,6 +45,11 @@ def embedding_model_option(func):
 def models_dir_option(func):
     return click.option("--models-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                         help="Where provisioned models live [default: $QC_MODELS_DIR or ./models].")(func)
+
+
+def wait_option(func):
+    return click.option("--wait", "wait_s", type=click.FloatRange(0), default=0, show_default=True,
+                        help="Seconds to wait for another qc process using the same database; then exit 4.")(func)
 
 
 def rules_option(func):

@@ -18,8 +18,10 @@ from .files import partial_name
 
 AUDIO_MODES = ("copy", "link", "none")
 # Mono, because a supervisor listens to both parties at once, often on one earbud: 32 kbit/s is ~14 MB/hour.
-COPY_TOLERANCE = 0.97  # a copy this much shorter than its recording was cut off
-PLAYABLE_AUDIO = ("mp3", ["-ac", "1", "-ar", "16000", "-c:a", "libmp3lame", "-b:a", "32k", "-map_metadata", "-1"])
+COPY_BITRATE_BPS = 32_000
+COPY_TOLERANCE = 0.9  # a copy this much smaller than its length at the bit rate was cut off
+PLAYABLE_AUDIO = ("mp3", ["-ac", "1", "-ar", "16000", "-c:a", "libmp3lame", "-b:a", str(COPY_BITRATE_BPS),
+                          "-map_metadata", "-1"])
 
 
 def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str) -> dict[str, dict]:
@@ -83,13 +85,9 @@ def _transcode(source: Path, target: Path) -> bool:
 
 
 def _whole(copy: Path, duration_s: float) -> bool:
-    """ffmpeg can exit 0 on a full disk with a 0-byte or cut file: the copy must last as long as the source."""
+    """ffmpeg can exit 0 on a full disk with a 0-byte or cut file. The copy is constant bit rate, so
+    its size says how long it is (its header would still claim the full length)."""
     if not copy.is_file() or copy.stat().st_size == 0:
         return False
-    if duration_s <= 0:
-        return True  # the source does not say how long it is (some AMR): a non-empty copy will do
-    try:
-        copied = probe(copy)["duration_s"]
-    except Exception:  # noqa: BLE001 - unreadable copy
-        return False
-    return copied >= COPY_TOLERANCE * duration_s - 0.1
+    expected_bytes = duration_s * COPY_BITRATE_BPS / 8
+    return copy.stat().st_size >= COPY_TOLERANCE * expected_bytes - 1024

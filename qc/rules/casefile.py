@@ -85,9 +85,9 @@ def _role(name: str):
 
 def load_cases(path: Path) -> tuple[Optional[Path], list[dict]]:
     """Return the rule set a case file names (if any) and its cases, checked for shape."""
-    import yaml
+    from .yamlfile import read_yaml
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = read_yaml(path) or []
     rules_path = None
     if isinstance(data, dict):
         rules_path = (path.parent / data["rules"]) if data.get("rules") else None

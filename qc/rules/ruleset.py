@@ -35,6 +35,7 @@ from ..errors import RuleConfigError
 from .checks import CHECKS
 from .engine import Anchor, Condition, Expr, Op, Scope
 from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
+from .yamlfile import read_yaml
 
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
@@ -108,16 +109,9 @@ def load_ruleset(path: str | Path) -> RuleSet:
 
 
 def _read_yaml(path: Path) -> dict:
-    import yaml
-
     if not path.is_file():
         raise RuleConfigError(path, message="rule file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise RuleConfigError(path, message=f"not valid YAML: {where}{getattr(exc, 'problem', exc)}") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise RuleConfigError(path, expected="a mapping with a 'rules' list", found=type(data).__name__)
     for key in data:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
-from ..errors import CallError, EnvironmentFailure, QcError
+from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
@@ -49,11 +49,19 @@ class BatchSummary:
     empty: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # left alone this run
+    interrupted: Optional[Interrupted] = None  # a signal stopped the batch; the rest waits for the next run
     audio_s: float = 0.0
     wall_s: float = 0.0
 
     @property
+    def unfinished(self) -> int:
+        """Calls of the batch this run did not get to (interrupted)."""
+        return self.total - self.processed - self.skipped - self.empty - len(self.quarantined) - len(self.failed)
+
+    @property
     def exit_code(self) -> int:
+        if self.interrupted is not None:
+            return self.interrupted.exit_code
         return 1 if self.failed else 0
 
 
@@ -83,16 +91,18 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
         store.mark_processing(task.key, task.meta, task.uid, task.content_key, task.content)
         step("processing", task.meta.call_id)
 
-    for task, twin in plan.reuse:  # the same recording under another id: its analysis, this call's metadata
-        begin(task)
-        analysis = analysis_from_dict(twin["analysis"])
-        meta = replace(task.meta, layout=analysis.meta.layout, language=analysis.meta.language)
-        _record(Outcome(task, replace(analysis, meta=meta)), store, ruleset_for, models, settings, summary, step)
-        summary.reused += 1
-
-    work = lambda task: sources[task.source].analyse(task.meta, task.language)  # noqa: E731
-    for outcome in (executor or InProcessExecutor()).execute(plan.todo, work, begin):
-        _record(outcome, store, ruleset_for, models, settings, summary, step)
+    try:
+        for task, twin in plan.reuse:  # the same recording under another id: its analysis, this call's metadata
+            begin(task)
+            analysis = analysis_from_dict(twin["analysis"])
+            meta = replace(task.meta, layout=analysis.meta.layout, language=analysis.meta.language)
+            _record(Outcome(task, replace(analysis, meta=meta)), store, ruleset_for, models, settings, summary, step)
+            summary.reused += 1
+        work = lambda task: sources[task.source].analyse(task.meta, task.language)  # noqa: E731
+        for outcome in (executor or InProcessExecutor()).execute(plan.todo, work, begin):
+            _record(outcome, store, ruleset_for, models, settings, summary, step)
+    except Interrupted as stop:  # the call in progress stays 'processing': the next run does it again
+        summary.interrupted = stop
     summary.wall_s = time.monotonic() - started
     return summary
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -18,6 +21,7 @@ import click
 
 from .. import models as models_mod
 from ..analysis.diarize import Diarizer
+from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet, models_needed, pick_ruleset
@@ -72,8 +76,10 @@ class Runner:
         """``unreadable``: input folders that could not be listed, reported with the failed calls."""
         run_id = self.store.start_run(inputs)
         self.progress.start(len(calls))
-        summary = run_batch(calls, self.settings, self.store, self.sources, self.ruleset_for, self.models,
-                            self.executor, self.progress)
+        with stop_on_signals():
+            summary = run_batch(calls, self.settings, self.store, self.sources, self.ruleset_for, self.models,
+                                self.executor, self.progress)
+        left = summary.unfinished
         summary.failed.extend(unreadable)
         self.progress.close()
         batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
@@ -91,8 +97,30 @@ class Runner:
                    err=True)
         for call_id, reason in summary.failed:
             click.echo(f"qc: failed: {call_id}: {reason}", err=True)
+        if summary.interrupted is not None:
+            click.echo(f"qc: stopped by {summary.interrupted.signal_name}: the pages show what was done; {left} "
+                       f"call(s) left for the next run", err=True)
         click.echo(f"qc: scorecards: {paths['index']}")
         return summary
+
+
+@contextmanager
+def stop_on_signals():
+    """SIGTERM (cron, systemd, kill) and SIGINT stop the batch between two steps of a call; the
+    call in progress is left for the next run, the pages are still written. Outside the main
+    thread (no signals there) nothing changes."""
+    def stop(signum, frame):
+        raise Interrupted(signal.Signals(signum).name, 128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Progress:

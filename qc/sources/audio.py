@@ -20,7 +20,7 @@ from ..analysis.asr import AsrOptions, Transcriber
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
-from ..analysis.roles import decide_roles
+from ..analysis.roles import channel_roles, decide_roles
 from ..analysis.speakers import assign_words, turns_as_speech
 from ..analysis.timeline import build_transcript, split_sentences
 from ..analysis.vad import speech_regions
@@ -28,6 +28,7 @@ from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ
 from ..schema import AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion
 
 IDENTICAL_CHANNELS_CORRELATION = 0.98
+DEFAULT_STEREO_LAYOUT = "stereo-agent-left"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class AudioSettings:
     """Every setting that changes what is heard in a recording; all of it is in the call's cache key."""
 
     asr: AsrOptions = AsrOptions()
-    stereo_layout: str = "stereo-agent-left"  # for stereo files the manifest does not describe
+    stereo_layout: Optional[str] = None  # stereo files the manifest does not describe; None: agent-left, checked
     diarize: bool = True  # mono calls: find speakers with the diarizer (else roles stay unknown)
     diarization: DiarizationOptions = DiarizationOptions()
     diarization_pipeline: Optional[str] = None  # a pyannote pipeline directory used instead of the options
@@ -78,7 +79,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     """Decode, split by layout, detect speech and transcribe each channel, drop hallucinations,
     find speakers (channels, or diarization of a mono call), build the timeline."""
     audio = decode_audio(meta.path)
-    layout, channels = split_channels(audio, meta.layout, settings.stereo_layout)
+    layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
     channel_words, speech, dropped = [], [], 0
     for speaker, role, samples in channels:
         regions = speech_regions(samples)
@@ -91,7 +92,11 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     if layout != "mono":
         segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
-        diarization = Diarization("channels", len(channels), 1.0, reason=f"one party per channel ({layout})")
+        layout, segments, speech, diarization = _stereo_roles(layout, segments, speech, language, settings,
+                                                              given=bool(meta.layout or settings.stereo_layout))
+        if len(audio.channels) > 2:
+            diarization = replace(diarization, reason=f"{diarization.reason}; {len(audio.channels)} channels in "
+                                                      f"the file, only the first two were analysed")
         transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
@@ -105,6 +110,19 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                      layout=layout, sample_rate_hz=audio.source_sample_rate_hz, codec=audio.codec)
     return CallAnalysis(meta=replace(meta, layout=layout, language=language), audio=info, transcript=transcript,
                         diarization=diarization)
+
+
+def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool):
+    """Check (or, when it was only assumed, correct) which channel is the agent's."""
+    agent_side = "left" if layout == "stereo-agent-left" else "right"
+    side, confidence, reason = channel_roles([s for channel in segments for s in channel], agent_side, given,
+                                             language, settings.agent_phrases)
+    if side != agent_side:  # swap every role: the other channel is the agent's
+        layout = "stereo-agent-left" if side == "left" else "stereo-agent-right"
+        roles = {"agent": "customer", "customer": "agent"}
+        segments = [[replace(s, role=roles[s.role]) for s in channel] for channel in segments]
+        speech = [replace(r, role=roles[r.role]) for r in speech]
+    return layout, segments, speech, Diarization("channels", 2, confidence, reason=reason)
 
 
 def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int):

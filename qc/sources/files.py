@@ -18,6 +18,7 @@ from typing import Iterable, Optional
 
 from ..errors import ManifestError
 from ..schema import LAYOUTS, CallMeta
+from ..text import decode_text
 from . import source_extensions
 
 MANIFEST_COLUMNS = ("call_id", "file", "agent_id", "agent_name", "team", "started_at", "channels_layout")
@@ -26,9 +27,6 @@ REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "lang
 DEFAULT_FILENAME_PATTERN = r"^(?P<started_at>\d{8}-\d{6})_(?P<agent_id>[^_]+)_(?P<call_id>.+)$"
 SKIP_NAMES = ("manifest",)
 LANGUAGES = ("zh", "en", "auto")
-# What Excel writes: UTF-8 (with a BOM or not), UTF-16 ("Unicode text"), and on a Chinese
-# Windows GB18030 (a superset of GBK and GB2312).
-MANIFEST_ENCODINGS = ("utf-8-sig", "gb18030")
 _EXCEL_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?(.*)$")
 
 
@@ -67,15 +65,10 @@ def _walk(root: Path, extensions, skipped: set[Path], problems) -> list[Path]:
 
 
 def _decoded(path: Path) -> str:
-    data = path.read_bytes()
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    for encoding in MANIFEST_ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ManifestError(f"{path}: unknown text encoding; save it as UTF-8 or GB18030 (GBK) CSV")
+    text = decode_text(path.read_bytes())
+    if text is None:
+        raise ManifestError(f"{path}: unknown text encoding; save it as UTF-8 or GB18030 (GBK) CSV")
+    return text
 
 
 def _iso_time(value: str, where: str) -> str:

@@ -1,10 +1,13 @@
-"""regex: sentences in scope match a regular expression, unless an exclusion matches too.
+r"""regex: sentences in scope match a regular expression, unless an exclusion matches too.
 
 The pattern is searched in the sentence text after Unicode width folding (full-width
-digits and letters become ASCII), case-insensitively.
+digits and letters become ASCII), case-insensitively, with RE2, an engine whose time is
+linear in the text: no rule can hang a night on catastrophic backtracking (``^(\w+\s?)+$``
+takes microseconds). RE2 has no look-around or back-references (use ``exclude`` instead);
+``\w``, ``\d`` and ``\b`` are ASCII, ``\p{Han}`` is a Chinese character.
 
 Options:
-- ``pattern`` (text, required): a Python regular expression.
+- ``pattern`` (text, required): a regular expression (RE2 syntax, close to Python's).
 - ``exclude`` (text): sentences where this expression also matches do not count
   (e.g. ``不能保证|无法保证`` next to ``保证``).
 - ``min_hits`` (integer, default 1): how many sentences must match.
@@ -23,8 +26,10 @@ FAIL::
 
 from __future__ import annotations
 
-import re
 import unicodedata
+from functools import lru_cache
+
+import re2
 
 from ...schema import CallAnalysis, Match, Segment
 from .base import evidence_of
@@ -39,15 +44,25 @@ def validate(options: dict) -> str | None:
     for key in ("pattern", "exclude"):
         if options[key]:
             try:
-                re.compile(options[key])
-            except re.error as exc:
-                return f"{key} is not a valid regular expression: {exc}"
+                compiled(options[key])
+            except re2.error as exc:
+                detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+                return (f"{key} is not a valid regular expression for RE2, qc's linear-time engine ({detail}); "
+                        f"it has no look-around or back-references: use exclude instead")
     return None
 
 
+@lru_cache(maxsize=512)
+def compiled(pattern: str):
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # the error becomes one line of the rule check, not a log dump
+    return re2.compile(pattern, options=options)
+
+
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
-    pattern = re.compile(options["pattern"], re.IGNORECASE)
-    exclude = re.compile(options["exclude"], re.IGNORECASE) if options["exclude"] else None
+    pattern = compiled(options["pattern"])
+    exclude = compiled(options["exclude"]) if options["exclude"] else None
     hits = []
     for seg in segments:
         text = unicodedata.normalize("NFKC", seg.text)

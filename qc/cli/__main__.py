@@ -1,0 +1,5 @@
+"""`python -m qc.cli`: the same as the `qc` command."""
+
+from . import main
+
+main()
