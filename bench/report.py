@@ -90,7 +90,8 @@ def seed_from_scripts(store: Store) -> list[dict]:
     return rows
 
 
-def duplicate_calls(sources: list[dict], store: Store, count: int, days: int = 30, seed: int = 7) -> None:
+def duplicate_calls(sources: list[dict], store: Store, count: int, days: int = 30, seed: int = 7,
+                    prefix: str = "c") -> None:
     """``count`` copies of stored calls, each with some sentences dropped, re-scored and given an agent and a day."""
     rng = random.Random(seed)
     analyses = [analysis_from_dict(r["analysis"]) for r in sources if r["status"] == "ok"]
@@ -102,7 +103,7 @@ def duplicate_calls(sources: list[dict], store: Store, count: int, days: int = 3
         speech = tuple(r for r in base.transcript.speech if any(s.start_s < r.end_s and s.end_s > r.start_s
                                                                 for s in kept))
         day = 1 + i * days // count
-        meta = replace(base.meta, call_id=f"c{i:04d}", agent_id=agent_id, agent_name=name, team=team,
+        meta = replace(base.meta, call_id=f"{prefix}{i:04d}", agent_id=agent_id, agent_name=name, team=team,
                        started_at=f"2026-10-{day:02d}T{8 + rng.randrange(10):02d}:{rng.randrange(60):02d}:00+08:00")
         store_call(store, replace(base, meta=meta, transcript=replace(base.transcript, segments=kept, speech=speech)),
                    processing_s=rng.uniform(10, 40))
@@ -152,6 +153,14 @@ def main() -> None:
     write_outputs(rows, out, options=ReportOptions(audio=args.audio))
     print(f"whole report (JSON, CSV, Parquet, {len(rows)} call pages, agent pages, index; audio {args.audio}): "
           f"{time.monotonic() - started:.2f} s")
+    new = max(1, args.calls // 30)  # the next night: a day's worth of new calls
+    duplicate_calls(sources, store, new, days=1, seed=8, prefix="n")
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*.html")}
+    started = time.monotonic()
+    write_outputs(store.latest_calls(), out, options=ReportOptions(audio=args.audio))
+    rewritten = sum(1 for p, stamp in before.items() if p.stat().st_mtime_ns != stamp)
+    print(f"next night, {new} new calls: {time.monotonic() - started:.2f} s, {rewritten} of {len(before)} existing "
+          f"pages rewritten")
     if args.no_browser:
         return
     biggest = max((out / "agents").glob("*.html"), key=lambda p: p.stat().st_size)

@@ -170,3 +170,46 @@ def test_manifest_in_an_unknown_encoding_is_one_line_and_exit_2(tmp_path):
     result = qc("run", calls, "--manifest", manifest, "--out", tmp_path / "out")
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "encoding" in result.output
+
+
+def test_the_next_night_rewrites_only_what_changed(tmp_path):
+    out = tmp_path / "reports"
+    first = night(tmp_path / "calls", "2026-11-21", {"A1_C0001": 440, "A1_C0002": 450, "A2_C0003": 455})
+    assert qc("run", first, "--out", out, "--audio", "none").exit_code == 0
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "calls").iterdir()}
+    index_before = (out / "index.html").stat().st_mtime_ns
+    second = night(tmp_path / "calls", "2026-11-22", {"A1_C0001": 460})
+    assert qc("run", second, "--out", out, "--audio", "none").exit_code == 0
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "calls").iterdir()}
+    assert {name: after[name] for name in before} == before  # last night's pages and JSON untouched
+    assert len(after) == len(before) + 2  # the new call's page and JSON
+    assert (out / "index.html").stat().st_mtime_ns > index_before
+    assert "C0001" in (out / "agents" / "A1.html").read_text(encoding="utf-8")
+    (out / ".qc-report.json").unlink()  # no record of what is there: everything is written again
+    assert qc("report", "--out", out, "--audio", "none").exit_code == 0
+    assert all((out / "calls" / name).stat().st_mtime_ns > stamp for name, stamp in after.items())
+
+
+def test_purge_removes_old_audio_copies_or_old_calls_and_they_stay_gone(tmp_path):
+    out = tmp_path / "reports"
+    first = night(tmp_path / "calls", "2026-11-21", {"A1_C0001": 440, "A9_C0002": 450})
+    second = night(tmp_path / "calls", "2026-11-22", {"A1_C0001": 460})
+    for folder in (first, second):
+        assert qc("run", folder, "--out", out).exit_code == 0
+    assert len(list((out / "audio").glob("*.mp3"))) == 3
+    result = qc("purge", "--before", "2026-11-22", "--out", out, "--audio-only")
+    assert result.exit_code == 0 and "removed 2 audio copies" in result.output
+    assert len(pages(out)) == 3 and len(list((out / "audio").glob("*.mp3"))) == 1
+    assert qc("run", first, "--out", out).exit_code == 0  # the next night copies them no more
+    assert len(list((out / "audio").glob("*.mp3"))) == 1
+    old = next(d for d in pages(out) if d["started_at"].startswith("2026-11-21"))
+    assert "../audio/" not in (out / old["page"]).read_text(encoding="utf-8")
+    result = qc("purge", "--before", "2026-11-22", "--out", out)
+    assert result.exit_code == 0 and "removed 2 calls" in result.output
+    assert [d["started_at"][:10] for d in pages(out)] == ["2026-11-22"]
+    rows = list(csv.DictReader((out / "results.csv").open(encoding="utf-8-sig")))
+    assert [r["call_id"] for r in rows] == ["C0001"]
+    assert not (out / "agents" / "A9.html").exists()  # an agent with no call left has no page
+    from qc.run.store import Store
+
+    assert len(Store(out / "qc.sqlite").latest_calls()) == 1

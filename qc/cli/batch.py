@@ -172,3 +172,38 @@ def report(out_dir, db_path, since, until, team, agent, ui_language, audio, wait
     if not shown:
         click.echo("qc: no calls match this period and selection", err=True)
     click.echo(f"qc: report of {len(shown)} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
+
+
+@click.command()
+@click.option("--before", required=True, help="Calls started before this date/time (ISO, e.g. 2026-06-01).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="The report folder whose files go.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite database written by qc run [default: <out>/qc.sqlite].")
+@click.option("--audio-only", is_flag=True,
+              help="Only the browser copies of the recordings go (the largest part); calls, pages and scores stay, "
+                   "and their pages link to the original recordings.")
+@wait_option
+@domain_errors
+def purge(before, out_dir, db_path, audio_only, wait_s):
+    """Retention: remove old calls (rows, pages, exports, audio copies), or only their audio copies."""
+    from ..report import ReportOptions, call_document, keep_no_audio_before, purge_files, write_outputs
+    from ..rules.ruleset import RULES_DIR
+    from ..run.store import Store
+
+    db_path = db_path or out_dir / "qc.sqlite"
+    if not db_path.is_file():
+        raise click.UsageError(f"no database at {db_path}; pass --db")
+    before = iso_option("--before", before)
+    with exclusive(db_path, wait_s):
+        store = Store(db_path)
+        old = [call_document(row) for row in store.latest_calls(until=before) if row["started_at"]]
+        files = purge_files(out_dir, old, audio_only)
+        if audio_only:
+            keep_no_audio_before(out_dir, before)
+            click.echo(f"qc: removed {files} audio copies of calls started before {before}", err=True)
+        else:
+            calls = store.purge_before(before)
+            click.echo(f"qc: removed {calls} calls started before {before} and {files} of their files", err=True)
+        paths = write_outputs(store.latest_calls(), out_dir, options=ReportOptions(rules_dir=RULES_DIR))
+    click.echo(f"qc: scorecards: {paths['index']}")

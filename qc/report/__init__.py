@@ -19,14 +19,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import __version__
 from ..errors import environment_errors
 from ..schema import CallMeta, analysis_from_dict, call_json, score_from_dict
 from .audio import AUDIO_MODES, publish_audio
 from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
 from .options import ReportOptions
-from .pages import render_pages
+from .i18n import interface_language
+from .pages import render_pages, rule_packs
 from .scorecards import call_stem, call_view, safe_name
+from .state import RenderState, fingerprint, plan_render
 
+# What a call's page and files are made from, besides what every page shares (time stamps are
+# too coarse: two updates can share a second)
+PAGE_INPUTS = ("call_key", "call_id", "path", "agent_id", "agent_name", "team", "started_at", "status", "error",
+               "attempts", "score", "rules_name", "rules_hash", "processing_s")
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
 
@@ -66,16 +73,51 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
         parsed = [(row, *_parse(row)) for row in rows]
         chosen = {doc["uid"] for _, doc, _ in parsed if _selected(doc, options)}
         docs = [doc for _, doc, _ in parsed if doc["uid"] in chosen]
-        analyses = {doc["uid"]: row.get("analysis") for row, doc, _ in parsed if doc["uid"] in chosen}
-        paths = write_exports(docs, analyses, out_dir)
-        audio = publish_audio([(d["uid"], call_stem(d), d["audio"]["path"]) for d in docs], out_dir, options.audio)
+        language = interface_language(options.ui_language, [d["language"] for d in docs if d["status"] == "ok"])
+        packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row, _, _ in parsed}, language)
+        previous = RenderState.load(out_dir)
+        audio = publish_audio([(d["uid"], call_stem(d), d["audio"]["path"]) for d in docs], out_dir, options.audio,
+                              no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before})
+        present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}
+        shared = fingerprint(__version__, language, options.audio, options.since, options.until, options.team,
+                             options.agent, packs["pass_score"])
+        changed, teams, state = plan_render(previous, shared, {
+            doc["uid"]: (fingerprint([row.get(k) for k in PAGE_INPUTS], audio.get(doc["uid"])), doc["team"])
+            for row, doc, _ in parsed if doc["uid"] in chosen}, present)
+        analyses = {doc["uid"]: row.get("analysis") for row, doc, _ in parsed if doc["uid"] in changed}
+        paths = write_exports(docs, analyses, out_dir, changed)
         views = [call_view(doc, analysis, audio.get(doc["uid"], {"mode": "none", "src": None}),
                            row.get("processing_s") or 0.0, row.get("rules_name") or "")
                  for row, doc, analysis in parsed]
-        paths.update(render_pages(views, chosen, out_dir, batch or {}, options))
+        paths.update(render_pages(views, chosen, out_dir, batch or {}, options, language, packs, changed, teams))
+        state.save(out_dir)  # last: a run stopped before here writes everything again next time
     return paths
 
 
 def _selected(doc: dict, options: ReportOptions) -> bool:
     return ((options.team is None or doc["team"] == options.team)
             and (options.agent is None or doc["agent_id"] == options.agent))
+
+
+def purge_files(out_dir: Path, docs: list[dict], audio_only: bool) -> int:
+    """Delete the files of these calls (``docs`` as published): their audio copies, and unless
+    ``audio_only`` their pages and exports too. Returns how many files went."""
+    removed = 0
+    with environment_errors(f"purging {out_dir}"):
+        for doc in docs:
+            stem = call_stem(doc)
+            targets = [out_dir / "audio" / f"{stem}.mp3"]
+            if not audio_only:
+                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", "json", "rttm")]
+            for path in targets:
+                if path.is_file():
+                    path.unlink()
+                    removed += 1
+    return removed
+
+
+def keep_no_audio_before(out_dir: Path, before: str) -> None:
+    """Audio retention of a report folder: calls started before ``before`` get no copy again."""
+    state = RenderState.load(out_dir)
+    state.audio_before = max(state.audio_before, before)
+    state.save(out_dir)

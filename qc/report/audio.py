@@ -24,9 +24,11 @@ PLAYABLE_AUDIO = ("mp3", ["-ac", "1", "-ar", "16000", "-c:a", "libmp3lame", "-b:
                           "-map_metadata", "-1"])
 
 
-def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str) -> dict[str, dict]:
+def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str,
+                  no_copy: frozenset[str] | set[str] = frozenset()) -> dict[str, dict]:
     """How each call page plays its recording: ``{uid: {"mode", "src", "original"}}`` for
-    ``calls`` given as ``(uid, file stem, recording path)``.
+    ``calls`` given as ``(uid, file stem, recording path)``; the calls in ``no_copy`` (past the
+    audio retention) are linked to their recording instead of copied.
 
     ``copy`` transcodes missing or outdated copies to ``audio/<stem>.mp3`` (in parallel); a copy
     replaces its target only once ffmpeg has written all of it (checked against the recording's
@@ -42,11 +44,13 @@ def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str) -
     if mode == "link":
         return out
     (out_dir / "audio").mkdir(exist_ok=True)
-    targets = {uid: out_dir / "audio" / f"{stem}.{PLAYABLE_AUDIO[0]}" for uid, stem, _ in calls}
-    stale = [uid for uid, source in found.items()
-             if not targets[uid].is_file() or targets[uid].stat().st_mtime < source.stat().st_mtime]
+    targets = {uid: out_dir / "audio" / f"{stem}.{PLAYABLE_AUDIO[0]}" for uid, stem, _ in calls if uid not in no_copy}
+    stale = [uid for uid, source in found.items() if uid in targets
+             and (not targets[uid].is_file() or targets[uid].stat().st_mtime < source.stat().st_mtime)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         ok = dict(zip(stale, pool.map(lambda uid: _transcode(found[uid], targets[uid]), stale)))
+    for uid in no_copy & set(out):
+        out[uid]["mode"] = "link"
     for uid, target in targets.items():
         if ok.get(uid, True) and target.is_file():
             out[uid].update(mode="copy", src=f"../audio/{quote(target.name)}")

@@ -125,14 +125,16 @@ WRITERS: dict[str, Writer] = {w.name: w for w in (
 
 
 def write_exports(docs: list[dict], analyses: dict[str, Optional[dict]], out_dir: Path,
-                  formats: Sequence[str] = tuple(WRITERS)) -> dict[str, Path]:
-    """Write ``formats`` for ``docs``: per-call files under ``calls/``, named like the call's page,
-    and tables under ``out_dir``. ``analyses`` holds each call's stored analysis by uid (for the
-    diarization turns)."""
+                  changed: Optional[set[str]] = None, formats: Sequence[str] = tuple(WRITERS)) -> dict[str, Path]:
+    """Write ``formats`` for ``docs``: per-call files under ``calls/``, named like the call's page, for
+    the ``changed`` calls (default: all), and tables of all of them under ``out_dir``. ``analyses``
+    holds each written call's stored analysis by uid (for the diarization turns)."""
     paths: dict[str, Path] = {}
     chosen = [WRITERS[name] for name in formats if WRITERS[name].available()]
     for writer in (w for w in chosen if w.per_call):
         for doc in docs:
+            if changed is not None and doc["uid"] not in changed:
+                continue
             writer.write(doc, analyses.get(doc["uid"]), out_dir / "calls" / f"{call_stem(doc)}.{writer.name}")
     shared = tables(docs)
     for writer in (w for w in chosen if not w.per_call):

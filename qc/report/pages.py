@@ -13,7 +13,7 @@ from ..rules.ruleset import RULES_DIR, load_ruleset
 from ..schema import now
 from . import charts
 from .files import write_text
-from .i18n import interface_language, translator
+from .i18n import translator
 from .options import ReportOptions
 from .scorecards import agent_views, overview
 
@@ -39,27 +39,32 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
-def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict, options: ReportOptions) -> dict:
+def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict, options: ReportOptions,
+                 language: str, packs: dict, changed: set[str], teams: set[str]) -> dict:
+    """Write the pages of the ``chosen`` calls that ``changed``, the agent pages of ``teams`` (and
+    any missing one), and the overview."""
     shown = [v for v in views if v["uid"] in chosen]
-    language = interface_language(options.ui_language, [v["language"] for v in shown if v["status"] == "ok"])
     env = _environment(language)
-    packs = _rule_packs(options.rules_dir, {v["rules_name"] for v in views}, language)
     agents = [a for a in agent_views(views, packs["descriptions"], language)
               if any(c["uid"] in chosen for c in a["worst_calls"])]
     period = {"since": options.since, "until": options.until, "team": options.team, "agent": options.agent}
     common = {"period": period, "pass_mark": packs["pass_score"]}
     call_page = env.get_template("call.html")
-    for call in shown:
+    for call in (c for c in shown if c["uid"] in changed):
         write_text(out_dir / call["page"], call_page.render(call=call, root="../", **common))
-    for agent in agents:
+    for agent in (a for a in agents if a["team"] in teams or not (out_dir / a["page"]).is_file()):
         write_text(out_dir / agent["page"], env.get_template("agent.html").render(agent=agent, root="../", **common))
+    if options.team is None and options.agent is None:  # agents with no call left (purged) lose their page
+        current = {out_dir / a["page"] for a in agents}
+        for stale in set((out_dir / "agents").glob("*.html")) - current:
+            stale.unlink()
     index = out_dir / "index.html"  # last: it links to the pages above
     write_text(index, env.get_template("index.html").render(overview=overview(shown, agents, language),
                                                             batch=batch, root="", **common))
     return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
 
 
-def _rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dict:
+def rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dict:
     """Rule descriptions (for coaching; the interface language's pack wins) and the pass mark, from the
     packs named in the results, when they are found in ``rules_dir``."""
     rules_dir = rules_dir or RULES_DIR

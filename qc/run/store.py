@@ -169,6 +169,16 @@ class Store:
                 WHERE newest = 1 ORDER BY started_at, call_id, call_uid""", params)
         return [_row(r) for r in rows]
 
+    def purge_before(self, before: str) -> int:
+        """Delete every stored row of the calls started before ``before`` (calls with no start time
+        are kept); return how many calls went. The file shrinks on the next VACUUM, done here."""
+        with environment_errors("purging the database"):
+            count = self.db.execute("SELECT COUNT(DISTINCT call_uid) FROM calls WHERE started_at != '' AND "
+                                    "started_at < ?", (before,)).fetchone()[0]
+            self.db.execute("DELETE FROM calls WHERE started_at != '' AND started_at < ?", (before,))
+            self.db.execute("VACUUM")
+        return count
+
     # -- runs ----------------------------------------------------------------------------
 
     def start_run(self, inputs: list[str]) -> int:
