@@ -120,6 +120,7 @@ class Transcript:
     speech: tuple[SpeechRegion, ...] = ()
     dropped_segments: int = 0
     roles_known: bool = False  # True when segments carry agent/customer roles
+    redacted: Optional[tuple[tuple[float, float], ...]] = None  # masked: the spans (s) to silence; None: clear
 
 
 @dataclass(frozen=True)
@@ -233,6 +234,7 @@ def analysis_to_dict(analysis: CallAnalysis) -> dict:
             "speech": [[r.speaker, r.role, _round(r.start_s), _round(r.end_s)] for r in t.speech],
             "dropped_segments": t.dropped_segments,
             "roles_known": t.roles_known,
+            **({"redacted": [[_round(a), _round(b)] for a, b in t.redacted]} if t.redacted is not None else {}),
         },
     }
 
@@ -253,7 +255,8 @@ def analysis_from_dict(data: dict) -> CallAnalysis:
                               tuple(Turn(*t) for t in d.get("turns", ())), d.get("reason", "")) if d else None
     return CallAnalysis(meta=meta, audio=AudioInfo(**data["audio"]), diarization=diarization,
                         transcript=Transcript(t["language"], segments, speech,
-                                              t.get("dropped_segments", 0), t.get("roles_known", False)))
+                                              t.get("dropped_segments", 0), t.get("roles_known", False),
+                                              tuple(tuple(r) for r in t["redacted"]) if "redacted" in t else None))
 
 
 def rule_result_to_dict(r: RuleResult) -> dict:

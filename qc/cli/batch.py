@@ -55,6 +55,9 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
               help="A call that failed this many times is quarantined: reported, no longer retried or failing "
                    "the night.")
 @click.option("--retry-quarantined", is_flag=True, help="Give quarantined calls another chance in this run.")
+@click.option("--redact", is_flag=True,
+              help="Mask phone, ID card and bank card numbers and e-mails (all but the last 4 digits) in the "
+                   "database and every output, and silence them in the audio copies. Verdicts are made first.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @wait_option
@@ -64,8 +67,8 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, agent_phrases, wait_s, models_dir,
-        embedding_model):
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, wait_s,
+        models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
@@ -78,6 +81,9 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
 
     if not inputs and not manifest:
         raise click.UsageError("give recordings (files or directories) or --manifest")
+    if redact and audio == "link":
+        raise click.UsageError("--redact with --audio link would publish the original recordings unmasked; use "
+                               "--audio copy (personal numbers silenced) or --audio none")
     rulesets = load_rulesets(rules_file)
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
@@ -89,10 +95,10 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
         max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
-    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR)
+    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact)
     db_path = db_path or out_dir / "qc.sqlite"
     with exclusive(db_path, wait_s):
-        runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts), audio_settings,
+        runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
                         rulesets, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
                         report_options)
         if retry_quarantined:

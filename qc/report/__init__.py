@@ -17,10 +17,12 @@ SVG) and ``i18n`` (interface texts).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
-from ..errors import environment_errors
+from ..errors import ConfigError, environment_errors
+from ..redact import mask
 from ..schema import CallMeta, analysis_from_dict, call_json, score_from_dict
 from .audio import AUDIO_MODES, publish_audio
 from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
@@ -33,7 +35,7 @@ from .state import RenderState, fingerprint, plan_render
 # What a call's page and files are made from, besides what every page shares (time stamps are
 # too coarse: two updates can share a second)
 PAGE_INPUTS = ("call_key", "call_id", "path", "agent_id", "agent_name", "team", "started_at", "status", "error",
-               "attempts", "score", "rules_name", "rules_hash", "processing_s")
+               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at")
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
 
@@ -42,9 +44,11 @@ def call_document(row: dict) -> dict:
     return _parse(row)[0]
 
 
-def _parse(row: dict):
+def _parse(row: dict, redact: bool = False):
     meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
                     agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
+    if redact:  # PBX files are often named after the caller's number
+        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0])
     status = row["status"]
     analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
     score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None
@@ -67,20 +71,28 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
     options = options or ReportOptions()
     if options.audio not in AUDIO_MODES:
         raise ValueError(f"audio must be one of {', '.join(AUDIO_MODES)}, not {options.audio!r}")
+    redact = options.redact or any("redacted" in ((row.get("analysis") or {}).get("transcript") or {})
+                                   for row in rows)
+    if redact and options.audio == "link":
+        raise ConfigError("with redaction, --audio link would publish the original recordings unmasked; use "
+                          "--audio copy (personal numbers silenced) or --audio none")
     with environment_errors(f"writing reports to {out_dir}"):
         for folder in (out_dir, out_dir / "calls", out_dir / "agents"):
             folder.mkdir(parents=True, exist_ok=True)
-        parsed = [(row, *_parse(row)) for row in rows]
+        parsed = [(row, *_parse(row, redact)) for row in rows]
         chosen = {doc["uid"] for _, doc, _ in parsed if _selected(doc, options)}
         docs = [doc for _, doc, _ in parsed if doc["uid"] in chosen]
         language = interface_language(options.ui_language, [d["language"] for d in docs if d["status"] == "ok"])
         packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row, _, _ in parsed}, language)
         previous = RenderState.load(out_dir)
-        audio = publish_audio([(d["uid"], call_stem(d), d["audio"]["path"]) for d in docs], out_dir, options.audio,
-                              no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before})
+        muted = {doc["uid"]: ((row.get("analysis") or {}).get("transcript") or {}).get("redacted") or []
+                 for row, doc, _ in parsed if doc["uid"] in chosen} if redact else None
+        audio = publish_audio([(doc["uid"], call_stem(doc), row["path"]) for row, doc, _ in parsed
+                               if doc["uid"] in chosen], out_dir, options.audio,
+                              no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before}, muted=muted)
         present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}
         shared = fingerprint(__version__, language, options.audio, options.since, options.until, options.team,
-                             options.agent, packs["pass_score"])
+                             options.agent, packs["pass_score"], redact)
         changed, teams, state = plan_render(previous, shared, {
             doc["uid"]: (fingerprint([row.get(k) for k in PAGE_INPUTS], audio.get(doc["uid"])), doc["team"])
             for row, doc, _ in parsed if doc["uid"] in chosen}, present)

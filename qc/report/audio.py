@@ -11,6 +11,7 @@ import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Optional
 from urllib.parse import quote
 
 from ..media import SAMPLE_RATE_HZ, decode_command, probe
@@ -25,10 +26,13 @@ PLAYABLE_AUDIO = ("mp3", ["-ac", "1", "-ar", "16000", "-c:a", "libmp3lame", "-b:
 
 
 def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str,
-                  no_copy: frozenset[str] | set[str] = frozenset()) -> dict[str, dict]:
+                  no_copy: frozenset[str] | set[str] = frozenset(),
+                  muted: Optional[dict[str, list]] = None) -> dict[str, dict]:
     """How each call page plays its recording: ``{uid: {"mode", "src", "original"}}`` for
     ``calls`` given as ``(uid, file stem, recording path)``; the calls in ``no_copy`` (past the
-    audio retention) are linked to their recording instead of copied.
+    audio retention) are linked to their recording instead of copied. With ``muted`` (redaction:
+    uid -> spans in seconds), copies are ``<stem>-redacted.mp3`` with those spans silenced, and
+    earlier clear copies are removed.
 
     ``copy`` transcodes missing or outdated copies to ``audio/<stem>.mp3`` (in parallel); a copy
     replaces its target only once ffmpeg has written all of it (checked against the recording's
@@ -44,11 +48,17 @@ def publish_audio(calls: list[tuple[str, str, str]], out_dir: Path, mode: str,
     if mode == "link":
         return out
     (out_dir / "audio").mkdir(exist_ok=True)
-    targets = {uid: out_dir / "audio" / f"{stem}.{PLAYABLE_AUDIO[0]}" for uid, stem, _ in calls if uid not in no_copy}
+    suffix = "-redacted" if muted is not None else ""
+    targets = {uid: out_dir / "audio" / f"{stem}{suffix}.{PLAYABLE_AUDIO[0]}" for uid, stem, _ in calls
+               if uid not in no_copy}
+    if muted is not None:
+        for _, stem, _ in calls:
+            (out_dir / "audio" / f"{stem}.{PLAYABLE_AUDIO[0]}").unlink(missing_ok=True)
     stale = [uid for uid, source in found.items() if uid in targets
              and (not targets[uid].is_file() or targets[uid].stat().st_mtime < source.stat().st_mtime)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        ok = dict(zip(stale, pool.map(lambda uid: _transcode(found[uid], targets[uid]), stale)))
+        ok = dict(zip(stale, pool.map(lambda uid: _transcode(found[uid], targets[uid], (muted or {}).get(uid)),
+                                      stale)))
     for uid in no_copy & set(out):
         out[uid]["mode"] = "link"
     for uid, target in targets.items():
@@ -66,10 +76,13 @@ def _relative_url(path: Path, start: Path) -> str:
         return path.resolve().as_uri()
 
 
-def _transcode(source: Path, target: Path) -> bool:
-    """Write a browser-playable copy of ``source``; False when it cannot be read or written whole."""
+def _transcode(source: Path, target: Path, silence: Optional[list] = None) -> bool:
+    """Write a browser-playable copy of ``source`` with the ``silence`` spans (s) silenced; False when
+    it cannot be read or written whole."""
     partial = partial_name(target)
-    encode = ["-f", PLAYABLE_AUDIO[0], *PLAYABLE_AUDIO[1], str(partial)]
+    mute = "+".join(f"between(t,{a:.3f},{b:.3f})" for a, b in silence or ())
+    encode = ["-f", PLAYABLE_AUDIO[0], *(["-af", f"volume=enable='{mute}':volume=0"] if mute else []),
+              *PLAYABLE_AUDIO[1], str(partial)]
     try:
         info = probe(source)
         direct = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), "-vn", *encode],

@@ -18,3 +18,5 @@ class ReportOptions:
     since: Optional[str] = None  # the period the rows were selected for, shown on the pages
     until: Optional[str] = None
     rules_dir: Optional[Path] = None  # where rule packs named in results live, for rule descriptions
+    redact: bool = False  # mask personal data in ids and paths, silence it in audio copies (also when any
+    # stored call was redacted)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
 from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
+from ..redact import redact_call
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
@@ -34,6 +35,7 @@ class RunSettings:
     language: str = "zh"  # zh | en | auto; a call's manifest language wins
     force: bool = False  # analyse calls again even when done
     max_attempts: Optional[int] = 3  # failures before a call is quarantined (None: retried for ever)
+    redact: bool = False  # mask personal numbers and e-mails in everything stored (see qc.redact)
 
 
 NO_SPEECH = "no speech heard in the recording (silent or noise only): nothing to score"
@@ -80,7 +82,7 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
         hook(name, call_id, completed=progress["completed"], total=summary.total, **info)
 
     for task, row in plan.done:
-        summary.rescored += _refresh(store, task, row, ruleset_for, models)
+        summary.rescored += _refresh(store, task, row, ruleset_for, models, settings.redact)
         summary.skipped += 1
         step("skipped", task.meta.call_id)
     for task, row in plan.quarantined:
@@ -121,7 +123,9 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             step("done", task.meta.call_id, score=None)
             return
         ruleset = ruleset_for(analysis.transcript.language)
-        score = score_call(analysis, ruleset, models)
+        score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
+        if settings.redact:
+            analysis, score = redact_call(analysis, score)
         store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                       outcome.seconds)
     except EnvironmentFailure:
@@ -142,9 +146,10 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
     step("done", task.meta.call_id, score=score.score)
 
 
-def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckModels) -> bool:
+def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckModels, redact: bool) -> bool:
     """A done call: new metadata from the inputs is stored, and it is re-scored when that or the
-    rules changed. Returns whether it was re-scored."""
+    rules changed; stored in clear before redaction was asked for, it is masked now. Returns
+    whether it was re-scored."""
     changed = meta_changed(task.meta, row)
     if changed:
         store.update_meta(task.key, task.meta)
@@ -153,6 +158,11 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
         return False
     analysis = analysis_from_dict(row["analysis"])
     ruleset = ruleset_for(analysis.transcript.language)
+    if redact and analysis.transcript.redacted is None:
+        masked, score = redact_call(analysis, score_call(analysis, ruleset, models))
+        store.save_ok(task.key, analysis_to_dict(masked), score_to_dict(score), ruleset.fingerprint(),
+                      row.get("processing_s") or 0.0)
+        return True
     if not changed and row["rules_hash"] == ruleset.fingerprint():
         return False
     store.save_score(task.key, score_to_dict(score_call(analysis, ruleset, models)), ruleset.fingerprint())

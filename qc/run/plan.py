@@ -23,6 +23,7 @@ from .store import Store
 
 ANALYSIS_VERSION = 4  # bump when the analysis of a call changes, so stored calls are analysed again
 META_FIELDS = tuple(f for f in CallMeta.__dataclass_fields__ if f not in ("layout", "language"))
+ROW_FIELDS = ("call_id", "path", "agent_id", "agent_name", "team", "started_at")  # stored as columns too
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, 
 
 
 def meta_changed(meta: CallMeta, row: dict) -> bool:
-    """Whether the stored call's metadata differs from what the inputs now say."""
-    stored = (row.get("analysis") or {}).get("meta") or {}
+    """Whether the stored call's metadata differs from what the inputs now say (the row's columns
+    hold the clear values even when its analysis is redacted)."""
+    stored = {**((row.get("analysis") or {}).get("meta") or {}), **{k: row[k] for k in ROW_FIELDS if k in row}}
     now = asdict(meta)
     return any(str(stored.get(f, "")) != str(now[f] or "") for f in META_FIELDS)
