@@ -237,3 +237,54 @@ def test_fix_script_sets_cuda_libraries_aside_once(fix_script, monkeypatch, caps
     assert "moved _torchaudio.abi3.so" in capsys.readouterr().out
     assert script.main([]) == 0 and "nothing to do" in capsys.readouterr().out  # idempotent
     assert script.main(["--undo"]) == 0 and (lib / "_torchaudio.abi3.so").is_file()
+
+
+def test_a_long_call_is_diarized_in_blocks_with_its_speakers_linked(eval_data):
+    """A scripted call three times over (234 s) in 60 s blocks: the same two voices throughout,
+    so every block's speakers must be linked to the same two call speakers."""
+    import numpy as np
+
+    from qc.analysis.audio import decode_audio
+    from qc.analysis.vad import speech_regions
+
+    folder = eval_data / "synthetic-tts-dialogues"
+    names = ("dlg_zh_compliant",) * 3
+    parts = [decode_audio(folder / f"{name}.tel8k.wav").mono() for name in names]
+    samples = np.concatenate(parts)
+    reference, offset = [], 0.0
+    for name, part in zip(names, parts):
+        reference += [(sp, a + offset, b + offset) for sp, a, b in reference_turns(folder / f"{name}.rttm")]
+        offset += len(part) / 16000
+    blocked = Diarizer(DiarizationOptions(block_s=60.0))
+    turns = blocked.diarize(samples, num_speakers=2, speech=speech_regions(samples))
+    assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
+    assert max(t.end_s for t in turns) > offset - 5 and min(t.start_s for t in turns) < 5
+    assert scored_der(reference, turns, offset) < 0.15
+
+
+def test_speaker_linker_matches_blocks_by_embedding():
+    from qc.analysis.diarize import SpeakerLinker
+
+    a, b = np.array([1.0, 0.1, 0.0]), np.array([0.0, 1.0, 0.2])
+    linker = SpeakerLinker(limit=2)
+    assert linker.link(["X", "Y"], np.stack([a, b]), [30.0, 20.0]) == {"X": "S0", "Y": "S1"}
+    # the next block names them the other way round, and its voices are a little different
+    assert linker.link(["X", "Y"], np.stack([b + 0.05, a - 0.05]), [10.0, 10.0]) == {"X": "S1", "Y": "S0"}
+    # a block where only one of them speaks
+    assert linker.link(["Z"], np.stack([b]), [5.0]) == {"Z": "S1"}
+    # no room for a third speaker: the closest one
+    assert linker.link(["W"], np.stack([np.array([0.0, 0.0, 1.0])]), [5.0]) == {"W": "S1"}
+    unlimited = SpeakerLinker()
+    unlimited.link(["X"], np.stack([a]), [1.0])
+    assert unlimited.link(["W"], np.stack([np.array([0.0, 0.0, 1.0])]), [5.0]) == {"W": "S1"}  # a new voice
+
+
+def test_blocks_are_cut_in_the_longest_pause_near_their_end():
+    from qc.analysis.blocks import blocks
+
+    speech = [(0.0, 50.0), (52.0, 55.0), (58.5, 70.0), (71.0, 130.0), (131.0, 200.0)]
+    cuts = blocks(200.0, speech, 60.0)
+    assert cuts[0] == (0.0, 56.75)  # the 3.5 s pause 55-58.5 s, not the limit at 60 s
+    assert all(b - a <= 60.0 for a, b in cuts[:-1]) and cuts[-1][1] - cuts[-1][0] <= 90.0 and cuts[-1][1] == 200.0
+    assert all(x[1] == y[0] for x, y in zip(cuts, cuts[1:]))
+    assert blocks(80.0, speech, 60.0) == [(0.0, 80.0)]  # not worth a 20 s tail block

@@ -199,7 +199,7 @@ class FakeDiarizer:
     def __init__(self):
         self.asked = []
 
-    def diarize(self, samples, num_speakers=2, min_speakers=None, max_speakers=None):
+    def diarize(self, samples, num_speakers=2, min_speakers=None, max_speakers=None, speech=()):
         self.asked.append(num_speakers)
         return [("SPEAKER_01", 0.4, 1.6), ("SPEAKER_00", 1.9, 3.1)]
 

@@ -8,14 +8,16 @@ the methods that need them, so ``qc --help`` stays fast.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Optional, Protocol
+from typing import Optional, Protocol, Sequence
 
 import numpy as np
 
 from ..errors import ModelError
 from ..schema import Word
+from ..media import SAMPLE_RATE_HZ
+from .blocks import blocks
 from .devices import choose_device
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class AsrOptions:
     initial_prompt: Optional[str] = None  # None: the language's default prompt
     hotwords: Optional[str] = None
     vad_min_silence_ms: int = 1000
+    block_s: float = 600.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
 
     def fingerprint(self) -> dict:
         """The settings that affect output (device and precision included: they change text)."""
@@ -63,6 +66,28 @@ class ChannelTranscript:
 
 class Transcriber(Protocol):
     def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript: ...
+
+
+def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
+                      speech: Sequence[tuple[float, float]], block_s: float) -> ChannelTranscript:
+    """One channel, in blocks of at most ``block_s`` cut in the pauses of ``speech`` when it is long:
+    faster-whisper computes the features of everything it is given at once (a 2-hour channel
+    would need over a gigabyte). The first block decides an ``auto`` language."""
+    spans = blocks(len(samples) / SAMPLE_RATE_HZ, speech, block_s)
+    if len(spans) == 1:
+        return transcriber.transcribe(samples, language)
+    segments: list[RawSegment] = []
+    for start_s, end_s in spans:
+        part = transcriber.transcribe(samples[int(start_s * SAMPLE_RATE_HZ):int(end_s * SAMPLE_RATE_HZ)], language)
+        language = language or part.language
+        segments += [_shifted(seg, start_s) for seg in part.segments]
+    return ChannelTranscript(language, tuple(segments))
+
+
+def _shifted(seg: RawSegment, offset_s: float) -> RawSegment:
+    words = tuple(Word(round(w.start_s + offset_s, 3), round(w.end_s + offset_s, 3), w.text, w.probability)
+                  for w in seg.words)
+    return replace(seg, start_s=round(seg.start_s + offset_s, 3), end_s=round(seg.end_s + offset_s, 3), words=words)
 
 
 def pick_device(requested: str) -> tuple[str, str]:

@@ -7,6 +7,7 @@ its output into samples. Every failure becomes one :class:`AudioError` line that
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +41,39 @@ def decode_audio(path: str | Path, sample_rate_hz: int = SAMPLE_RATE_HZ) -> Deco
     path = Path(path)
     info = probe(path)
     n_channels = info["channels"]
-    proc = subprocess.run(decode_command(path, info, sample_rate_hz, n_channels), capture_output=True)
-    if proc.returncode != 0:
-        raise AudioError(f"{path}: cannot decode {info['codec']} audio ({last_line(proc.stderr)})")
-    samples = np.frombuffer(proc.stdout, dtype=np.float32)
+    samples, code, stderr = _run_into_array(decode_command(path, info, sample_rate_hz, n_channels),
+                                            int(info["duration_s"] * sample_rate_hz * n_channels * 1.01) + 4096)
+    if code != 0:
+        raise AudioError(f"{path}: cannot decode {info['codec']} audio ({last_line(stderr)})")
     usable = len(samples) - len(samples) % n_channels
     if usable < sample_rate_hz // 10 * n_channels:
         raise AudioError(f"{path}: no audio samples (decoded {len(samples) / n_channels / sample_rate_hz:.2f} s)")
     frames = samples[:usable].reshape(-1, n_channels)
     channels = tuple(np.ascontiguousarray(frames[:, i]) for i in range(n_channels))
     return DecodedAudio(channels, sample_rate_hz, info["sample_rate_hz"], info["codec"])
+
+
+def _run_into_array(command: list[str], expected: int) -> tuple[np.ndarray, int, bytes]:
+    """The command's float32 output read straight into an array sized from the probed duration:
+    reading it as bytes first would hold a long call twice (a 2-hour channel is 460 MB)."""
+    buffer = np.empty(max(expected, 1), dtype=np.float32)
+    filled, extra = 0, []
+    with tempfile.TemporaryFile() as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        view = memoryview(buffer).cast("B")
+        while filled < len(view):
+            got = proc.stdout.readinto(view[filled:])
+            if not got:
+                break
+            filled += got
+        if filled == len(view):  # longer than probed: the rest in pieces
+            extra = list(iter(lambda: proc.stdout.read(1 << 20), b""))
+        code = proc.wait()
+        errors.seek(0)
+        stderr = errors.read()
+    whole = filled - filled % 4
+    samples = buffer[:whole // 4]
+    if extra:
+        rest = b"".join(extra)
+        samples = np.concatenate([samples, np.frombuffer(rest[:len(rest) // 4 * 4], dtype=np.float32)])
+    return samples, code, stderr

@@ -22,7 +22,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from ..errors import ModelError
 from ..media import SAMPLE_RATE_HZ
 from ..models import PACKAGED, default_models_dir, verify
 from ..schema import Hook, Turn, no_hook
+from .blocks import blocks
 from .devices import choose_device
 from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
 
@@ -88,13 +89,31 @@ class Diarizer:
         return self._pipeline
 
     def diarize(self, samples: np.ndarray, num_speakers: Optional[int] = 2, min_speakers: Optional[int] = None,
-                max_speakers: Optional[int] = None) -> list[Turn]:
+                max_speakers: Optional[int] = None, speech: Sequence[tuple[float, float]] = ()) -> list[Turn]:
         """Speaker turns of one mono 16 kHz recording, sorted by start; overlapping turns are kept.
 
         ``num_speakers`` wins when given; pass ``None`` to let ``min_speakers``/``max_speakers``
         (or the clustering threshold) decide. Speakers are named ``SPEAKER_00``, ``SPEAKER_01``...
-        in the order they first speak.
+        in the order they first speak. A recording longer than 1.5 ``block_s`` is diarized in
+        blocks cut in the pauses of ``speech`` (voice activity, seconds), and each block's
+        speakers are linked to the call's by their embeddings, so memory stays bounded.
         """
+        duration_s = len(samples) / SAMPLE_RATE_HZ
+        spans = blocks(duration_s, speech, self.options.block_s)
+        linker = SpeakerLinker(num_speakers or max_speakers)
+        tracks = []
+        for start_s, end_s in spans:
+            part = samples[int(start_s * SAMPLE_RATE_HZ):int(end_s * SAMPLE_RATE_HZ)]
+            annotation, embeddings = self._run(part, num_speakers, min_speakers, max_speakers)
+            labels = list(annotation.labels())
+            spoken = [annotation.label_duration(label) for label in labels]
+            names = linker.link(labels, embeddings, spoken) if len(spans) > 1 else {l: l for l in labels}
+            tracks += [(start_s + seg.start, start_s + min(seg.end, end_s - start_s), names[label])
+                       for seg, _, label in annotation.itertracks(yield_label=True) if seg.start < end_s - start_s]
+        return _turns(tracks)
+
+    def _run(self, samples: np.ndarray, num_speakers, min_speakers, max_speakers):
+        """pyannote on one block: its annotation, and the speakers' centroid embeddings (or None)."""
         import torch
 
         pipeline = self.pipeline
@@ -108,8 +127,7 @@ class Diarizer:
         for note in [*(str(w.message) for w in caught), *printed.getvalue().splitlines()]:
             if note.strip():  # pyannote prints and warns; qc stages never do
                 self.hook("diarization-note", "", text=" ".join(note.split()))
-        annotation = getattr(output, "speaker_diarization", output)
-        return _turns(annotation, len(samples) / SAMPLE_RATE_HZ)
+        return getattr(output, "speaker_diarization", output), getattr(output, "speaker_embeddings", None)
 
     def _progress(self, step, artifact, file=None, completed=None, total=None):
         if completed is not None:
@@ -182,14 +200,73 @@ class Diarizer:
         return pipeline
 
 
-def _turns(annotation, duration_s: float) -> list[Turn]:
-    """pyannote's tracks as turns inside the recording (its last window is zero-padded)."""
-    tracks = sorted((segment.start, min(segment.end, duration_s), label)
-                    for segment, _, label in annotation.itertracks(yield_label=True) if segment.start < duration_s)
+def _turns(tracks: list[tuple[float, float, str]]) -> list[Turn]:
+    """Tracks as turns named SPEAKER_00, SPEAKER_01... in the order the speakers first speak."""
+    tracks = sorted(tracks)
     names: dict[str, str] = {}
     for _, _, label in tracks:
         names.setdefault(label, f"SPEAKER_{len(names):02d}")
     return [Turn(names[label], round(start, 3), round(end, 3)) for start, end, label in tracks]
+
+
+class SpeakerLinker:
+    """Links each block's speakers to the call's speakers by the cosine of their embeddings.
+
+    The first block's speakers are the call's. A later block's speakers are matched one to one
+    (Hungarian assignment) to the most similar call speakers; one that matches none closely
+    (cosine below ``NEW_SPEAKER_COSINE``) is a new speaker while ``limit`` allows. The call's
+    embeddings are speech-weighted means over the blocks.
+    """
+
+    NEW_SPEAKER_COSINE = 0.3
+
+    def __init__(self, limit: Optional[int] = None):
+        self.limit = limit
+        self.centroids: list[np.ndarray] = []
+        self.weights: list[float] = []
+
+    def link(self, labels: list[str], embeddings, spoken_s: list[float]) -> dict[str, str]:
+        vectors = [self._unit(embeddings[i]) if embeddings is not None and i < len(embeddings) else None
+                   for i in range(len(labels))]
+        assigned: dict[int, int] = {}
+        usable = [i for i, v in enumerate(vectors) if v is not None]
+        if self.centroids and usable:
+            from scipy.optimize import linear_sum_assignment
+
+            similarity = np.array([[float(vectors[i] @ c) for c in self.centroids] for i in usable])
+            rows, cols = linear_sum_assignment(-similarity)
+            for r, c in zip(rows, cols):
+                if similarity[r, c] >= self.NEW_SPEAKER_COSINE or not self._room():
+                    assigned[usable[r]] = int(c)
+        for i in range(len(labels)):
+            if i in assigned:
+                continue
+            if vectors[i] is not None and (self._room() or not self.centroids):
+                self.centroids.append(vectors[i])
+                self.weights.append(0.0)
+                assigned[i] = len(self.centroids) - 1
+            elif self.centroids:  # no embedding, or no room: the closest (or first) known speaker
+                assigned[i] = int(np.argmax([float(vectors[i] @ c) for c in self.centroids])) \
+                    if vectors[i] is not None else min(i, len(self.centroids) - 1)
+            else:
+                self.centroids.append(np.zeros(1))
+                self.weights.append(0.0)
+                assigned[i] = 0
+        for i, g in assigned.items():
+            if vectors[i] is not None and self.centroids[g].shape == vectors[i].shape:
+                total = self.weights[g] + spoken_s[i]
+                mean = (self.centroids[g] * self.weights[g] + vectors[i] * spoken_s[i]) / max(total, 1e-9)
+                self.centroids[g], self.weights[g] = self._unit(mean) if self._unit(mean) is not None else mean, total
+        return {label: f"S{assigned[i]}" for i, label in enumerate(labels)}
+
+    def _room(self) -> bool:
+        return self.limit is None or len(self.centroids) < self.limit
+
+    @staticmethod
+    def _unit(vector) -> Optional[np.ndarray]:
+        vector = np.asarray(vector, dtype=np.float64)
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm > 0 and np.isfinite(norm) else None
 
 
 def _import_pyannote() -> None:

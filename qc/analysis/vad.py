@@ -10,6 +10,8 @@ import numpy as np
 
 from ..media import SAMPLE_RATE_HZ
 
+BLOCK_S = 300
+
 
 def speech_regions(samples: np.ndarray, min_silence_ms: int = 300, speech_pad_ms: int = 100,
                    sample_rate_hz: int = SAMPLE_RATE_HZ) -> list[tuple[float, float]]:
@@ -21,5 +23,17 @@ def speech_regions(samples: np.ndarray, min_silence_ms: int = 300, speech_pad_ms
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=speech_pad_ms)
-    stamps = get_speech_timestamps(samples, options, sampling_rate=sample_rate_hz)
-    return [(round(s["start"] / sample_rate_hz, 3), round(s["end"] / sample_rate_hz, 3)) for s in stamps]
+    block = BLOCK_S * sample_rate_hz
+    regions: list[tuple[float, float]] = []
+    for offset in range(0, max(len(samples), 1), block):
+        # Silero runs on every window of what it is given at once: memory grows with the length
+        # (+500 MB for 30 min), so long channels go in blocks; a stretch of speech across a
+        # block's end is joined again below.
+        part = samples[offset:offset + block]
+        for stamp in get_speech_timestamps(part, options, sampling_rate=sample_rate_hz):
+            start, end = (offset + stamp["start"]) / sample_rate_hz, (offset + stamp["end"]) / sample_rate_hz
+            if regions and start - regions[-1][1] < 1e-3:
+                regions[-1] = (regions[-1][0], round(end, 3))
+            else:
+                regions.append((round(start, 3), round(end, 3)))
+    return regions

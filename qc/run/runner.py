@@ -20,6 +20,7 @@ from typing import Optional
 import click
 
 from .. import models as models_mod
+from ..analysis.blocks import return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
@@ -36,6 +37,7 @@ class Runner:
     def __init__(self, settings: RunSettings, audio: AudioSettings, rulesets: dict[str, RuleSet], db_path: Path,
                  out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
                  report_options: Optional[ReportOptions] = None, executor: str = "in-process"):
+        return_freed_memory()  # long calls: memory back to the system between blocks
         self.settings = settings
         self.report_options = report_options or ReportOptions()
         self.rulesets = rulesets

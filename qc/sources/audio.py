@@ -16,7 +16,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..analysis.acoustics import measure
-from ..analysis.asr import AsrOptions, Transcriber
+from ..analysis.asr import AsrOptions, Transcriber, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
@@ -83,7 +83,8 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     channel_words, speech, dropped = [], [], 0
     for speaker, role, samples in channels:
         regions = speech_regions(samples)
-        result = transcriber.transcribe(samples, None if language == "auto" else language)
+        result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
+                                   settings.asr.block_s)
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed = filter_segments(result.segments, regions)
         dropped += len(removed)
@@ -100,7 +101,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
-                                            dropped)
+                                            dropped, [(r.start_s, r.end_s) for r in speech])
     else:
         segments = [measure(channels[0][2], audio.sample_rate_hz,
                             split_sentences(channel_words[0][2], "S0", "unknown"))]
@@ -125,10 +126,10 @@ def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioS
     return layout, segments, speech, Diarization("channels", 2, confidence, reason=reason)
 
 
-def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int):
+def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int, voiced):
     """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
     turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
-                             max_speakers=settings.max_speakers)
+                             max_speakers=settings.max_speakers, speech=voiced)
     unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}))
     decision = decide_roles(unlabelled, language, settings.agent_phrases)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
