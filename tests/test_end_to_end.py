@@ -152,3 +152,21 @@ def test_demo_sample_calls_get_the_verdicts_they_were_written_for(tmp_path):
                             "hold-announced", "complaint-apology"):
                 assert verdicts[rule_id] == "fail", (script["call_id"], rule_id)
     assert (tmp_path / "agents" / "A1024.html").is_file() and (tmp_path / "agents" / "E2001.html").is_file()
+
+
+def test_silent_and_noise_only_recordings_are_empty_calls_with_the_real_models(tmp_path):
+    """With the real Whisper and pyannote: 20 s of digital silence and 20 s of telephone-band
+    noise are stored as empty calls (no speech), never scored, and the night exits 0."""
+    import numpy as np
+
+    from helpers import write_wav
+
+    rng = np.random.default_rng(7)
+    write_wav(tmp_path / "20261121-090000_A1_SILENT.wav", [np.zeros(20 * 8000)])
+    write_wav(tmp_path / "20261121-090100_A1_NOISE.wav", [0.05 * rng.standard_normal(20 * 8000)])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(tmp_path), "--out", str(out), "--audio", "none"])
+    assert result.exit_code == 0, result.output
+    for call_id in ("SILENT", "NOISE"):
+        doc = json.loads((out / call_file(out, call_id, "json")).read_text(encoding="utf-8"))
+        assert doc["status"] == "empty" and doc["score"] is None, (call_id, doc["segments"])

@@ -2,6 +2,7 @@
 no personal number or e-mail in any output (pages, JSON, CSV, Parquet, RTTM, the database),
 with the spoken numbers silenced in the audio copy."""
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -73,13 +74,19 @@ def every_text(out: Path) -> str:
     return "\n".join(texts)
 
 
-def test_redact_leaves_no_personal_number_in_any_output_and_silences_it(tmp_path, monkeypatch):
+def night_with(tmp_path, monkeypatch, name: str) -> Path:
+    """A folder with one stereo call named ``name`` whose fake transcript is the lines above."""
     from qc.analysis import asr
 
     monkeypatch.setattr(asr, "WhisperTranscriber", PersonalWhisper)
     folder = tmp_path / "night"
     folder.mkdir()
-    write_wav(folder / "20261121-093000_A1_13800138000.wav", [tone(9.0, amp=0.3), tone(9.0, 300, amp=0.1)])
+    write_wav(folder / name, [tone(9.0, amp=0.3), tone(9.0, 300, amp=0.1)])
+    return folder
+
+
+def test_redact_leaves_no_personal_number_in_any_output_and_silences_it(tmp_path, monkeypatch):
+    folder = night_with(tmp_path, monkeypatch, "20261121-093000_A1_13800138000.wav")
     out = tmp_path / "out"
     result = qc("run", folder, "--out", out, "--redact")
     assert result.exit_code == 0, result.output
@@ -96,8 +103,6 @@ def test_redact_leaves_no_personal_number_in_any_output_and_silences_it(tmp_path
     pcm = subprocess.run(["ffmpeg", "-v", "error", "-i", str(copy), "-f", "f32le", "-ac", "1", "-ar", "16000", "-"],
                          capture_output=True, check=True).stdout
     samples = np.frombuffer(pcm, dtype=np.float32)
-    import json
-
     stored = json.loads(sqlite3.connect(out / "qc.sqlite").execute("SELECT analysis FROM calls").fetchone()[0])
     spans = stored["transcript"]["redacted"]
     assert len(spans) == 7 + 14 + 15 + 7  # the masked characters: phone, ID card, bank card, e-mail
@@ -107,12 +112,7 @@ def test_redact_leaves_no_personal_number_in_any_output_and_silences_it(tmp_path
 
 
 def test_redaction_can_be_turned_on_later_and_masks_what_was_stored(tmp_path, monkeypatch):
-    from qc.analysis import asr
-
-    monkeypatch.setattr(asr, "WhisperTranscriber", PersonalWhisper)
-    folder = tmp_path / "night"
-    folder.mkdir()
-    write_wav(folder / "20261121-093000_A1_C1.wav", [tone(9.0, amp=0.3), tone(9.0, 300, amp=0.1)])
+    folder = night_with(tmp_path, monkeypatch, "20261121-093000_A1_C1.wav")
     out = tmp_path / "out"
     assert qc("run", folder, "--out", out, "--audio", "none").exit_code == 0
     assert "13800138000" in every_text(out) or "一三八零零一三八" in every_text(out)

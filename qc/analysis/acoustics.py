@@ -45,21 +45,35 @@ PITCH_RATE_HZ = 8000
 
 
 def measure(samples: np.ndarray, sample_rate_hz: int, segments: Sequence[Segment]) -> tuple[Segment, ...]:
-    """Return ``segments`` with their acoustics measured on ``samples`` (one speaker's channel)."""
-    if not segments:
-        return ()
+    """Return ``segments`` with their acoustics measured on ``samples`` (one speaker's channel).
+
+    Each sentence is measured on its own stretch of the channel, so memory is that of the
+    longest sentence, not of the call (a 2-hour channel in float64 is 920 MB).
+    """
     frame = int(round(FRAME_S * sample_rate_hz))
     hop = int(round(HOP_S * sample_rate_hz))
-    spans = [_frame_starts(seg, len(samples), sample_rate_hz, frame, hop) for seg in segments]
-    starts = np.concatenate(spans)
-    level_db = _levels(np.asarray(samples, dtype=np.float64), starts, frame)
-    f0_hz = _pitches(np.asarray(samples, dtype=np.float32), starts, sample_rate_hz)
-    out, first = [], 0
-    for seg, span in zip(segments, spans):
-        chosen = slice(first, first + len(span))
-        first += len(span)
-        out.append(replace(seg, acoustics=_summarise(level_db[chosen], f0_hz[chosen])))
+    out = []
+    for seg in segments:
+        starts = _frame_starts(seg, len(samples), sample_rate_hz, frame, hop)
+        level_db, f0_hz = _frames(samples, starts, frame, sample_rate_hz)
+        out.append(replace(seg, acoustics=_summarise(level_db, f0_hz)))
     return tuple(out)
+
+
+def _frames(samples: np.ndarray, starts: np.ndarray, frame: int, sample_rate_hz: int):
+    """Level and pitch of the frames at ``starts``, computed on the stretch they cover."""
+    if not len(starts):
+        return np.zeros(0), np.zeros(0)
+    factor = max(1, sample_rate_hz // PITCH_RATE_HZ)
+    reach = (int(round(FRAME_S * sample_rate_hz / factor)) + int(np.ceil(sample_rate_hz / factor / MIN_PITCH_HZ))
+             + 2) * factor  # what the last frame's pitch window reads, at full rate
+    begin = int(starts[0]) // factor * factor
+    end = min(len(samples), int(starts[-1]) + max(frame, reach))
+    level_db = _levels(np.asarray(samples[begin:end], dtype=np.float64), starts - begin, frame,
+                       len(samples) - begin)
+    f0_hz = _pitches(np.asarray(samples[begin:end], dtype=np.float32), starts - begin, sample_rate_hz,
+                     (len(samples) // factor * factor - begin) // factor)
+    return level_db, f0_hz
 
 
 def _frame_starts(seg: Segment, n_samples: int, sample_rate_hz: int, frame: int, hop: int) -> np.ndarray:
@@ -87,21 +101,23 @@ def _summarise(level_db: np.ndarray, f0_hz: np.ndarray) -> Acoustics:
     return Acoustics(loudness, median, float(12.0 * np.log2(high / low)))
 
 
-def _levels(samples: np.ndarray, starts: np.ndarray, frame: int) -> np.ndarray:
-    """RMS level in dBFS of the ``frame`` samples from each start (zeros past the end)."""
+def _levels(samples: np.ndarray, starts: np.ndarray, frame: int, total: int) -> np.ndarray:
+    """RMS level in dBFS of the ``frame`` samples from each start (zeros past ``total``, the channel's end)."""
     power = np.concatenate([[0.0], np.cumsum(samples ** 2)])
-    ends = np.minimum(starts + frame, len(samples))
-    energy = (power[ends] - power[np.minimum(starts, len(samples))]) / frame
+    limit = min(total, len(samples))
+    ends = np.minimum(starts + frame, limit)
+    energy = (power[ends] - power[np.minimum(starts, limit)]) / frame
     return np.maximum(10.0 * np.log10(np.maximum(energy, 1e-30)), SILENCE_DB)
 
 
-def _pitches(samples: np.ndarray, starts: np.ndarray, sample_rate_hz: int) -> np.ndarray:
+def _pitches(samples: np.ndarray, starts: np.ndarray, sample_rate_hz: int, low_total: int) -> np.ndarray:
     """YIN pitch (Hz, 0 when unvoiced) of the frames at ``starts``, computed at about 8 kHz:
-    telephone speech has nothing above 4 kHz and half the rate is a quarter of the work."""
+    telephone speech has nothing above 4 kHz and half the rate is a quarter of the work.
+    ``low_total``: how many low-rate samples the whole channel has from here (zeros after)."""
     factor = max(1, sample_rate_hz // PITCH_RATE_HZ)
     rate = sample_rate_hz / factor
-    usable = len(samples) // factor * factor
-    low = samples[:usable].reshape(-1, factor).mean(axis=1) if factor > 1 else samples
+    usable = min(len(samples) // factor, max(low_total, 0)) * factor
+    low = samples[:usable].reshape(-1, factor).mean(axis=1) if factor > 1 else samples[:usable]
     frame = int(round(FRAME_S * rate))
     max_lag = int(np.ceil(rate / MIN_PITCH_HZ))
     padded = np.concatenate([low, np.zeros(frame + max_lag + 1, np.float32)])

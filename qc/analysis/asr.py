@@ -40,7 +40,7 @@ class AsrOptions:
     initial_prompt: Optional[str] = None  # None: the language's default prompt
     hotwords: Optional[str] = None
     vad_min_silence_ms: int = 1000
-    block_s: float = 600.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
+    block_s: float = 300.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
 
     def fingerprint(self) -> dict:
         """The settings that affect output (device and precision included: they change text)."""
