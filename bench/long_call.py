@@ -28,6 +28,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+
+from qc.analysis.diarize_options import DiarizationOptions  # noqa: E402
+
 SOURCE = "synthetic-tts-dialogues/dlg_zh_compliant"
 
 
@@ -83,7 +86,8 @@ from qc.analysis.diarize import DiarizationOptions, Diarizer
 from qc.analysis.vad import speech_regions
 samples = decode_audio(sys.argv[1]).mono()
 block_s = float(sys.argv[2])
-turns = Diarizer(DiarizationOptions(block_s=block_s)).diarize(samples, num_speakers=2, speech=speech_regions(samples))
+options = DiarizationOptions(block_s=block_s, whole_up_to_s=min(block_s, 600.0))
+turns = Diarizer(options).diarize(samples, num_speakers=2, speech=speech_regions(samples))
 print("TURNS " + json.dumps([list(t) for t in turns]))
 """
 
@@ -99,10 +103,10 @@ def main() -> None:
         path, reference, duration = make_call(args.minutes, folder)
         print(f"{path.name}: {duration / 60:.1f} min of 8 kHz mu-law mono")
         if args.diarization_only:
-            block = "1e9" if args.whole else "300"
+            block = "1e9" if args.whole else str(DiarizationOptions().block_s)
             wall, peak, out = timed([sys.executable, "-c", DIARIZE_ONLY, str(path), block])
             turns = [tuple(t) for t in json.loads(out.split("TURNS ", 1)[1].splitlines()[0])]
-            what = "whole" if args.whole else "in 300 s blocks"
+            what = "whole" if args.whole else f"in {DiarizationOptions().block_s:g} s blocks"
         else:
             out_dir = folder / "out"
             wall, peak, out = timed([str(REPO_ROOT / ".venv" / "bin" / "qc"), "run", str(path), "--out", str(out_dir),

@@ -255,7 +255,7 @@ def test_a_long_call_is_diarized_in_blocks_with_its_speakers_linked(eval_data):
     for name, part in zip(names, parts):
         reference += [(sp, a + offset, b + offset) for sp, a, b in reference_turns(folder / f"{name}.rttm")]
         offset += len(part) / 16000
-    blocked = Diarizer(DiarizationOptions(block_s=60.0))
+    blocked = Diarizer(DiarizationOptions(block_s=60.0, whole_up_to_s=120.0))
     turns = blocked.diarize(samples, num_speakers=2, speech=speech_regions(samples))
     assert {t.speaker for t in turns} == {"SPEAKER_00", "SPEAKER_01"}
     assert max(t.end_s for t in turns) > offset - 5 and min(t.start_s for t in turns) < 5

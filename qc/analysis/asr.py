@@ -75,10 +75,11 @@ def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: O
     would need over a gigabyte). The first block decides an ``auto`` language."""
     spans = blocks(len(samples) / SAMPLE_RATE_HZ, speech, block_s)
     if len(spans) == 1:
-        return transcriber.transcribe(samples, language)
+        return transcriber.transcribe(np.asarray(samples, dtype=np.float32), language)
     segments: list[RawSegment] = []
     for start_s, end_s in spans:
-        part = transcriber.transcribe(samples[int(start_s * SAMPLE_RATE_HZ):int(end_s * SAMPLE_RATE_HZ)], language)
+        block = samples[int(start_s * SAMPLE_RATE_HZ):int(end_s * SAMPLE_RATE_HZ)]
+        part = transcriber.transcribe(np.asarray(block, dtype=np.float32), language)
         language = language or part.language
         segments += [_shifted(seg, start_s) for seg in part.segments]
     return ChannelTranscript(language, tuple(segments))

@@ -33,7 +33,14 @@ class DecodedAudio:
     def mono(self) -> np.ndarray:
         if len(self.channels) == 1:
             return self.channels[0]
-        return np.mean(np.stack(self.channels), axis=0).astype(np.float32)
+        return np.mean(np.stack(self.channels), axis=0).astype(self.channels[0].dtype)
+
+    def compact(self) -> "DecodedAudio":
+        """The same audio held as float16 (half the memory: a 2-hour channel is 230 MB, not 460).
+        Its 11-bit precision is finer than 8 kHz telephone audio's own; stages read it block by
+        block as float32."""
+        return DecodedAudio(tuple(c.astype(np.float16) for c in self.channels), self.sample_rate_hz,
+                            self.source_sample_rate_hz, self.codec)
 
 
 def decode_audio(path: str | Path, sample_rate_hz: int = SAMPLE_RATE_HZ) -> DecodedAudio:

@@ -99,7 +99,8 @@ class Diarizer:
         speakers are linked to the call's by their embeddings, so memory stays bounded.
         """
         duration_s = len(samples) / SAMPLE_RATE_HZ
-        spans = blocks(duration_s, speech, self.options.block_s)
+        whole = duration_s <= self.options.whole_up_to_s
+        spans = [(0.0, duration_s)] if whole else blocks(duration_s, speech, self.options.block_s)
         linker = SpeakerLinker(num_speakers or max_speakers)
         tracks = []
         for start_s, end_s in spans:

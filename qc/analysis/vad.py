@@ -29,7 +29,7 @@ def speech_regions(samples: np.ndarray, min_silence_ms: int = 300, speech_pad_ms
         # Silero runs on every window of what it is given at once: memory grows with the length
         # (+500 MB for 30 min), so long channels go in blocks; a stretch of speech across a
         # block's end is joined again below.
-        part = samples[offset:offset + block]
+        part = np.asarray(samples[offset:offset + block], dtype=np.float32)
         for stamp in get_speech_timestamps(part, options, sampling_rate=sample_rate_hz):
             start, end = (offset + stamp["start"]) / sample_rate_hz, (offset + stamp["end"]) / sample_rate_hz
             if regions and start - regions[-1][1] < 1e-3:
