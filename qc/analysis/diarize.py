@@ -246,18 +246,15 @@ class SpeakerLinker:
                 self.centroids.append(vectors[i])
                 self.weights.append(0.0)
                 assigned[i] = len(self.centroids) - 1
-            elif self.centroids:  # no embedding, or no room: the closest (or first) known speaker
-                assigned[i] = int(np.argmax([float(vectors[i] @ c) for c in self.centroids])) \
-                    if vectors[i] is not None else min(i, len(self.centroids) - 1)
-            else:
-                self.centroids.append(np.zeros(1))
-                self.weights.append(0.0)
-                assigned[i] = 0
+            elif vectors[i] is not None:  # no room for another speaker: the closest known one
+                assigned[i] = int(np.argmax([float(vectors[i] @ c) for c in self.centroids]))
+            else:  # no embedding (a pipeline that gives none): the block's own order
+                assigned[i] = min(i, max(len(self.centroids) - 1, 0))
         for i, g in assigned.items():
-            if vectors[i] is not None and self.centroids[g].shape == vectors[i].shape:
+            if vectors[i] is not None and g < len(self.centroids):
                 total = self.weights[g] + spoken_s[i]
-                mean = (self.centroids[g] * self.weights[g] + vectors[i] * spoken_s[i]) / max(total, 1e-9)
-                self.centroids[g], self.weights[g] = self._unit(mean) if self._unit(mean) is not None else mean, total
+                mean = self._unit(self.centroids[g] * self.weights[g] + vectors[i] * spoken_s[i])
+                self.centroids[g], self.weights[g] = (mean if mean is not None else self.centroids[g]), total
         return {label: f"S{assigned[i]}" for i, label in enumerate(labels)}
 
     def _room(self) -> bool:

@@ -8,6 +8,7 @@ under cron.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -60,14 +61,12 @@ class Runner:
         self.store = Store(db_path)
 
     def _transcriber(self, audio: AudioSettings):
-        loaded = []
-
+        """A factory that creates the Whisper adapter on first need and then returns the same one."""
+        @functools.cache
         def transcriber():
-            if not loaded:
-                from ..analysis.asr import WhisperTranscriber
+            from ..analysis.asr import WhisperTranscriber
 
-                loaded.append(WhisperTranscriber(audio.asr, self.model_path, cpu_threads=os.cpu_count() or 0))
-            return loaded[0]
+            return WhisperTranscriber(audio.asr, self.model_path, cpu_threads=os.cpu_count() or 0)
 
         return transcriber
 
