@@ -10,7 +10,7 @@ import click
 
 from ..run.lock import exclusive
 from .common import (check_models, day_end, domain_errors, embedding_model_option, iso_option, models_dir_option,
-                     rules_option, wait_option)
+                     rules_option, site_option, wait_option)
 
 
 @click.command()
@@ -60,6 +60,7 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
                    "database and every output, and silence them in the audio copies. Verdicts are made first.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
+@site_option
 @wait_option
 @models_dir_option
 @embedding_model_option
@@ -67,8 +68,8 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, wait_s,
-        models_dir, embedding_model):
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, site_file,
+        wait_s, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
@@ -84,7 +85,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     if redact and audio == "link":
         raise click.UsageError("--redact with --audio link would publish the original recordings unmasked; use "
                                "--audio copy (personal numbers silenced) or --audio none")
-    rulesets = load_rulesets(rules_file)
+    rulesets = load_rulesets(rules_file, site_file)
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
                                 exclude=[out_dir], problems=unreadable)
@@ -114,11 +115,12 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
               show_default=True, help="SQLite database written by qc run.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to refresh JSON, CSV and HTML outputs [default: the database's folder].")
+@site_option
 @wait_option
 @models_dir_option
 @embedding_model_option
 @domain_errors
-def score(rules_file, since, db_path, out_dir, wait_s, models_dir, embedding_model):
+def score(rules_file, since, db_path, out_dir, site_file, wait_s, models_dir, embedding_model):
     """Re-score stored calls with changed rules, without touching audio, and refresh the outputs."""
     import time
 
@@ -129,7 +131,7 @@ def score(rules_file, since, db_path, out_dir, wait_s, models_dir, embedding_mod
 
     if not db_path.is_file():
         raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
-    rulesets = load_rulesets(rules_file)
+    rulesets = load_rulesets(rules_file, site_file)
     models = check_models(models_dir, embedding_model)
     models.verify(models_needed(rulesets.values()))
     started = time.monotonic()

@@ -58,6 +58,13 @@ def rules_option(func):
                              "language].")(func)
 
 
+def site_option(func):
+    return click.option("--site", "site_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        envvar="QC_SITE",
+                        help="Site file (YAML) with the values of rule variables such as {company} "
+                             "[default: $QC_SITE]. See docs/rules.md.")(func)
+
+
 def check_models(models_dir, embedding_model):
     """The models the checks of a run or re-scoring use, named by the options."""
     from ..rules.providers import CheckModels, ModelSettings

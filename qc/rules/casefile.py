@@ -17,7 +17,8 @@ authors' tests of their rule sets (``qc rules test CASES.yaml``)::
 Transcript lines may also be ``speech ROLE START END`` (voice-activity regions; without
 them the sentences are the speech) or ``ROLE START END [loudness_db=-20 pitch_hz=210] TEXT``
 with measured acoustics. ``roles: unknown`` marks a mono call without diarization;
-``call: {team: ..., duration_s: ..., direction: ...}`` sets call metadata.
+``call: {team: ..., duration_s: ..., direction: ..., agent_id: ...}`` sets call metadata;
+``site: {company: [星河通信]}`` gives site variables as a site file would.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..schema import Acoustics, AudioInfo, CallAnalysis, CallMeta, Segment, Spee
 from .providers import CheckModels
 
 ROLE_NAMES = ("agent", "customer", "unknown")
-CASE_KEYS = ("name", "rule", "transcript", "expect", "evidence", "roles", "call", "language", "reason")
+CASE_KEYS = ("name", "rule", "transcript", "expect", "evidence", "roles", "call", "language", "reason", "site")
 _FEATURES = re.compile(r"^\[([^\]]*)\]\s*")
 
 
@@ -113,6 +114,9 @@ def evaluate_case(path: Path, case: dict, models: CheckModels, ruleset=None):
     """The verdict of one case: its ``rule`` is a rule id of ``ruleset`` or an inline rule."""
     from .engine import evaluate_rule
     from .ruleset import build_rule
+    from .variables import call_variables, values_of
+
+    site = values_of(case.get("site"), path, f"{case['name']}.site")
 
     if isinstance(case["rule"], str):
         if ruleset is None:
@@ -123,5 +127,7 @@ def evaluate_case(path: Path, case: dict, models: CheckModels, ruleset=None):
                                   expected=f"one of {', '.join(by_id)}", found=case["rule"])
         rule = by_id[case["rule"]]
     else:
-        rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]})
-    return evaluate_rule(call_from_case(case), rule.conditions, rule.applies_when, rule.require, rule.forbid, models)
+        rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]}, tuple(site))
+    call = call_from_case(case)
+    variables = call_variables({**dict(ruleset.variables if ruleset else ()), **site}, call.meta)
+    return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models, variables)

@@ -29,6 +29,7 @@ from ..schema import CallAnalysis, Evidence, Match, Segment, Verdict
 from .checks import CHECKS
 from .checks.base import NotApplicable
 from .providers import CheckModels
+from .variables import Variables, expand
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ Expr = Union[str, Condition, Op]
 
 
 def evaluate_rule(call: CallAnalysis, conditions: dict[str, Condition], applies_when: Optional[Expr],
-                  require: Optional[Expr], forbid: Optional[Expr], models: CheckModels) -> Verdict:
-    evaluator = Evaluator(call, conditions, models)
+                  require: Optional[Expr], forbid: Optional[Expr], models: CheckModels,
+                  variables: Variables = {}) -> Verdict:
+    evaluator = Evaluator(call, conditions, models, variables)
     try:
         if applies_when is not None:
             gate = evaluator.expr(applies_when)
@@ -91,10 +93,12 @@ def evaluate_rule(call: CallAnalysis, conditions: dict[str, Condition], applies_
 class Evaluator:
     """Evaluates expressions for one call, each named condition at most once."""
 
-    def __init__(self, call: CallAnalysis, conditions: dict[str, "Expr"], models: CheckModels):
+    def __init__(self, call: CallAnalysis, conditions: dict[str, "Expr"], models: CheckModels,
+                 variables: Variables = {}):
         self.call = call
         self.conditions = conditions
         self.models = models
+        self.variables = variables
         self.cache: dict[str, Match] = {}
 
     def expr(self, node: Expr) -> Match:
@@ -120,10 +124,14 @@ class Evaluator:
 
     def condition(self, cond: Condition) -> Match:
         module = CHECKS[cond.check]
+        options, missing = expand(cond.options, module, self.variables)
+        if missing:
+            names = ", ".join(f"{{{name}}}" for name in missing)
+            return Match(False, f"no value for {names} on this call (site file or manifest)")
         segments = self.scoped(cond.scope) if getattr(module, "SCOPED", False) else self.call.transcript.segments
         if getattr(module, "MODELS", ()):
-            return module.evaluate(self.call, segments, cond.options, self.models)
-        return module.evaluate(self.call, segments, cond.options)
+            return module.evaluate(self.call, segments, options, self.models)
+        return module.evaluate(self.call, segments, options)
 
     def scoped(self, scope: Scope) -> tuple[Segment, ...]:
         transcript = self.call.transcript

@@ -6,6 +6,7 @@ A rule set file::
     language: zh
     pass_score: 80          # a call passes with at least this score and no failed fatal rule
     extends: base.yaml      # optional; rules with the same id are overridden field by field
+    variables: {company: [星河通信]}  # optional: values of site variables (qc.rules.variables)
     rules:
       - id: greeting        # stable id
         title: 开场问候
@@ -35,13 +36,14 @@ from ..errors import RuleConfigError
 from .checks import CHECKS
 from .engine import Anchor, Condition, Expr, Op, Scope
 from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
+from .variables import load_site, unknown_names, values_of
 from .yamlfile import read_yaml
 
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
 RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "description", "enabled", "conditions",
              "applies_when", "require", "forbid")
-SET_KEYS = ("name", "language", "pass_score", "extends", "rules", "description")
+SET_KEYS = ("name", "language", "pass_score", "extends", "rules", "description", "variables")
 BOOLEAN_OPS = ("all", "any", "not")
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"  # the maintained packs: <language>-default.yaml
 PACK_LANGUAGES = ("zh", "en")
@@ -70,19 +72,22 @@ class RuleSet:
     pass_score: float
     rules: tuple[Rule, ...]
     path: str = ""
+    variables: tuple = ()  # (name, (values...)) pairs: the set's and the site file's
 
     def fingerprint(self) -> str:
         """Changes whenever a verdict could change: stored calls are re-scored when it does."""
-        data = [self.pass_score] + [r.source for r in self.rules]
+        data = [self.pass_score] + [r.source for r in self.rules] + ([list(self.variables)] if self.variables else [])
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
-def load_rulesets(rules_file: Optional[Path] = None) -> dict[str, RuleSet]:
+def load_rulesets(rules_file: Optional[Path] = None, site_file: Optional[Path] = None) -> dict[str, RuleSet]:
     """The sets a run scores with: ``rules_file`` for every call (key ``*``), else the maintained
-    pack of each language. Every file is validated here, before any audio is touched."""
+    pack of each language, with the site file's variables. Every file is validated here,
+    before any audio is touched."""
+    site = load_site(site_file)
     if rules_file:
-        return {"*": load_ruleset(rules_file)}
-    return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml") for lang in PACK_LANGUAGES}
+        return {"*": load_ruleset(rules_file, site)}
+    return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml", site) for lang in PACK_LANGUAGES}
 
 
 def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
@@ -90,22 +95,24 @@ def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
     return rulesets.get("*") or rulesets.get(language) or rulesets["zh"]
 
 
-def load_ruleset(path: str | Path) -> RuleSet:
+def load_ruleset(path: str | Path, site: Optional[dict] = None) -> RuleSet:
     path = Path(path)
     raw = _load_with_extends(path, stack=())
+    variables = {**values_of(raw.get("variables"), path, "variables"), **(site or {})}
     rules = []
     seen = set()
     for entry in raw["rules"]:
         if entry.get("enabled", True) is False:
             continue
-        rule = build_rule(path, entry)
+        rule = build_rule(path, entry, tuple(variables))
         if rule.id in seen:
             raise RuleConfigError(path, rule.id, "id", message="duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
     pass_score = typed(path, None, "pass_score", raw.get("pass_score", 80), float)
     return RuleSet(name=str(raw.get("name") or path.stem), language=str(raw.get("language", "zh")),
-                   pass_score=pass_score, rules=tuple(rules), path=str(path))
+                   pass_score=pass_score, rules=tuple(rules), path=str(path),
+                   variables=tuple(sorted(variables.items())))
 
 
 def _read_yaml(path: Path) -> dict:
@@ -144,10 +151,12 @@ def _load_with_extends(path: Path, stack: tuple[Path, ...]) -> dict:
     merged = {r["id"]: dict(r) for r in base.get("rules", [])}
     for entry in data.get("rules", []):
         merged[entry["id"]] = {**merged.get(entry["id"], {}), **entry}
-    return {**base, **{k: v for k, v in data.items() if k != "extends"}, "rules": list(merged.values())}
+    variables = {**(base.get("variables") or {}), **(data.get("variables") or {})}
+    return {**base, **{k: v for k, v in data.items() if k != "extends"}, "rules": list(merged.values()),
+            **({"variables": variables} if variables else {})}
 
 
-def build_rule(path, entry: dict) -> Rule:
+def build_rule(path, entry: dict, declared: tuple[str, ...] = ()) -> Rule:
     """Validate one rule mapping and build it; every mistake names file, rule and option."""
     rule_id = entry["id"]
     for key in entry:
@@ -168,7 +177,7 @@ def build_rule(path, entry: dict) -> Rule:
     if points < 0:
         raise RuleConfigError(path, rule_id, "points", expected="a number >= 0", found=points)
     fatal = typed(path, rule_id, "fatal", entry.get("fatal", False), bool)
-    parser = _RuleParser(path, rule_id)
+    parser = _RuleParser(path, rule_id, declared)
     named = entry.get("conditions") or {}
     if not isinstance(named, dict):
         raise RuleConfigError(path, rule_id, "conditions", expected="a mapping of name -> condition", found=named)
@@ -182,8 +191,8 @@ def build_rule(path, entry: dict) -> Rule:
 
 
 class _RuleParser:
-    def __init__(self, path, rule_id: str):
-        self.path, self.rule_id = path, rule_id
+    def __init__(self, path, rule_id: str, declared: tuple[str, ...] = ()):
+        self.path, self.rule_id, self.declared = path, rule_id, declared
         self.names: set[str] = set()
         self.inline = 0
         self.refs: list[tuple[str, str]] = []  # (where, name) of every reference, checked at the end
@@ -224,6 +233,9 @@ class _RuleParser:
         scope_values = {k: v for k, v in body.items() if scoped and k in SCOPE_CONF}
         options = {k: v for k, v in body.items() if k != "check" and k not in scope_values}
         validated = validate_options(self.path, self.rule_id, module, options, where)
+        for unknown in unknown_names(validated, module, self.declared):
+            self.fail(where, message=f"unknown variable {{{unknown}}}: qc fills {{company}}, {{agent_name}}, "
+                                     f"{{agent_id}}; declare others under variables:", found=unknown)
         return Condition(name=name, check=check_id, options=validated, scope=self.scope(scope_values, where))
 
     def scope(self, values: dict, where: str) -> Scope:

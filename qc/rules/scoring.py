@@ -6,13 +6,16 @@ from ..schema import CallAnalysis, CallScore, RuleResult
 from .engine import evaluate_rule
 from .providers import CheckModels
 from .ruleset import RuleSet
+from .variables import call_variables
 
 
 def score_call(call: CallAnalysis, ruleset: RuleSet, models: CheckModels) -> CallScore:
     """``models`` are the run's: the checks that need a model take it from there."""
     results = []
+    variables = call_variables(dict(ruleset.variables), call.meta)
     for rule in ruleset.rules:
-        verdict = evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models)
+        verdict = evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models,
+                                variables)
         results.append(RuleResult(rule_id=rule.id, title=rule.title, status=verdict.status,
                                    severity=rule.severity, points=rule.points, fatal=rule.fatal,
                                    category=rule.category, reason=verdict.reason, evidence=verdict.evidence))

@@ -1,8 +1,12 @@
 """keyword: sentences in scope contain listed phrases (any, all, at least N, or none).
 
-Matching ignores punctuation, spaces and case, treats Chinese digits as numbers
-(一零二四 = 1024) and, with ``pinyin: true``, tolerates homophone errors of the recogniser
-(公号 for 工号). Scope keys (``role``, ``first_s``, ``anchor``...) choose the sentences.
+Matching ignores punctuation, spaces and case, reads numbers as digits however they were
+said (一零二四 = 1024, "three eight" = 38) and, with ``fuzzy: true``, tolerates recogniser
+errors (公号 for 工号 by pinyin; "verfy" for "verify" by one edit). ``negation: true`` skips a
+phrase a negation governs (不能保证, "can't guarantee"); ``except`` lists near misses that
+must not count (保证金 for 保证). Phrases may hold site variables: ``{company}``,
+``{agent_name}``, ``{agent_id}`` (see docs/rules.md). Scope keys (``role``, ``first_s``,
+``anchor``...) choose the sentences.
 
 Options:
 - ``any`` / ``all`` / ``none`` (list of text, exactly one of them): the phrases. ``any`` hits
@@ -14,8 +18,15 @@ Options:
 - ``synonyms`` (list of lists of text): each inner list is a group of interchangeable words;
   a phrase containing one of them also matches with any other.
 - ``same_sentence`` (true or false, default false): with ``all``, require one sentence.
-- ``pinyin`` (true or false, default false) and ``pinyin_tolerance`` (integer, default 0):
-  homophone-tolerant Chinese matching, allowing that many differing syllables.
+- ``fuzzy`` (true or false, default false): tolerate recogniser errors: toneless pinyin for
+  Chinese (with ``pinyin_tolerance`` differing syllables), one edit per English word of four
+  letters or more (two from eight), one differing digit in numbers of four digits or more.
+  ``pinyin`` is the same switch under its older name.
+- ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese.
+- ``negation`` (true or false, default false): a phrase preceded in its clause by a negation
+  (不/没/无法/未/别 up to six characters before, 不了 after; not/never/no/n't/cannot up to three
+  words before) does not count.
+- ``except`` (list of text): near misses; a phrase found only inside one of them does not count.
 
 PASS::
 
@@ -39,9 +50,13 @@ from .base import evidence_of, listing
 ID = "keyword"
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
-        "same_sentence": bool, "pinyin": bool, "pinyin_tolerance": int}
+        "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
+        "except": [str]}
 DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1, "synonyms": None,
-           "same_sentence": False, "pinyin": False, "pinyin_tolerance": 0}
+           "same_sentence": False, "pinyin": False, "fuzzy": False, "pinyin_tolerance": 0, "negation": False,
+           "except": None}
+PHRASE_OPTIONS = ("any", "all", "none", "except")  # where site variables are expanded
+OPTIONAL_PHRASES = ("except",)
 
 
 def validate(options: dict) -> str | None:
@@ -85,7 +100,9 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
 
 
 def _said(text: str, phrase: str, options: dict) -> bool:
-    return any(find_phrase(text, variant, options["pinyin"], options["pinyin_tolerance"])
+    fuzzy = options["fuzzy"] or options["pinyin"]
+    return any(find_phrase(text, variant, fuzzy, options["pinyin_tolerance"], options["negation"],
+                           options["except"] or ())
                for variant in _variants(phrase, options["synonyms"] or ()))
 
 

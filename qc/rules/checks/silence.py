@@ -3,8 +3,10 @@
 Silence is measured between the speech voice activity detection found on every channel
 (or, for calls stored without it, between sentences); the time before the first and after
 the last speech (ringing, hang-up) is not part of the conversation. A gap is *excused*
-when the agent's last sentence before it, within ``excuse_within_s``, contains one of
-``excuse_phrases`` (an announced hold: 请您稍等, please hold).
+when an agent sentence ending within ``excuse_within_s`` before it contains one of
+``excuse_phrases`` (an announced hold: 请您稍等, please hold), matched as keyword rules
+match with ``fuzzy: true`` (少等 for 稍等, "one moment" for "one moment"), so a hold
+announced and followed by "let me check" or a recogniser slip is still an announced hold.
 
 Options:
 - ``min_s`` (seconds, default 5): gaps longer than this count.
@@ -30,9 +32,10 @@ from __future__ import annotations
 
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from ...metrics import silences
-from ...text import first_match
+from ...text import find_phrase
 
 ID = "silence"
+PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases",)
 CONF = {"min_s": float, "excuse_phrases": [str], "excuse_within_s": float, "min_count": int}
 DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_within_s": 15.0, "min_count": 1}
 
@@ -60,9 +63,8 @@ def _announcement(segments, gap_start: float, options: dict):
         return None
     before = [s for s in segments if s.role in ("agent", "unknown") and s.end_s <= gap_start + 0.5
               and s.end_s >= gap_start - options["excuse_within_s"]]
-    if not before:
-        return None
-    return first_match(before[-1].text, options["excuse_phrases"])
+    return next((p for s in reversed(before) for p in options["excuse_phrases"]
+                 if find_phrase(s.text, p, pinyin=True)), None)
 
 
 def _said_before(segments, time_s: float) -> str:
