@@ -38,6 +38,7 @@ _EN_DIGIT_SOUNDS = {"o": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "f
                     "ate": "8", "nein": "9"}
 _NUMBERISH = re.compile(r"[a-z]+|\d+|[^a-z\d]+")
 _SPACED_DIGITS = re.compile(r"(?<=\d)[ \-](?=\d)")
+_SCRIPT_CHANGE = re.compile(f"(?<=[{CJK_CHARS}])(?=[^{CJK_CHARS}\\s])|(?<=[^{CJK_CHARS}\\s])(?=[{CJK_CHARS}])")
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n]+")
 NEGATION_ZH = ("不", "没", "无法", "未", "别", "甭")
 NEGATION_ZH_AFTER = ("不了", "不到")
@@ -96,7 +97,7 @@ def _english_digits(text: str) -> str:
 
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    text = numerals(text).replace("_", " ")
+    text = _SCRIPT_CHANGE.sub(" ", numerals(text).replace("_", " "))  # 工号3875 -> 工号 3875: words apart
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

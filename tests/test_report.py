@@ -118,7 +118,7 @@ def test_parquet_exports_match_the_csv(report):
         assert findings.num_rows == len(list(csv.DictReader(fh)))
     assert findings.schema.field("points").type == "double" and findings.schema.field("fatal").type == "bool"
     by_call = dict(zip(results.column("call_id").to_pylist(), results.column("score").to_pylist()))
-    assert by_call["zh-bad"] == call_doc(report, "zh-bad")["score"] == 35.0 and by_call["broken"] is None
+    assert by_call["zh-bad"] == call_doc(report, "zh-bad")["score"] == 45.0 and by_call["broken"] is None
 
 
 def test_markup_in_names_and_transcripts_is_escaped(report):
@@ -151,16 +151,17 @@ def test_overview_shows_teams_batch_and_failed_calls(report):
     html = page(report, "index.html")
     assert "团队: 宽带组" in html and "团队: Cards" in html
     assert "处理 5 通" in html and "not a readable audio file" in html and "最常失分的规则" in html
-    assert html.index(">王芳<") < html.index(">小李<")  # ranked by mean score: 95 (one call) before 65
+    assert html.index(">王芳<") < html.index(">小李<")  # ranked by mean score: 100 (one call) before 72.5
 
 
 def test_agent_page_coaches_on_the_most_frequent_then_costly_failures(report):
     html = page(report, "agents/A1000.html")
     coaching = html[html.index("辅导要点"):html.index("分数分布")]
     first, second = coaching[:coaching.index("2. ")], coaching[coaching.index("2. "):coaching.index("3. ")]
-    assert "报工号" in first and "2 通中有 2 通不合格" in first  # failed in both calls
-    assert "服务禁语" in second and "坐席不得使用服务禁语" in second  # once, but 20 points; the pack's description
-    assert "这个我不知道" in second and f'{call_file(report["out"], "zh-bad")}#t=' in second
+    # each failed once in the two calls: the costlier first, with the pack's description
+    assert "服务禁语" in first and "2 通中有 1 通不合格" in first and "坐席不得使用服务禁语" in first
+    assert "这个我不知道" in first and f'{call_file(report["out"], "zh-bad")}#t=' in first
+    assert "开场问候" in second and "2 通中有 1 通不合格" in second  # 10 points, before 报工号's 5
     assert html.index("zh-bad") < html.index("zh-good")  # worst call first
 
 
@@ -226,7 +227,7 @@ def test_report_command_selects_period_team_and_agent(store, tmp_path):
                                  "--audio", "none"])
     assert result.exit_code == 0 and "report of 2 calls" in result.output
     agent = (tmp_path / "g" / "agents" / "A1001.html").read_text(encoding="utf-8")
-    assert "团队 67.5" in agent  # team norms still from the whole team: 95, 35, 95 and 45
+    assert "团队 72.5" in agent  # team norms still from the whole team: 100, 45, 100 and 45
 
 
 def test_report_command_errors_are_one_line(tmp_path, store):

@@ -7,11 +7,18 @@ apply a rule to some calls only, e.g. a sales script to outbound calls of one te
 Options:
 - ``team`` / ``agent_id`` / ``direction`` / ``language`` (lists of text): allowed values.
 - ``min_duration_s`` / ``max_duration_s`` (seconds): the allowed duration.
+- ``known`` (list of text): site variables that must have a value for the call, written as
+  variables (``known: ["{company}"]``); with ``not:`` it picks a fallback for calls without.
 
 PASS (a Chinese call, and the agent greets)::
 
     rule: {applies_when: {check: metadata, language: [zh]}, require: {check: keyword, role: agent, any: [您好]}}
     agent 0.5 3.0 您好，请问有什么可以帮您？
+
+PASS (the company name is required only where a site file gives one)::
+
+    rule: {require: {any: [{all: [{check: metadata, known: ["{company}"]}, {check: keyword, role: agent, any: ["{company}"]}]}, {all: [{not: {check: metadata, known: ["{company}"]}}, {check: keyword, role: agent, any: [欢迎致电]}]}]}}
+    agent 0.5 3.0 您好，欢迎致电万家乐家电
 
 FAIL (calls longer than 10 s need a greeting; this one has none)::
 
@@ -27,7 +34,8 @@ from .turns import bounds, outside
 
 ID = "metadata"
 CONF = {"team": [str], "agent_id": [str], "direction": [str], "language": [str], "min_duration_s": float,
-        "max_duration_s": float}
+        "max_duration_s": float, "known": [str]}
+PHRASE_OPTIONS = ("known",)  # variables are expanded by the engine; one without a value never hits
 DEFAULT = dict.fromkeys(CONF)
 
 
@@ -53,6 +61,8 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
         ok = not outside(seconds, low, high)
         (matched if ok else missed).append(f"duration {seconds:.1f} s" + ("" if ok else
                                                                         f", not {bounds(low, high, '{:g} s')}"))
+    if options["known"]:
+        matched.append(f"known: {', '.join(options['known'])}")
     if missed:
         return Match(False, "; ".join(missed))
     return Match(True, "; ".join(matched))
