@@ -62,7 +62,7 @@ def site_option(func):
     return click.option("--site", "site_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                         envvar="QC_SITE",
                         help="Site file (YAML) with the values of rule variables such as {company} "
-                             "[default: $QC_SITE]. See docs/rules.md.")(func)
+                             "[default: $QC_SITE]. See README, site variables.")(func)
 
 
 def check_models(models_dir, embedding_model):

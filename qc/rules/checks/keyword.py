@@ -5,7 +5,7 @@ said (一零二四 = 1024, "three eight" = 38) and, with ``fuzzy: true``, tolera
 errors (公号 for 工号 by pinyin; "verfy" for "verify" by one edit). ``negation: true`` skips a
 phrase a negation governs (不能保证, "can't guarantee"); ``except`` lists near misses that
 must not count (保证金 for 保证). Phrases may hold site variables: ``{company}``,
-``{agent_name}``, ``{agent_id}`` (see docs/rules.md). Scope keys (``role``, ``first_s``,
+``{agent_name}``, ``{agent_id}`` (README, Rules: site variables). Scope keys (``role``, ``first_s``,
 ``anchor``...) choose the sentences.
 
 Options:
