@@ -24,17 +24,21 @@ from typing import Optional
 from ..errors import EnvironmentFailure, environment_errors
 from ..schema import now
 from .migrations import migrate
+from .reviews import attach_reviews, drop_orphans
 
 CORRUPT_ADVICE = ("move it aside (qc starts a new one and analyses the calls again) or restore it from a "
                   "backup")
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, threads: bool = False):
+        """``threads``: the connection may be used from several threads, each use serialised by the caller
+        (qc serve holds a lock)."""
         self.path = Path(path)
         with environment_errors(f"opening {self.path}"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                      check_same_thread=not threads)
             self.db.row_factory = sqlite3.Row
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -154,7 +158,8 @@ class Store:
 
     def latest_calls(self, since: Optional[str] = None, until: Optional[str] = None) -> list[dict]:
         """The newest row of every call (what reports show), optionally by call start time:
-        ``since <= started_at < until`` compared as ISO text, so a date selects whole days."""
+        ``since <= started_at < until`` compared as ISO text, so a date selects whole days.
+        Each row carries its human review under ``review`` (None when nobody reviewed it)."""
         where, params = ["superseded = 0"], []
         if since:
             where.append("started_at >= ?")
@@ -167,7 +172,7 @@ class Store:
                                                           ORDER BY updated_at DESC, rowid DESC) AS newest
                                FROM calls WHERE {' AND '.join(where)})
                 WHERE newest = 1 ORDER BY started_at, call_id, call_uid""", params)
-        return [_row(r) for r in rows]
+        return attach_reviews(self.db, [_row(r) for r in rows])
 
     def purge_before(self, before: str) -> int:
         """Delete every stored row of the calls started before ``before`` (calls with no start time
@@ -176,6 +181,7 @@ class Store:
             count = self.db.execute("SELECT COUNT(DISTINCT call_uid) FROM calls WHERE started_at != '' AND "
                                     "started_at < ?", (before,)).fetchone()[0]
             self.db.execute("DELETE FROM calls WHERE started_at != '' AND started_at < ?", (before,))
+            drop_orphans(self.db)
             self.db.execute("VACUUM")
         return count
 
