@@ -151,7 +151,7 @@ def test_overview_shows_teams_batch_and_failed_calls(report):
     html = page(report, "index.html")
     assert "团队: 宽带组" in html and "团队: Cards" in html
     assert "处理 5 通" in html and "not a readable audio file" in html and "最常失分的规则" in html
-    assert html.index(">王芳<") < html.index(">小李<")  # ranked by mean score: 100 (one call) before 72.5
+    assert html.index(">小李<") < html.index(">王芳<")  # worst first: a mean of 72.5 before 100 (one call)
 
 
 def test_agent_page_coaches_on_the_most_frequent_then_costly_failures(report):

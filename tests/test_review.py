@@ -166,3 +166,30 @@ def test_purging_a_call_drops_its_review(store):
     assert store.purge_before("2026-11-21") == 3
     assert store.db.execute("SELECT COUNT(*) FROM review_items").fetchone()[0] == 0
     assert store.db.execute("SELECT COUNT(*) FROM review_audit").fetchone()[0] == 0
+
+
+# -- the static pages show the reviewed score ----------------------------------------------------
+
+
+def test_the_static_report_shows_the_reviewed_score_and_keeps_the_machines(store, tmp_path):
+    import json
+
+    from qc.report import ReportOptions, write_outputs
+    from helpers import call_file
+
+    out = tmp_path / "out"
+    write_outputs(store.latest_calls(), out, options=ReportOptions(audio="none"))
+    page = out / call_file(out, "zh-bad")
+    assert "复核得分" not in page.read_text(encoding="utf-8") and "尚未人工复核" in page.read_text(encoding="utf-8")
+    row = call(store, "zh-bad")
+    Reviews(store.db).decide_finding(REVIEWER, row["call_uid"], "forbidden-phrase", key(row, "forbidden-phrase"),
+                                     "false_positive", "客户的原话")
+    write_outputs(store.latest_calls(), out, options=ReportOptions(audio="none"))  # only what changed is written
+    html = page.read_text(encoding="utf-8")
+    assert "复核得分 65" in html and "机器评分 45" in html and "张审核：误判: 客户的原话" in html
+    assert 'class="finding overturned"' in html
+    doc = json.loads((out / call_file(out, "zh-bad", "json")).read_text(encoding="utf-8"))
+    assert doc["score"] == 45.0 and doc["review"]["score"] == 65.0
+    assert doc["review"]["decisions"][0]["finding"]["decision"] == "false_positive"
+    agent = (out / "agents" / "A1000.html").read_text(encoding="utf-8")
+    assert ">82.5<" in agent  # the agent's mean over 100 and the reviewed 65

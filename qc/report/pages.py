@@ -1,4 +1,6 @@
-"""The HTML pages: team overview, agent scorecards and call pages, from plain view data.
+"""The HTML pages: team overview, agent scorecards, call pages, rule pages, the comparison and
+the search page, from plain view data; the static report writes them all, ``qc serve`` renders
+one per request with :func:`render`.
 
 Templates are a base layout plus partials, autoescaped, with undefined variables as errors.
 """
@@ -15,10 +17,16 @@ from . import charts
 from .files import write_text
 from .i18n import translator
 from .options import ReportOptions
+from .insights import comparison, rule_pages, search_index
 from .scorecards import agent_views, overview
 
 
-def _environment(language: str):
+SEARCH_FIELDS = ("q", "rule", "agent", "since", "until")  # the search form's fields
+
+
+def environment(language: str):
+    """The templates in ``language``; ``actions`` (what a logged-in user may do, under qc serve) is
+    None on static pages."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("qc.report", "templates"), autoescape=True,
@@ -26,9 +34,11 @@ def _environment(language: str):
     env.filters["mmss"] = lambda s: f"{int(s) // 60}:{int(s) % 60:02d}" if s is not None else "–"
     env.filters["num"] = lambda v, unit="": "–" if v is None else f"{v:g}{unit}"
     env.filters["t3"] = lambda s: f"{s:.3f}"
+    env.filters["signed"] = lambda v: "–" if v is None else f"{v:+g}"
     env.filters["duration"] = _duration
+    env.filters["audit_change"] = _audit_change
     env.globals.update(t=translator(language), lang=language, charts=charts, version=__version__,
-                       generated_at=now())
+                       generated_at=now(), actions=None)
     return env
 
 
@@ -39,34 +49,66 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
+def _audit_change(before: dict, after: dict) -> str:
+    """What an audit row changed besides the score: ``decision: – → false_positive``."""
+    keys = [k for k in {**before, **after} if k not in ("score", "passed") and before.get(k) != after.get(k)]
+    shown = lambda v: "–" if v is None else str(v)  # noqa: E731
+    return ", ".join(f"{k}: {shown(before.get(k))} → {shown(after.get(k))}" for k in keys)
+
+
+def render(env, kind: str, root: str, **context) -> str:
+    """One page: ``kind`` names its template (index, agent, call, rule, compare, search)."""
+    return env.get_template(f"{kind}.html").render(root=root, **context)
+
+
+def common_context(options: ReportOptions, packs: dict) -> dict:
+    return {"period": {"since": options.since, "until": options.until, "team": options.team, "agent": options.agent},
+            "pass_mark": packs["pass_score"]}
+
+
+def search_choices(calls: list[dict]) -> dict:
+    """The rules and agents the search form offers."""
+    rules = {r["rule_id"]: r["title"] for c in calls for r in c["rules"] if r["status"] == "fail"}
+    agents = {c["agent_id"]: c["agent_name"] for c in calls}
+    return {"rules": sorted(rules.items(), key=lambda r: r[1]), "agents": sorted(agents.items())}
+
+
 def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict, options: ReportOptions,
                  language: str, packs: dict, changed: set[str], teams: set[str]) -> dict:
     """Write the pages of the ``chosen`` calls that ``changed``, the agent pages of ``teams`` (and
-    any missing one), and the overview."""
+    any missing one), the rule pages, the comparison, the search page and the overview."""
     shown = [v for v in views if v["uid"] in chosen]
-    env = _environment(language)
+    env = environment(language)
     agents = [a for a in agent_views(views, packs["descriptions"], language)
               if any(c["uid"] in chosen for c in a["worst_calls"])]
-    period = {"since": options.since, "until": options.until, "team": options.team, "agent": options.agent}
-    common = {"period": period, "pass_mark": packs["pass_score"]}
-    call_page = env.get_template("call.html")
+    common = common_context(options, packs)
     for call in (c for c in shown if c["uid"] in changed):
-        write_text(out_dir / call["page"], call_page.render(call=call, root="../", **common))
+        write_text(out_dir / call["page"], render(env, "call", "../", call=call, **common))
     for agent in (a for a in agents if a["team"] in teams or not (out_dir / a["page"]).is_file()):
-        write_text(out_dir / agent["page"], env.get_template("agent.html").render(agent=agent, root="../", **common))
+        write_text(out_dir / agent["page"], render(env, "agent", "../", agent=agent, **common))
     if options.team is None and options.agent is None:  # agents with no call left (purged) lose their page
         current = {out_dir / a["page"] for a in agents}
         for stale in set((out_dir / "agents").glob("*.html")) - current:
             stale.unlink()
+    rules = rule_pages(shown, language)
+    for rule in rules:
+        write_text(out_dir / rule["page"], render(env, "rule", "../", rule=rule, **common))
+    for stale in set((out_dir / "rules").glob("*.html")) - {out_dir / r["page"] for r in rules}:
+        stale.unlink()
+    write_text(out_dir / "compare.html", render(env, "compare", "", comparison=comparison(shown, language),
+                                                 **common))
+    write_text(out_dir / "search.html", render(env, "search", "", index=search_index(shown), results=None,
+                                                query=dict.fromkeys(SEARCH_FIELDS, ""), **search_choices(shown),
+                                                **common))
     index = out_dir / "index.html"  # last: it links to the pages above
-    write_text(index, env.get_template("index.html").render(overview=overview(shown, agents, language),
-                                                            batch=batch, root="", **common))
+    write_text(index, render(env, "index", "", overview=overview(shown, agents, language), batch=batch,
+                             rule_pages={r["rule_id"]: r["page"] for r in rules}, **common))
     return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
 
 
 def rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dict:
-    """Rule descriptions (for coaching; the interface language's pack wins) and the pass mark, from the
-    packs named in the results, when they are found in ``rules_dir``."""
+    """Rule descriptions (for coaching; the interface language's pack wins), the pass mark and each
+    pack's (by name), from the packs named in the results, when they are found in ``rules_dir``."""
     rules_dir = rules_dir or RULES_DIR
     packs = []
     for name in sorted(n for n in names if n):
@@ -74,8 +116,10 @@ def rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dic
             packs.append(load_ruleset(rules_dir / f"{name}.yaml"))
         except Exception:  # noqa: BLE001 - a custom pack stored elsewhere: coach without descriptions
             continue
-    descriptions, pass_scores = {}, set()
+    descriptions, pass_scores = {}, {}
     for pack in sorted(packs, key=lambda p: p.language == language):
-        pass_scores.add(pack.pass_score)
+        pass_scores[pack.name] = pack.pass_score
         descriptions.update({rule.id: rule.description for rule in pack.rules if rule.description})
-    return {"descriptions": descriptions, "pass_score": pass_scores.pop() if len(pass_scores) == 1 else None}
+    marks = set(pass_scores.values())
+    return {"descriptions": descriptions, "pass_score": marks.pop() if len(marks) == 1 else None,
+            "pass_scores": pass_scores}

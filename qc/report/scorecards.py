@@ -51,9 +51,11 @@ def agent_stem(agent_id: str) -> str:
 
 def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processing_s: float = 0.0,
               rules_name: str = "") -> dict:
-    """The call page's data; ``doc`` is the published call JSON, ``audio`` says how to play it."""
+    """The call page's data; ``doc`` is the call JSON (as reviewed: ``reviewed.review_docs``), ``audio``
+    says how to play it."""
     failed_rules = [r for r in doc["rules"] if r["status"] == "fail"]
-    findings = [_finding(r) for r in failed_rules]
+    # a reviewed call also lists the machine's findings a reviewer or an appeal overturned
+    findings = [_finding(r) for r in doc["rules"] if r["status"] == "fail" or r.get("machine_status") == "fail"]
     view = {
         "call_id": doc["call_id"], "uid": doc["uid"], "agent_id": doc["agent_id"], "agent_name": doc["agent_name"],
         "team": doc["team"], "started_at": doc["started_at"], "day": doc["started_at"][:10],
@@ -63,7 +65,8 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "duration_s": doc["audio"]["duration_s"] or 0.0, "language": doc["language"] or "",
         "score": doc["score"], "passed": doc["passed"], "rules_name": rules_name, "processing_s": processing_s or 0.0,
         "fatal": any(r["fatal"] for r in failed_rules), "findings": findings, "rules": doc["rules"],
-        "passed_rules": [r for r in doc["rules"] if r["status"] == "pass"],
+        "passed_rules": [r for r in doc["rules"] if r["status"] == "pass" and r.get("machine_status") != "fail"],
+        "machine_score": doc.get("machine_score", doc["score"]), "review": doc.get("review"),
         "na_rules": [r for r in doc["rules"] if r["status"] == "na"],
         "low_confidence": bool(doc["diarization"] and doc["diarization"]["low_confidence"]),
         "role_confidence_pct": round(100 * doc["diarization"]["role_confidence"]) if doc["diarization"] else None,
@@ -191,7 +194,8 @@ def _mean_metrics(calls: list[dict]) -> dict:
 
 
 def agent_views(calls: list[dict], descriptions: Optional[dict[str, str]] = None, language: str = "") -> list[dict]:
-    """One scorecard per agent in ``calls``, compared with all calls of the agent's team in ``calls``."""
+    """One scorecard per agent in ``calls``, compared with all calls of the agent's team in ``calls``;
+    the lowest mean score first (who needs coaching most)."""
     by_team: dict[str, list[dict]] = defaultdict(list)
     by_agent: dict[str, list[dict]] = defaultdict(list)
     for call in calls:
@@ -213,7 +217,7 @@ def agent_views(calls: list[dict], descriptions: Optional[dict[str, str]] = None
             "worst_calls": sorted(own, key=lambda c: (c["status"] == "ok", c["score"] or 0, c["started_at"])),
             "low_confidence_calls": sum(c["low_confidence"] for c in own),
         })
-    return sorted(views, key=lambda v: (v["mean_score"] is None, -(v["mean_score"] or 0), v["agent_id"]))
+    return sorted(views, key=lambda v: (v["mean_score"] is None, v["mean_score"] or 0, v["agent_id"]))  # worst first
 
 
 def _categories(rules: dict, team_rules: dict) -> list[dict]:

@@ -1,0 +1,70 @@
+"""From stored rows to what every page is made of: the static report and ``qc serve`` share this.
+
+:func:`parse_calls` turns the rows (``Store.latest_calls``, reviews attached) into each call's
+published JSON and the reviewed document the pages show, and picks the interface language
+and the rule packs; :func:`call_views` makes the call views from them, given how each
+call's audio is reached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Optional
+
+from ..redact import mask
+from ..schema import CallAnalysis, CallMeta, analysis_from_dict, call_json, score_from_dict
+from .i18n import interface_language
+from .options import ReportOptions
+from .pages import rule_packs
+from .reviewed import review_docs
+from .scorecards import call_view
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One stored call: its row, its published JSON, the reviewed document the pages show, and
+    its analysis when it was scored."""
+
+    row: dict
+    doc: dict
+    shown: dict
+    analysis: Optional[CallAnalysis]
+
+
+def parse_calls(rows: list[dict], options: ReportOptions, redact: bool) -> tuple[list[Parsed], str, dict]:
+    """The calls, the interface language and the rule packs (descriptions, pass marks)."""
+    plain = [(row, *parse_row(row, redact)) for row in rows]
+    chosen = [doc for _, doc, _ in plain if selected(doc, options)]
+    language = interface_language(options.ui_language, [d["language"] for d in chosen if d["status"] == "ok"])
+    packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row in rows}, language)
+    parsed = [Parsed(row, *review_docs(doc, row.get("review"), packs["pass_scores"].get(row.get("rules_name") or "")),
+                     analysis) for row, doc, analysis in plain]
+    return parsed, language, packs
+
+
+def call_views(parsed: list[Parsed], audio_of: Callable[[dict], dict]) -> list[dict]:
+    """Every call's view; ``audio_of(shown)`` says how its recording is played."""
+    return [call_view(p.shown, p.analysis, audio_of(p.shown), p.row.get("processing_s") or 0.0,
+                      p.row.get("rules_name") or "") for p in parsed]
+
+
+def selected(doc: dict, options: ReportOptions) -> bool:
+    return ((options.team is None or doc["team"] == options.team)
+            and (options.agent is None or doc["agent_id"] == options.agent))
+
+
+def parse_row(row: dict, redact: bool = False):
+    meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
+                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
+    if redact:  # PBX files are often named after the caller's number
+        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0])
+    status = row["status"]
+    analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
+    score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None
+    error = row["error"] if status != "ok" else None
+    if status == "processing":
+        error = "interrupted while processing; will be retried on the next run"
+    elif status == "quarantined":
+        error = f"quarantined after failing {row.get('attempts') or 'several'} times (qc run --retry-quarantined): {error}"
+    shown = status if status in ("ok", "empty", "quarantined") else "failed"
+    return call_json(meta, analysis, score, error, row.get("call_uid") or "", shown), (analysis if score else None)
