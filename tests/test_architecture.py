@@ -44,6 +44,8 @@ def test_the_layer_contract_holds():
     ("rules/sentiment.py", "import torch  # noqa", "Model runtimes"),
     ("rules/checks/base.py", "from .. import engine  # noqa", "No import cycles"),  # the old engine <-> checks
     ("schema.py", "from .cli import cli  # noqa", "Layers"),  # nothing imports the CLI
+    ("run/store.py", "from ..serve import app  # noqa", "Layers"),  # the server sits above the store
+    ("serve/site.py", "from ..sources import files  # noqa", "The server never decodes audio"),
 ])
 def test_a_forbidden_import_breaks_the_contract(tmp_path, module, line, broken):
     result = lint(copy_with(tmp_path, module, line))
@@ -59,4 +61,4 @@ def test_modules_stay_small_and_the_top_level_shows_the_layout():
     top = {p.name for p in (ROOT / "qc").iterdir() if p.suffix == ".py"}
     assert top == TOP_LEVEL_MODULES
     packages = {p.name for p in (ROOT / "qc").iterdir() if (p / "__init__.py").is_file()}
-    assert packages == {"analysis", "cli", "report", "rules", "run", "sources"}
+    assert packages == {"analysis", "cli", "report", "rules", "run", "serve", "sources"}

@@ -121,7 +121,7 @@ def test_appeals_need_a_lead_and_a_decision_before_the_ruling(store):
     uid, reviews = row["call_uid"], Reviews(store.db)
     reviews.file_appeal(AGENT, uid, "closing", key(row, "closing"), "我说了再见")
     appeal_id = reviews.state(uid)["appeals"][0]["id"]
-    with pytest.raises(ReviewError, match="qa lead"):
+    with pytest.raises(ReviewError, match="a QA lead"):
         reviews.decide_appeal(REVIEWER, uid, appeal_id, True)
     with pytest.raises(ReviewError, match="accept or reject"):
         reviews.close_appeal(LEAD, uid, appeal_id, "done")

@@ -182,6 +182,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "save": ("Save", "保存"),
     "set_status": ("Set status", "改判"),
     "reviewed_tag": ("reviewed", "已复核"),
+    "saved_score": ("Saved: reviewed score {score} (machine {machine}).", "已保存：复核得分 {score}（机器评分 {machine}）。"),
     # logging in (qc serve)
     "log_in": ("Log in", "登录"),
     "log_out": ("log out", "退出"),

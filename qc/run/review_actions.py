@@ -23,6 +23,7 @@ from .reviews import pack_pass_score, reviews_of, rows_of
 
 ROLES = ("reviewer", "agent", "qa_lead")
 REVIEWERS = ("reviewer", "qa_lead")
+ROLE_NAMES = {"reviewer": "a reviewer", "agent": "an agent", "qa_lead": "a QA lead"}
 MAX_ITEM_POINTS = 100.0
 MACHINE = "machine"  # a rule status that gives the rule back to the machine's verdict
 
@@ -238,8 +239,8 @@ class Reviews:
 
 def _allow(actor: Actor, roles: tuple[str, ...], what: str) -> None:
     if actor.role not in roles:
-        raise ReviewError(f"a {actor.role.replace('_', ' ')} cannot {what} "
-                          f"(that takes a {' or a '.join(r.replace('_', ' ') for r in roles)})")
+        raise ReviewError(f"{ROLE_NAMES[actor.role]} cannot {what} (that takes "
+                          f"{' or '.join(ROLE_NAMES[r] for r in roles)})")
 
 
 def _current_finding(state: dict, rule_id: str, key: str, machine: bool) -> dict:
