@@ -288,7 +288,7 @@ def test_every_interface_string_exists_in_both_languages():
     for key, (en, zh) in i18n.STRINGS.items():
         assert en and zh, key
         assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", zh)), key
-    used = {key for path in TEMPLATES.glob("*.html")
+    used = {key for path in [*TEMPLATES.glob("*.html"), *TEMPLATES.parents[1].joinpath("serve", "templates").glob("*.html")]
             for key in re.findall(r"""\bt\(\s*["']([a-z_0-9]+)["']""", path.read_text(encoding="utf-8"))}
     prefixes = {key for key in used if key.endswith("_")}  # t("cat_" ~ category)
     assert all(any(k.startswith(p) for k in i18n.STRINGS) for p in prefixes), prefixes

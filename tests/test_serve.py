@@ -158,3 +158,12 @@ def test_serve_command_checks_its_options(tmp_path, db):
     (tmp_path / "token").write_text("")
     result = CliRunner().invoke(cli, ["serve", "--db", str(db), "--token-file", str(tmp_path / "token")])
     assert result.exit_code == 2 and "is empty" in result.output
+
+
+def test_a_rule_status_set_through_its_form_and_given_back_to_the_machine(client):
+    page = call_page(client)
+    login(client, "张审核", "reviewer")
+    html = post(client, page, "rule", "speech-rate", status="fail", reason="语速明显过快")
+    assert "复核得分 40" in html and "张审核 改判为“不合格”: 语速明显过快" in html
+    html = post(client, page, "rule", "speech-rate", status="machine", reason="复听后无问题")
+    assert "复核得分 45" in html and "改判规则" in html

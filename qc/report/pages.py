@@ -51,7 +51,8 @@ def _duration(seconds: float) -> str:
 
 def _audit_change(before: dict, after: dict) -> str:
     """What an audit row changed besides the score: ``decision: – → false_positive``."""
-    keys = [k for k in {**before, **after} if k not in ("score", "passed") and before.get(k) != after.get(k)]
+    keys = [k for k in {**before, **after}
+            if k not in ("score", "passed", "finding_key", "id") and before.get(k) != after.get(k)]
     shown = lambda v: "–" if v is None else str(v)  # noqa: E731
     return ", ".join(f"{k}: {shown(before.get(k))} → {shown(after.get(k))}" for k in keys)
 
