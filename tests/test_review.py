@@ -193,3 +193,109 @@ def test_the_static_report_shows_the_reviewed_score_and_keeps_the_machines(store
     assert doc["review"]["decisions"][0]["finding"]["decision"] == "false_positive"
     agent = (out / "agents" / "A1000.html").read_text(encoding="utf-8")
     assert ">82.5<" in agent  # the agent's mean over 100 and the reviewed 65
+
+
+# -- qc review export | import -----------------------------------------------------------------------
+
+
+def sheet_rows(path) -> list[dict]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_sheet(path, rows, encoding="utf-8-sig") -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding=encoding) as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_sheet_exported_filled_in_and_imported_is_a_review_with_its_audit(store, tmp_path):
+    from click.testing import CliRunner
+
+    from qc.cli import cli
+
+    runner, sheet, db = CliRunner(), tmp_path / "reviews.csv", str(store.path)
+    result = runner.invoke(cli, ["review", "export", str(sheet), "--db", db, "--agent", "A1000"])
+    assert result.exit_code == 0 and sheet.read_bytes().startswith(b"\xef\xbb\xbf")
+    rows = sheet_rows(sheet)
+    assert {r["call_id"] for r in rows} == {"zh-good", "zh-bad"} and len(rows) == 2 * 13
+    bad = {r["rule_id"]: r for r in rows if r["call_id"] == "zh-bad"}
+    assert bad["forbidden-phrase"]["finding_key"] and not bad["greeting"]["decision"]
+    bad["forbidden-phrase"].update(decision="false_positive", comment="=客户原话")  # a formula-like comment
+    bad["speech-rate"].update(new_status="fail", comment="语速过快")
+    item = {**bad["greeting"], **dict.fromkeys(("rule_id", "title", "finding_key", "decision", "new_status"), ""),
+            "points": "-2", "comment": "结束语生硬"}
+    write_sheet(sheet, [*rows, item], encoding="gb18030")  # as Excel saves it on a Chinese Windows
+    result = runner.invoke(cli, ["review", "import", str(sheet), "--db", db, "--reviewer", "王审核"])
+    assert result.exit_code == 0, result.output
+    assert "3 rows changed reviews" in result.output
+    state = Reviews(store.db).state(bad["greeting"]["call_uid"])
+    assert state["score"] == 65.0 - 5 - 2  # false positive +20, speech rate -5, item -2
+    assert [(a["actor"], a["after"].get("via")) for a in state["audit"]] == [("王审核", "import")] * 3
+    assert state["audit"][0]["comment"] == "=客户原话"
+    result = runner.invoke(cli, ["review", "import", str(sheet), "--db", db, "--reviewer", "王审核"])
+    assert "0 rows changed reviews" in result.output  # the same sheet again: nothing new
+    runner.invoke(cli, ["review", "export", str(sheet), "--db", db, "--agent", "A1000", "--findings-only"])
+    again = {r["rule_id"] or "item": r for r in sheet_rows(sheet) if r["call_id"] == "zh-bad"}
+    assert again["forbidden-phrase"]["decision"] == "false_positive" and again["forbidden-phrase"]["comment"] == "'=客户原话"
+    assert float(again["item"]["points"]) == -2 and again["item"]["decided_by"] == "王审核" and "speech-rate" not in again
+
+
+def test_an_imported_decision_on_evidence_that_changed_since_the_export_is_refused(store, tmp_path):
+    from click.testing import CliRunner
+
+    from qc.cli import cli
+
+    sheet, db = tmp_path / "reviews.csv", str(store.path)
+    CliRunner().invoke(cli, ["review", "export", str(sheet), "--db", db, "--findings-only"])
+    rows = sheet_rows(sheet)
+    target = next(r for r in rows if r["call_id"] == "zh-bad" and r["rule_id"] == "long-silence")
+    target.update(decision="false_positive", reviewer="王审核")
+    row = call(store, "zh-bad")
+    detail = copy.deepcopy(row["score_detail"])
+    next(r for r in detail["rules"] if r["rule_id"] == "long-silence")["evidence"][0]["end_s"] += 1.0
+    store.save_score(row["call_key"], detail, "new rules")
+    write_sheet(sheet, rows)
+    result = CliRunner().invoke(cli, ["review", "import", str(sheet), "--db", db])
+    assert result.exit_code == 1 and "evidence changed since" in result.output and "1 refused" in result.output
+
+
+def test_qc_score_with_new_rules_keeps_decisions_and_flags_those_whose_evidence_changed(store, tmp_path):
+    from click.testing import CliRunner
+
+    from qc.cli import cli
+    from qc.rules.ruleset import RULES_DIR
+    from helpers import call_file
+
+    row = call(store, "zh-bad")
+    uid, reviews = row["call_uid"], Reviews(store.db)
+    reviews.decide_finding(REVIEWER, uid, "forbidden-phrase", key(row, "forbidden-phrase"), "false_positive")
+    reviews.decide_finding(REVIEWER, uid, "greeting", key(row, "greeting"), "confirmed", "没有问候")
+    rules = tmp_path / "zh-strict.yaml"  # one phrase less: the finding keeps two of its three sentences
+    rules.write_text(f"""name: zh-strict
+language: zh
+extends: {RULES_DIR / 'zh-default.yaml'}
+rules:
+  - id: forbidden-phrase
+    title: 服务禁语
+    category: compliance
+    severity: critical
+    points: 20
+    forbid: {{check: keyword, role: agent, any: [不知道, 你自己去]}}
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["score", "--db", str(store.path), "--rules", str(rules), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "1 reviewed calls have decisions on findings that changed, flagged on their pages: zh-bad" in result.output
+    state = reviews.state(uid)
+    greeting, forbidden = (next(r for r in state["rules"] if r["rule_id"] == rule_id)
+                           for rule_id in ("greeting", "forbidden-phrase"))
+    assert greeting["decision"]["decision"] == "confirmed" and greeting["flags"] == []  # same evidence: kept
+    assert forbidden["flags"] == ["evidence_changed"] and forbidden["status"] == "fail"  # not applied until decided
+    page = (tmp_path / "out" / call_file(tmp_path / "out", "zh-bad")).read_text(encoding="utf-8")
+    assert "判定后证据已变化：请重新判定" in page

@@ -20,6 +20,7 @@ from .batch import purge, report, run, score
 from .common import EXIT_CALLS_FAILED, EXIT_CONFIG, EXIT_ENVIRONMENT, EXIT_OK
 from .models import models
 from .rules import rules
+from .review import review
 from .serve import serve
 
 __all__ = ["cli", "main", "EXIT_OK", "EXIT_CALLS_FAILED", "EXIT_CONFIG", "EXIT_ENVIRONMENT"]
@@ -38,7 +39,7 @@ def cli(verbose):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, score, report, purge, models, rules, serve):
+for command in (run, score, report, purge, models, rules, review, serve):
     cli.add_command(command)
 
 

@@ -127,6 +127,7 @@ def score(rules_file, since, db_path, out_dir, site_file, wait_s, models_dir, em
     from ..report import write_outputs
     from ..rules.ruleset import load_rulesets, models_needed, pick_ruleset
     from ..run.pipeline import rescore_stored
+    from ..run.reviews import flagged_calls
     from ..run.store import Store
 
     if not db_path.is_file():
@@ -138,8 +139,13 @@ def score(rules_file, since, db_path, out_dir, site_file, wait_s, models_dir, em
     with exclusive(db_path, wait_s):
         store = Store(db_path)
         count = rescore_stored(store, lambda lang: pick_ruleset(rulesets, lang), models, since)
-        paths = write_outputs(store.latest_calls(), out_dir or db_path.parent)
+        rows = store.latest_calls()
+        paths = write_outputs(rows, out_dir or db_path.parent)
     click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")
+    flagged = flagged_calls(rows)
+    if flagged:  # human decisions are kept; those on findings that changed wait for a reviewer
+        click.echo(f"qc: {len(flagged)} reviewed calls have decisions on findings that changed, flagged on their "
+                   f"pages: {', '.join(flagged[:10])}{' ...' if len(flagged) > 10 else ''}", err=True)
 
 
 @click.command()

@@ -46,8 +46,10 @@ class Reviews:
     """The review actions on one database (an autocommit connection, as ``Store.db``). Each returns
     the call's reviewed state after it (``apply_review``'s result) or raises :class:`ReviewError`."""
 
-    def __init__(self, db: sqlite3.Connection, pass_score_of: Callable[[str], Optional[float]] = pack_pass_score):
-        self.db, self.pass_score_of = db, pass_score_of
+    def __init__(self, db: sqlite3.Connection, pass_score_of: Callable[[str], Optional[float]] = pack_pass_score,
+                 via: str = ""):
+        """``via``: where the actions come from when not the pages (``import``), kept in their audit rows."""
+        self.db, self.pass_score_of, self.via = db, pass_score_of, via
 
     # -- reviewer -------------------------------------------------------------------------
 
@@ -203,6 +205,8 @@ class Reviews:
                     self.db.execute("ROLLBACK")
                     return before
                 was, becomes = made
+                if self.via:
+                    becomes = {**becomes, "via": self.via}
                 if reopens and review["status"] == "signed":
                     self.db.execute("UPDATE reviews SET status = 'open' WHERE call_uid = ?", (uid,))
                     was, becomes = {**was, "review": "signed"}, {**becomes, "review": "open"}

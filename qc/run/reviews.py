@@ -22,7 +22,7 @@ import sqlite3
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from ..rules.review import empty_review
+from ..rules.review import apply_review, empty_review
 from ..rules.ruleset import RULES_DIR, load_ruleset
 
 
@@ -84,3 +84,17 @@ def drop_orphans(db: sqlite3.Connection) -> None:
     """Retention: the reviews of calls no longer stored go with them (in the caller's transaction)."""
     for table in ("reviews", "review_decisions", "review_items", "appeals", "review_audit"):
         db.execute(f"DELETE FROM {table} WHERE call_uid NOT IN (SELECT call_uid FROM calls)")
+
+
+def flagged_calls(rows: list[dict]) -> list[str]:
+    """The ids of the reviewed calls (rows with their reviews) holding a human decision whose finding
+    changed or went since: after re-scoring with new rules, these want another look."""
+    flagged = []
+    for row in rows:
+        detail = row.get("score_detail")
+        if row.get("review") and row["status"] == "ok" and detail:
+            state = apply_review(detail["rules"], detail["score"], detail["passed"], row["review"],
+                                 pack_pass_score(row.get("rules_name") or ""))
+            if state["flagged"]:
+                flagged.append(row["call_id"])
+    return flagged
