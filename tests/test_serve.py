@@ -167,3 +167,16 @@ def test_a_rule_status_set_through_its_form_and_given_back_to_the_machine(client
     assert "复核得分 40" in html and "张审核 改判为“不合格”: 语速明显过快" in html
     html = post(client, page, "rule", "speech-rate", status="machine", reason="复听后无问题")
     assert "复核得分 45" in html and "改判规则" in html
+
+
+def test_what_another_process_writes_shows_on_the_next_request(client, db):
+    from qc.run.review_actions import Actor, Reviews
+    from qc.run.store import Store
+
+    page = call_page(client)
+    assert "复核得分" not in client.get(page).get_data(as_text=True)
+    other = Store(db)  # as qc review import (or qc score) would, in a process of its own
+    uid = next(r["call_uid"] for r in other.latest_calls() if r["call_id"] == "zh-bad")
+    Reviews(other.db).add_item(Actor("王审核", "reviewer"), uid, 5, "主动安抚客户")
+    other.close()
+    assert "复核得分 50" in client.get(page).get_data(as_text=True)

@@ -7,6 +7,7 @@ Templates are a base layout plus partials, autoescaped, with undefined variables
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -107,6 +108,12 @@ def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict
     return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
 
 
+@lru_cache(maxsize=32)
+def _pack(path: str, mtime_ns: int):
+    """A pack read once per version of its file (qc serve asks again after every review action)."""
+    return load_ruleset(Path(path))
+
+
 def rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dict:
     """Rule descriptions (for coaching; the interface language's pack wins), the pass mark and each
     pack's (by name), from the packs named in the results, when they are found in ``rules_dir``."""
@@ -114,7 +121,8 @@ def rule_packs(rules_dir: Optional[Path], names: set[str], language: str) -> dic
     packs = []
     for name in sorted(n for n in names if n):
         try:
-            packs.append(load_ruleset(rules_dir / f"{name}.yaml"))
+            path = rules_dir / f"{name}.yaml"
+            packs.append(_pack(str(path), path.stat().st_mtime_ns))
         except Exception:  # noqa: BLE001 - a custom pack stored elsewhere: coach without descriptions
             continue
     descriptions, pass_scores = {}, {}

@@ -31,9 +31,17 @@ class Parsed:
     analysis: Optional[CallAnalysis]
 
 
-def parse_calls(rows: list[dict], options: ReportOptions, redact: bool) -> tuple[list[Parsed], str, dict]:
-    """The calls, the interface language and the rule packs (descriptions, pass marks)."""
-    plain = [(row, *parse_row(row, redact)) for row in rows]
+def parse_calls(rows: list[dict], options: ReportOptions, redact: bool,
+                cache: Optional[dict] = None) -> tuple[list[Parsed], str, dict]:
+    """The calls, the interface language and the rule packs (descriptions, pass marks). ``cache`` keeps
+    each stored row's parsed JSON and analysis between calls (a row changes with its ``updated_at``)."""
+    cache = {} if cache is None else cache
+    plain = []
+    for row in rows:
+        key = (row.get("call_key"), row.get("updated_at"), row.get("status"), redact)
+        if key not in cache:
+            cache[key] = parse_row(row, redact)
+        plain.append((row, *cache[key]))
     chosen = [doc for _, doc, _ in plain if selected(doc, options)]
     language = interface_language(options.ui_language, [d["language"] for d in chosen if d["status"] == "ok"])
     packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row in rows}, language)

@@ -1,8 +1,9 @@
 """The served pages: the static report's views, made from the database and kept until it changes.
 
 Every request asks :meth:`Site.data`; it rebuilds the views only when the database changed
-since (a review action here, or ``qc run`` / ``qc score`` in another process: SQLite's
-``data_version`` and this connection's change count tell). One lock serialises every use of
+since: ``qc run`` / ``qc score`` in another process (SQLite's ``data_version`` tells; the
+calls are read again) or a review action here (this connection's change count tells; only
+the reviews are read again, the parsed calls are kept). One lock serialises every use of
 the one connection, so the threaded server never uses it from two threads at once.
 """
 
@@ -18,6 +19,7 @@ from ..report.options import ReportOptions
 from ..report.pages import common_context, environment
 from ..report.scorecards import agent_views, call_stem, overview
 from ..report.site import Parsed, call_views, parse_calls
+from ..run.reviews import attach_reviews
 from ..run.store import Store
 
 
@@ -41,20 +43,26 @@ class Site:
     def __init__(self, store: Store, options: ReportOptions, audio_dir: Optional[Path] = None):
         self.store, self.options, self.audio_dir = store, options, audio_dir
         self.lock = threading.RLock()
-        self._version: Optional[tuple] = None
+        self._others, self._ours = None, None  # SQLite's data_version, this connection's total changes
+        self._rows: Optional[list[dict]] = None
+        self._parsed: dict = {}  # parse_calls' cache
         self._data: Optional[SiteData] = None
 
     def data(self) -> SiteData:
         with self.lock:
-            version = (self.store.db.execute("PRAGMA data_version").fetchone()[0], self.store.db.total_changes)
-            if version != self._version or self._data is None:
-                self._data = self._build(self.store.latest_calls())
-                self._version = version
+            others, ours = self.store.db.execute("PRAGMA data_version").fetchone()[0], self.store.db.total_changes
+            if others != self._others or self._rows is None:  # another process wrote (or the first request)
+                self._rows, self._parsed = self.store.latest_calls(), {}
+            elif ours != self._ours:  # this server writes only reviews: the calls stay parsed
+                attach_reviews(self.store.db, self._rows)
+            if (others, ours) != (self._others, self._ours) or self._data is None:
+                self._data = self._build(self._rows)
+                self._others, self._ours = others, ours
             return self._data
 
     def _build(self, rows: list[dict]) -> SiteData:
         redact = any("redacted" in ((row.get("analysis") or {}).get("transcript") or {}) for row in rows)
-        parsed, language, packs = parse_calls(rows, self.options, redact)
+        parsed, language, packs = parse_calls(rows, self.options, redact, self._parsed)
         audio = {call_stem(p.doc): path for p in parsed if (path := self._audio_file(p, redact))}
         views = call_views(parsed, lambda shown: _player(shown, audio))
         agents = agent_views(views, packs["descriptions"], language)
