@@ -6,13 +6,19 @@ audio into samples (the audio copies are transcoded by ffmpeg).
 
 Pages (self-contained: styles, scripts and charts inline, no network)::
 
-    index.html               team overview: agents ranked per team, most failed rules, trend, batch
+    index.html               team overview: agents ranked worst first per team, most failed rules, trend
     agents/<agent_id>.html   an agent's scorecard against the team, coaching points, worst calls
-    calls/<call_id>-<uid>.html  one call: player, timeline, transcript as a chat, clickable findings
+    calls/<call_id>-<uid>.html  one call: player, timeline, transcript as a chat, clickable findings,
+                             its human review
+    rules/<rule_id>.html     a failed rule's failing calls
+    compare.html             the newest week against the week before, team against team
+    search.html              calls by phrase, rule, agent and date (an inline index)
 
-The modules: ``scorecards`` (what the pages show, pure), ``pages`` (templates), ``exports``
-(the writer table: json, rttm, csv, parquet), ``audio`` (playable copies), ``charts`` (inline
-SVG) and ``i18n`` (interface texts).
+The modules: ``site`` (rows to documents and views, shared with ``qc serve``), ``reviewed``
+(what a review changes on the pages and in the JSON), ``scorecards`` (what the pages show,
+pure), ``insights`` (rule pages, comparison, search; pure), ``pages`` (templates),
+``exports`` (the writer table: json, rttm, csv, parquet), ``audio`` (playable copies),
+``charts`` (inline SVG) and ``i18n`` (interface texts).
 """
 
 from __future__ import annotations
