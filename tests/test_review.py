@@ -299,3 +299,23 @@ rules:
     assert forbidden["flags"] == ["evidence_changed"] and forbidden["status"] == "fail"  # not applied until decided
     page = (tmp_path / "out" / call_file(tmp_path / "out", "zh-bad")).read_text(encoding="utf-8")
     assert "判定后证据已变化：请重新判定" in page
+
+
+def test_the_tables_carry_the_reviewed_score_and_status(store, tmp_path):
+    import csv
+
+    from qc.report import ReportOptions, write_outputs
+
+    row = call(store, "zh-bad")
+    Reviews(store.db).decide_finding(REVIEWER, row["call_uid"], "forbidden-phrase", key(row, "forbidden-phrase"),
+                                     "false_positive")
+    Reviews(store.db).sign(REVIEWER, row["call_uid"])
+    write_outputs(store.latest_calls(), tmp_path, options=ReportOptions(audio="none"))
+    with open(tmp_path / "results.csv", newline="", encoding="utf-8-sig") as fh:
+        results = {r["call_id"]: r for r in csv.DictReader(fh)}
+    assert (results["zh-bad"]["score"], results["zh-bad"]["reviewed_score"], results["zh-bad"]["review"]) == (
+        "45.0", "65.0", "signed")
+    assert results["zh-good"]["reviewed_score"] == results["zh-good"]["score"] and results["zh-good"]["review"] == ""
+    with open(tmp_path / "findings.csv", newline="", encoding="utf-8-sig") as fh:
+        findings = {(r["call_id"], r["rule_id"]): r["reviewed_status"] for r in csv.DictReader(fh)}
+    assert findings[("zh-bad", "forbidden-phrase")] == "pass" and findings[("zh-bad", "greeting")] == "fail"

@@ -20,11 +20,14 @@ from .files import atomic_file, write_text
 from .scorecards import call_stem
 
 RESULT_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
-                  "language", "layout", "score", "passed", "failed_rules", "path")
+                  "language", "layout", "score", "passed", "failed_rules", "path", "reviewed_score", "reviewed_passed",
+                  "review")
 FINDING_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
-                   "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence")
+                   "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence",
+                   "reviewed_status")
 NUMERIC_COLUMNS = {"duration_s": "float64", "score": "float64", "passed": "bool", "points": "float64",
-                   "fatal": "bool", "start_s": "float64", "end_s": "float64", "evidence_count": "int64"}
+                   "fatal": "bool", "start_s": "float64", "end_s": "float64", "evidence_count": "int64",
+                   "reviewed_score": "float64", "reviewed_passed": "bool"}
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,10 @@ def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
         "duration_s": d["audio"]["duration_s"], "language": d["language"] or "", "layout": d["audio"]["layout"] or "",
         "score": d["score"], "passed": d["passed"],
         "failed_rules": ";".join(r["rule_id"] for r in d["rules"] if r["status"] == "fail"), "path": d["audio"]["path"],
+        # the machine's score above; the reviewed one (the same when nobody reviewed the call) here
+        "reviewed_score": d["review"]["score"] if d.get("review") else d["score"],
+        "reviewed_passed": d["review"]["passed"] if d.get("review") else d["passed"],
+        "review": d["review"]["status"] if d.get("review") else "",
     } for d in docs]
     findings = [{
         "call_id": d["call_id"], "call_uid": d["uid"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],
@@ -74,8 +81,15 @@ def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
         "start_s": r["evidence"][0]["start_s"] if r["evidence"] else None,
         "end_s": max(e["end_s"] for e in r["evidence"]) if r["evidence"] else None,
         "evidence_count": len(r["evidence"]), "evidence": " | ".join(e["text"] for e in r["evidence"]),
+        "reviewed_status": _reviewed_status(d, r),
     } for d in docs for r in d["rules"] if r["status"] == "fail"]
     return {"results": (results, RESULT_COLUMNS), "findings": (findings, FINDING_COLUMNS)}
+
+
+def _reviewed_status(doc: dict, rule: dict) -> str:
+    """The finding's status after review: fail, or pass (overturned), or as a reviewer set it."""
+    decided = {d["rule_id"]: d["status"] for d in (doc.get("review") or {}).get("decisions", [])}
+    return decided.get(rule["rule_id"], rule["status"])
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel and LibreOffice run as a formula
