@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..run.lock import exclusive
-from .common import (check_models, day_end, domain_errors, embedding_model_option, iso_option, models_dir_option,
-                     rules_option, wait_option)
+from .common import (check_models, day_end, domain_errors, embedding_model_option, formats_option, iso_option,
+                     models_dir_option, rules_option, wait_option)
 
 
 @click.command()
@@ -60,6 +60,8 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
                    "database and every output, and silence them in the audio copies. Verdicts are made first.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
+# what a run writes besides the pages
+@formats_option
 @wait_option
 @models_dir_option
 @embedding_model_option
@@ -67,8 +69,8 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, wait_s,
-        models_dir, embedding_model):
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, formats,
+        wait_s, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
@@ -95,7 +97,8 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
         max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
-    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact)
+    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact,
+                                   formats=formats)
     db_path = db_path or out_dir / "qc.sqlite"
     with exclusive(db_path, wait_s):
         runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
@@ -154,9 +157,10 @@ def score(rules_file, since, db_path, out_dir, wait_s, models_dir, embedding_mod
               help="Interface language; auto: the rule pack's, i.e. that of most calls.")
 @click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
               help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@formats_option
 @wait_option
 @domain_errors
-def report(out_dir, db_path, since, until, team, agent, ui_language, audio, wait_s):
+def report(out_dir, db_path, since, until, team, agent, ui_language, audio, formats, wait_s):
     """Regenerate the scorecards for a period from the database, without analysing audio again."""
     import time
 
@@ -170,7 +174,7 @@ def report(out_dir, db_path, since, until, team, agent, ui_language, audio, wait
     started = time.monotonic()
     since, until_end = iso_option("--since", since), day_end(until)
     options = ReportOptions(ui_language=ui_language, audio=audio, team=team, agent=agent, since=since, until=until,
-                            rules_dir=RULES_DIR)
+                            rules_dir=RULES_DIR, formats=formats)
     with exclusive(db_path, wait_s):
         rows = Store(db_path).latest_calls(since=since, until=until_end)
         paths = write_outputs(rows, out_dir, options=options)
