@@ -60,8 +60,12 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
                    "database and every output, and silence them in the audio copies. Verdicts are made first.")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
-# what a run writes besides the pages
+# what a run writes besides the pages, and who hears about it
 @formats_option
+@click.option("--alert", "alert_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML file of alert channels (DingTalk, WeCom, Feishu, Slack, webhook, SMTP): after the run, a "
+                   "digest of fatal failures, failed calls and score drops goes there (docs/alerts.md). A failed "
+                   "delivery is logged and never changes the exit code.")
 @wait_option
 @models_dir_option
 @embedding_model_option
@@ -69,13 +73,14 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, formats,
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, formats, alert_file,
         wait_s, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
     from ..report import ReportOptions
     from ..rules.ruleset import RULES_DIR, load_rulesets
+    from ..run.alerts import load_alerts
     from ..run.pipeline import RunSettings
     from ..run.runner import Runner
     from ..sources import files
@@ -87,6 +92,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         raise click.UsageError("--redact with --audio link would publish the original recordings unmasked; use "
                                "--audio copy (personal numbers silenced) or --audio none")
     rulesets = load_rulesets(rules_file)
+    alerts = load_alerts(alert_file) if alert_file else None  # a mistake stops here, before any audio
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
                                 exclude=[out_dir], problems=unreadable)
@@ -103,7 +109,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     with exclusive(db_path, wait_s):
         runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
                         rulesets, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
-                        report_options)
+                        report_options, alerts=alerts)
         if retry_quarantined:
             runner.store.release_quarantine()
         summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
