@@ -133,6 +133,10 @@ def test_qc_run_formats_writes_subtitles_ffmpeg_accepts_and_only_what_was_asked(
         assert [e.split(",", 1)[1] for e in ffmpeg_dialogues(out / call_file(out, "C0001", ext))] == [
             "0:00:00.50,0:00:01.50,Default,,0,0,0,,坐席：您好，星河通信客服，再见",
             "0:00:02.00,0:00:03.00,Default,,0,0,0,,客户：你好"]
+    for old in out.glob("calls/*.txt"):
+        old.unlink()
+    assert qc("report", "--out", out, "--formats", "txt", "--audio", "none").exit_code == 0  # qc report takes it too
+    assert len(list(out.glob("calls/*.txt"))) == 2 and not (out / "results.csv").exists()
     result = qc("purge", "--before", "2026-11-22", "--out", out)
     assert result.exit_code == 0 and list((out / "calls").iterdir()) == []
 
