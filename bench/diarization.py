@@ -197,6 +197,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
                         help="rendered corpus [default: $QC_BENCH_DATA or reports/bench-data/corpus]")
     parser.add_argument("--calls", nargs="+", metavar="ID", help="only these corpus calls")
     parser.add_argument("--no-roles", action="store_true", help="skip the agent-role accuracy (qc run on the corpus)")
+    parser.add_argument("--no-der", action="store_true", help="only the agent-role accuracy, no DER")
     parser.add_argument("--db", type=Path, default=REPO_ROOT / "reports" / "bench" / "verdicts.sqlite",
                         help="qc database for the role runs, shared with bench/verdicts.py")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write settings and per-file results as JSON")
@@ -208,22 +209,9 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    args = parse_args(argv)
-    if not (args.data / "README.md").is_file():
-        fail(f"evaluation data not found at {args.data} (set QC_EVAL_DATA or put shared/ beside the repo)")
-    files = args.files or (default_files(args.data) if args.source in ("dev", "all") else [])
-    if args.source in ("corpus", "all") and not args.files:
-        found = corpus_files(args.corpus, args.calls)
-        if not found:
-            fail(f"no rendered corpus at {args.corpus}: run `make bench-data` (or set QC_BENCH_DATA)")
-        files += found
-    missing = [rel for rel in files if not (args.data / rel).is_file()]
-    if missing:
-        fail(f"not in {args.data}: {', '.join(missing)}")
-    options = parse_options(args.set)
+def run_der(files: list[str], args: argparse.Namespace, options: DiarizationOptions,
+            num_speakers: Optional[int]) -> tuple[list[FileResult], list[str]]:
     diarizer = Diarizer.from_pipeline_dir(args.pipeline_dir) if args.pipeline_dir else Diarizer(options)
-    num_speakers = args.num_speakers or None
     t0 = time.perf_counter()
     try:
         diarizer.load()
@@ -240,6 +228,25 @@ def main(argv: Optional[list[str]] = None) -> int:
         except Exception as exc:  # one file's failure never stops the benchmark
             failed.append(rel)
             print(f"{rel}: FAILED: {exc!r}", file=sys.stderr)
+    return results, failed
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    if not (args.data / "README.md").is_file():
+        fail(f"evaluation data not found at {args.data} (set QC_EVAL_DATA or put shared/ beside the repo)")
+    files = args.files or (default_files(args.data) if args.source in ("dev", "all") else [])
+    if args.source in ("corpus", "all") and not args.files:
+        found = corpus_files(args.corpus, args.calls)
+        if not found:
+            fail(f"no rendered corpus at {args.corpus}: run `make bench-data` (or set QC_BENCH_DATA)")
+        files += found
+    missing = [rel for rel in files if not (args.data / rel).is_file()]
+    if missing:
+        fail(f"not in {args.data}: {', '.join(missing)}")
+    options = parse_options(args.set)
+    num_speakers = args.num_speakers or None
+    results, failed = ([], []) if args.no_der else run_der(files, args, options, num_speakers)
     if results:
         print_results(results)
         print(ISSUE_BASELINE)
