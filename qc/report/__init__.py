@@ -17,8 +17,9 @@ Pages (self-contained: styles, scripts and charts inline, no network)::
 The modules: ``site`` (rows to documents and views, shared with ``qc serve``), ``reviewed``
 (what a review changes on the pages and in the JSON), ``scorecards`` (what the pages show,
 pure), ``insights`` (rule pages, comparison, search; pure), ``pages`` (templates),
-``exports`` (the writer table: json, rttm, csv, parquet), ``audio`` (playable copies),
-``charts`` (inline SVG) and ``i18n`` (interface texts).
+``exports`` (the writer table: json, rttm, srt, vtt, txt, csv, parquet), ``subtitles`` (a
+call's transcript as srt, vtt and txt), ``audio`` (playable copies), ``charts`` (inline SVG)
+and ``i18n`` (interface texts).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ConfigError, environment_errors
 from .audio import AUDIO_MODES, publish_audio
-from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
+from .exports import FINDING_COLUMNS, PER_CALL_FORMATS, RESULT_COLUMNS, write_exports
 from .options import ReportOptions
 from .pages import render_pages
 from .scorecards import call_stem, safe_name
@@ -77,12 +78,13 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
                               no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before}, muted=muted)
         present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}
         shared = fingerprint(__version__, language, options.audio, options.since, options.until, options.team,
-                             options.agent, packs["pass_score"], redact)
+                             options.agent, packs["pass_score"], redact,
+                             [f for f in options.formats if f in PER_CALL_FORMATS])  # new formats: every call
         changed, teams, state = plan_render(previous, shared, {
             p.doc["uid"]: (fingerprint([p.row.get(k) for k in PAGE_INPUTS], audio.get(p.doc["uid"])), p.doc["team"])
             for p in parsed if p.doc["uid"] in chosen}, present)
         analyses = {p.doc["uid"]: p.row.get("analysis") for p in parsed if p.doc["uid"] in changed}
-        paths = write_exports(docs, analyses, out_dir, changed)
+        paths = write_exports(docs, analyses, out_dir, changed, options.formats)
         views = call_views(parsed, lambda shown: audio.get(shown["uid"], {"mode": "none", "src": None}))
         paths.update(render_pages(views, chosen, out_dir, batch or {}, options, language, packs, changed, teams))
         state.save(out_dir)  # last: a run stopped before here writes everything again next time
@@ -98,7 +100,7 @@ def purge_files(out_dir: Path, docs: list[dict], audio_only: bool) -> int:
             stem = call_stem(doc)
             targets = [out_dir / "audio" / f"{stem}.mp3"]
             if not audio_only:
-                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", "json", "rttm")]
+                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", *PER_CALL_FORMATS)]
             for path in targets:
                 if path.is_file():
                     path.unlink()
