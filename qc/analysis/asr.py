@@ -38,13 +38,17 @@ class AsrOptions:
     compute_type: str = "auto"  # auto: float16 on CUDA, int8 on CPU
     beam_size: int = 5
     initial_prompt: Optional[str] = None  # None: the language's default prompt
-    hotwords: Optional[str] = None
+    hotwords: tuple[tuple[str, str], ...] = ()  # (language, text) to favour in calls of that language; "*": any
     vad_min_silence_ms: int = 1000
     block_s: float = 300.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
 
     def fingerprint(self) -> dict:
         """The settings that affect output (device and precision included: they change text)."""
         return asdict(self)
+
+    def hotwords_for(self, language: Optional[str]) -> Optional[str]:
+        given = dict(self.hotwords)
+        return given.get(language or "") or given.get("*")
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,9 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript:
         lang = None if language in (None, "auto") else language
+        vad = {"min_silence_duration_ms": self.options.vad_min_silence_ms}
+        if lang is None and any(key != "*" for key, _ in self.options.hotwords):
+            lang, _, _ = self.model.detect_language(samples, vad_filter=True, vad_parameters=vad)  # as Whisper would
         prompt = self.options.initial_prompt
         if prompt is None:
             prompt = DEFAULT_PROMPTS.get(lang or "", None)
@@ -145,9 +152,9 @@ class WhisperTranscriber:
             language=lang,
             beam_size=self.options.beam_size,
             initial_prompt=prompt or None,
-            hotwords=self.options.hotwords or None,
+            hotwords=self.options.hotwords_for(lang),
             vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": self.options.vad_min_silence_ms},
+            vad_parameters=vad,
             word_timestamps=True,
             condition_on_previous_text=False,
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..run.hotwords import DEFAULT_HOTWORDS
 from ..run.lock import exclusive
 from .common import (check_models, day_end, domain_errors, embedding_model_option, iso_option, models_dir_option,
                      rules_option, wait_option)
@@ -31,7 +32,11 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.option("--compute-type", default="auto", show_default=True, help="CTranslate2 precision (auto, int8, float16...).")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--initial-prompt", default=None, help="Prompt text for Whisper [default: per language].")
-@click.option("--hotwords", default=None, help="Words Whisper should favour (company names, products).")
+@click.option("--hotwords", default=DEFAULT_HOTWORDS, show_default=True,
+              help="Words Whisper should favour: auto (the --company names and the rule packs' required phrases, "
+                   "never a forbidden one), off, or this exact text.")
+@click.option("--company", "company", multiple=True,
+              help="The site's company or brand name, favoured by --hotwords auto. Repeatable.")
 @click.option("--filename-pattern", default=None,
               help="Regex with named groups (call_id, agent_id, agent_name, team, started_at) for files the "
                    "manifest does not list.")
@@ -65,7 +70,7 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @embedding_model_option
 @domain_errors
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
-        initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
+        initial_prompt, hotwords, company, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, wait_s,
         models_dir, embedding_model):
@@ -74,6 +79,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     from ..analysis.diarize_options import DiarizationOptions
     from ..report import ReportOptions
     from ..rules.ruleset import RULES_DIR, load_rulesets
+    from ..run.hotwords import run_hotwords
     from ..run.pipeline import RunSettings
     from ..run.runner import Runner
     from ..sources import files
@@ -90,7 +96,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
                                 exclude=[out_dir], problems=unreadable)
     audio_settings = AudioSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                       initial_prompt=initial_prompt, hotwords=hotwords),
+                       initial_prompt=initial_prompt, hotwords=run_hotwords(hotwords, rulesets, company)),
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
