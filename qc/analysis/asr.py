@@ -71,6 +71,9 @@ class ChannelTranscript:
 class Transcriber(Protocol):
     def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript: ...
 
+    def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
+        """How likely each language is, from the first 30 s of ``speech`` (needed for a list of languages)."""
+
 
 def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
                       speech: Sequence[tuple[float, float]], block_s: float) -> ChannelTranscript:
@@ -167,6 +170,10 @@ class WhisperTranscriber:
             raw.append(RawSegment(round(seg.start, 3), round(seg.end, 3), convert(seg.text.strip()), words,
                                   seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio))
         return ChannelTranscript(out_lang, tuple(raw))
+
+    def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
+        _, _, probabilities = self.model.detect_language(np.asarray(speech, dtype=np.float32))
+        return dict(probabilities)
 
     def _simplify(self, text: str) -> str:
         if self._t2s is None:

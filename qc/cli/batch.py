@@ -19,8 +19,9 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout.")
 @rules_option
-@click.option("--language", type=click.Choice(["zh", "en", "auto"]), default="zh", show_default=True,
-              help="Spoken language, unless the manifest gives one per call.")
+@click.option("--language", default="zh", show_default=True, callback=lambda ctx, param, value: _language(value),
+              help="Spoken language (zh, en), auto (Whisper's guess), or a list such as zh,en: each call's language "
+                   "is detected among the listed ones only. A manifest language column wins.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where JSON, CSV and HTML outputs go.")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -111,6 +112,16 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
             runner.store.release_quarantine()
         summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
     sys.exit(summary.exit_code)
+
+
+def _language(value: str) -> str:
+    from ..analysis.language import parse_language
+    from ..sources.files import LANGUAGES
+
+    try:
+        return parse_language(value, [lang for lang in LANGUAGES if lang != "auto"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()
