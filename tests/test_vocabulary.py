@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from qc.analysis.asr import AsrOptions, WhisperTranscriber
 from qc.cli import cli
 from qc.rules.ruleset import load_ruleset
-from qc.rules.vocabulary import avoided_phrases, estimated_tokens, hotword_text, required_phrases
-from qc.run.hotwords import run_hotwords
+from qc.rules.vocabulary import avoided_phrases, estimated_tokens, required_phrases, vocabulary_text, written
+from qc.run.prompts import DEFAULT_PROMPT, site_prompts
 from qc.sources.audio import AudioSettings
 from qc.text import find_phrase
 
@@ -83,7 +83,7 @@ def test_avoided_phrases_are_forbidden_ones_and_required_absences(constructed):
 
 
 def test_a_forbidden_phrase_never_reaches_the_hotwords(constructed):
-    text = hotword_text(constructed, ["星河通信"])
+    text = vocabulary_text(constructed, ["星河通信"])
     assert text.startswith("星河通信, ")
     assert "没办法" not in text  # required by one rule, forbidden by another: forbidden wins
     phrases, _ = avoided_phrases(constructed)
@@ -93,7 +93,7 @@ def test_a_forbidden_phrase_never_reaches_the_hotwords(constructed):
 def test_names_and_phrases_that_lean_forbidden_are_dropped(constructed):
     # a company holding a forbidden regex word, a homophone of a forbidden phrase (pinyin),
     # and two harmless words that would spell 我挂了 across the separator (matching ignores it)
-    text = hotword_text(constructed, ["绝对通信", "没半法", "我挂", "了解", "联讯"])
+    text = vocabulary_text(constructed, ["绝对通信", "没半法", "我挂", "了解", "联讯"])
     names = text.split(", ")
     assert "绝对通信" not in names and "没半法" not in names
     assert "我挂" in names and "了解" not in names and "联讯" in names
@@ -101,34 +101,40 @@ def test_names_and_phrases_that_lean_forbidden_are_dropped(constructed):
 
 
 def test_duplicates_and_phrases_holding_a_shorter_one_are_dropped(constructed):
-    names = hotword_text(constructed, ["星河客服中心", "星河客服中心"]).split(", ")
+    names = vocabulary_text(constructed, ["星河客服中心", "星河客服中心"]).split(", ")
     assert names.count("星河客服中心") == 1
     assert "客服中心" not in names  # the company name already says it
     assert "工号" in names and "员工号" not in names  # keyword matching finds 工号 in 员工号
 
 
 def test_the_text_stays_within_its_token_budget(constructed):
-    text = hotword_text(constructed, ["星河通信"], max_tokens=20)
+    text = vocabulary_text(constructed, ["星河通信"], max_tokens=20)
     assert estimated_tokens(text) <= 20 and text.startswith("星河通信")
-    assert len(text.split(", ")) < len(hotword_text(constructed, ["星河通信"]).split(", "))
+    assert len(text.split(", ")) < len(vocabulary_text(constructed, ["星河通信"]).split(", "))
     assert estimated_tokens("您好") == 4 and estimated_tokens("thank you") == 3
+
+
+def test_english_is_written_as_sentences_and_chinese_with_ascii_commas():
+    # Whisper continues in the prompt's style: a lowercase list made it write lowercase lists
+    assert written(["Northwind Bank", "how may i help"], "en") == "Northwind Bank. How may I help."
+    assert written(["星河通信", "您好"], "zh") == "星河通信, 您好"  # after "，" it wrote Ｇ and ４
 
 
 @pytest.mark.parametrize("pack,company", [("zh-default.yaml", "星河通信"), ("en-default.yaml", "Northwind Bank")])
 def test_the_default_packs_give_bounded_text_without_forbidden_words(pack, company):
     ruleset = load_ruleset(ROOT / "rules" / pack)
-    text = hotword_text(ruleset, [company])
+    text = vocabulary_text(ruleset, [company])
     assert text.startswith(company) and 20 < estimated_tokens(text) <= 120
     phrases, _ = avoided_phrases(ruleset)
     assert phrases and not any(find_phrase(text, p.text, p.pinyin, p.tolerance) for p in phrases)
 
 
-def test_run_hotwords_per_language(constructed):
+def test_site_prompts_per_language(constructed):
     sets = {"zh": constructed, "en": load_ruleset(ROOT / "rules" / "en-default.yaml")}
-    auto = dict(run_hotwords("auto", sets, ["Northwind"]))
+    auto = dict(site_prompts("auto", sets, ["Northwind"]))
     assert set(auto) == {"zh", "en"} and all(text.startswith("Northwind") for text in auto.values())
-    assert run_hotwords("off", sets, ["Northwind"]) == ()
-    assert run_hotwords("星河通信 宽带", sets) == (("*", "星河通信 宽带"),)
+    assert site_prompts("off", sets, ["Northwind"]) == () == site_prompts(None, sets)
+    assert site_prompts("星河通信 宽带", sets) == (("*", "星河通信 宽带"),)
 
 
 class FakeWhisper:
@@ -141,33 +147,32 @@ class FakeWhisper:
         self.calls.append(("detect", options.get("vad_filter")))
         return "en", 0.9, [("en", 0.9), ("zh", 0.1)]
 
-    def transcribe(self, audio, language=None, hotwords=None, **options):
-        self.calls.append(("transcribe", language, hotwords))
+    def transcribe(self, audio, language=None, initial_prompt=None, hotwords=None, **options):
+        self.calls.append(("transcribe", language, initial_prompt, hotwords))
         return iter(()), SimpleNamespace(language=language or "zh")
 
 
-def whisper(hotwords):
-    transcriber = WhisperTranscriber(AsrOptions(hotwords=hotwords), "unused")
+def whisper(**options):
+    transcriber = WhisperTranscriber(AsrOptions(**options), "unused")
     transcriber._model = FakeWhisper()
     return transcriber
 
 
-def test_each_language_gets_its_own_hotwords_and_auto_detects_first():
-    pairs = (("en", "Northwind Bank, goodbye"), ("zh", "星河通信, 再见"))
-    transcriber = whisper(pairs)
+def test_each_language_gets_its_own_words_and_auto_detects_first():
+    transcriber = whisper(initial_prompt=(("en", "Northwind Bank, goodbye"), ("zh", "星河通信, 再见")))
     transcriber.transcribe(np.zeros(16000, dtype=np.float32), "zh")
     assert transcriber.transcribe(np.zeros(16000, dtype=np.float32), "auto").language == "en"
-    assert transcriber.model.calls == [("transcribe", "zh", "星河通信, 再见"), ("detect", True),
-                                       ("transcribe", "en", "Northwind Bank, goodbye")]
-    anywhere = whisper((("*", "宽带"),))
+    assert transcriber.model.calls == [("transcribe", "zh", "星河通信, 再见", None), ("detect", True),
+                                       ("transcribe", "en", "Northwind Bank, goodbye", None)]
+    anywhere = whisper(hotwords=(("*", "宽带"),))
     anywhere.transcribe(np.zeros(16000, dtype=np.float32), "auto")  # the same words whatever the language
-    assert anywhere.model.calls == [("transcribe", None, "宽带")]
-    assert AsrOptions().hotwords_for("zh") is None
+    assert anywhere.model.calls == [("transcribe", None, None, "宽带")]
+    assert AsrOptions().prompt_for("zh") == (None, None)
 
 
-def test_hotwords_are_in_the_cache_key():
-    with_words = AudioSettings(asr=AsrOptions(hotwords=(("zh", "星河通信"),)))
-    assert with_words.fingerprint() != AudioSettings().fingerprint()
+def test_the_words_are_in_the_cache_key():
+    assert AudioSettings(asr=AsrOptions(initial_prompt=(("zh", "星河通信"),))).fingerprint() != \
+        AudioSettings().fingerprint() != AudioSettings(asr=AsrOptions(hotwords=(("zh", "星河通信"),))).fingerprint()
 
 
 def test_qc_run_gives_each_language_its_words(tmp_path, monkeypatch):
@@ -175,14 +180,15 @@ def test_qc_run_gives_each_language_its_words(tmp_path, monkeypatch):
 
     class Runner:
         def __init__(self, settings, audio, *args, **kwargs):
-            seen["hotwords"] = dict(audio.asr.hotwords)
+            seen.update(prompt=dict(audio.asr.initial_prompt), hotwords=dict(audio.asr.hotwords))
             raise SystemExit(0)
 
     monkeypatch.setattr("qc.run.runner.Runner", Runner)
     wav = tmp_path / "a.wav"
     wav.write_bytes(b"")
     args = ["run", str(wav), "--out", str(tmp_path / "out"), "--company", "星河通信", "--company", "Northwind"]
-    assert CliRunner().invoke(cli, [*args, "--hotwords", "auto"]).exit_code == 0
-    assert set(seen["hotwords"]) == {"zh", "en"} and seen["hotwords"]["zh"].startswith("星河通信, Northwind, ")
-    CliRunner().invoke(cli, [*args, "--hotwords", "off"])
+    assert DEFAULT_PROMPT == "auto" and CliRunner().invoke(cli, args).exit_code == 0
+    assert set(seen["prompt"]) == {"zh", "en"} and seen["prompt"]["zh"].startswith("星河通信, Northwind, ")
     assert seen["hotwords"] == {}
+    CliRunner().invoke(cli, [*args, "--initial-prompt", "off", "--hotwords", "宽带"])
+    assert seen == {"prompt": {}, "hotwords": {"*": "宽带"}}

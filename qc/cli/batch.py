@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..run.hotwords import DEFAULT_HOTWORDS
 from ..run.lock import exclusive
+from ..run.prompts import DEFAULT_PROMPT, OFF
 from .common import (check_models, day_end, domain_errors, embedding_model_option, iso_option, models_dir_option,
                      rules_option, wait_option)
 
@@ -32,12 +32,14 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
               help="Whisper model: an installed name, a local CTranslate2 directory, or a hub id (e.g. large-v3).")
 @click.option("--compute-type", default="auto", show_default=True, help="CTranslate2 precision (auto, int8, float16...).")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
-@click.option("--initial-prompt", default=None, help="Prompt text for Whisper [default: per language].")
-@click.option("--hotwords", default=DEFAULT_HOTWORDS, show_default=True,
-              help="Words Whisper should favour: auto (the --company names and the rule packs' required phrases, "
-                   "never a forbidden one), off, or this exact text.")
+@click.option("--initial-prompt", default=DEFAULT_PROMPT, show_default=True,
+              help="What Whisper is told to expect in each call: auto (the --company names and the required "
+                   "phrases of the call language's rule pack, never a forbidden one), off, or this exact text.")
+@click.option("--hotwords", default=OFF, show_default=True,
+              help="Words Whisper should favour in every 30-second window: auto (as for --initial-prompt; "
+                   "measured worse, see bench/README.md), off, or this exact text.")
 @click.option("--company", "company", multiple=True,
-              help="The site's company or brand name, favoured by --hotwords auto. Repeatable.")
+              help="The site's company or brand name, expected by --initial-prompt auto. Repeatable.")
 @click.option("--filename-pattern", default=None,
               help="Regex with named groups (call_id, agent_id, agent_name, team, started_at) for files the "
                    "manifest does not list.")
@@ -80,8 +82,8 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     from ..analysis.diarize_options import DiarizationOptions
     from ..report import ReportOptions
     from ..rules.ruleset import RULES_DIR, load_rulesets
-    from ..run.hotwords import run_hotwords
     from ..run.pipeline import RunSettings
+    from ..run.prompts import site_prompts
     from ..run.runner import Runner
     from ..sources import files
     from ..sources.audio import AudioSettings
@@ -97,7 +99,8 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
                                 exclude=[out_dir], problems=unreadable)
     audio_settings = AudioSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                       initial_prompt=initial_prompt, hotwords=run_hotwords(hotwords, rulesets, company)),
+                       initial_prompt=site_prompts(initial_prompt, rulesets, company),
+                       hotwords=site_prompts(hotwords, rulesets, company)),
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,

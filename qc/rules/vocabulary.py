@@ -1,6 +1,6 @@
 """The words a site's calls should contain, for the recogniser (pure): company names and the
-phrases a rule set requires, as one bounded hotword text that never leans towards a phrase
-the set forbids.
+phrases a rule set requires, as one bounded text (qc gives it to Whisper as the initial
+prompt) that never leans towards a phrase the set forbids.
 
 Which phrases are *required*: those of keyword conditions (``any`` / ``all``) reached from a
 rule's ``require`` expression, named conditions followed, in the positive sense only (a phrase
@@ -19,7 +19,7 @@ Order: company names first, then one phrase from each required phrase list in tu
 pack's first, most typical phrase of every list before any list's second), without duplicates
 or phrases that hold a shorter one (员工号 when 工号 is there: keyword matching finds 工号 in
 员工号 anyway), until the token budget is spent: Whisper keeps at most 223 prompt
-tokens, and faster-whisper puts hotwords before every 30-second window.
+tokens.
 """
 
 from __future__ import annotations
@@ -35,10 +35,6 @@ from .engine import Condition, Expr, Op
 from .ruleset import Rule, RuleSet
 
 DEFAULT_MAX_TOKENS = 120  # of Whisper's 223-token prompt budget; the rest stays for the window's own context
-# ASCII for Chinese too: after a prompt joined with "，" Whisper base wrote Ｇ and ４ (the same
-# three UTF-8 bytes but the last) between sentences, CER 22.3 % against 13.9 % with ", " and
-# 27.1 % with spaces, on the four Mandarin calls of bench/hotwords.py.
-SEPARATOR = ", "
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,7 @@ def avoided_phrases(ruleset: RuleSet) -> tuple[tuple[Phrase, ...], tuple[str, ..
     return tuple(phrases.values()), tuple(patterns)
 
 
-def hotword_text(ruleset: RuleSet, company: Sequence[str] = (), max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
+def vocabulary_text(ruleset: RuleSet, company: Sequence[str] = (), max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
     """Company names and the set's required phrases as one text for the recogniser, at most
     ``max_tokens`` (estimated) long, with nothing the set forbids in it."""
     phrases, patterns = avoided_phrases(ruleset)
@@ -91,12 +87,28 @@ def hotword_text(ruleset: RuleSet, company: Sequence[str] = (), max_tokens: int 
 
     chosen: list[str] = []
     for candidate in dict.fromkeys([*names, *required]):
-        text = SEPARATOR.join([*chosen, candidate])
+        text = written([*chosen, candidate], ruleset.language)
         if estimated_tokens(text) > max_tokens:
             continue  # a shorter phrase further on may still fit
         if not leans_forbidden(text):  # the candidate, or it and its neighbour across the separator
             chosen.append(candidate)
-    return SEPARATOR.join(chosen)
+    return written(chosen, ruleset.language)
+
+
+def written(phrases: Sequence[str], language: str) -> str:
+    """The phrases as Whisper should read them: it continues in the prompt's style. Chinese:
+    joined with ", " (after "，" Whisper base wrote Ｇ and ４, the same three UTF-8 bytes but the
+    last, between sentences: CER 22.3 against 13.9 % on the four Mandarin calls of ../shared, 27.1 %
+    with spaces). Other languages: as sentences ("Northwind Bank. Thank you for calling."); after
+    a lowercase list it wrote lowercase lists and lost a call's first word ("nd you for calling")."""
+    if language == "zh":
+        return ", ".join(phrases)
+    return " ".join(_sentence(p) for p in phrases)
+
+
+def _sentence(phrase: str) -> str:
+    text = " ".join("I" if word == "i" else word for word in phrase.split())
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def estimated_tokens(text: str) -> int:
@@ -138,4 +150,5 @@ def _said_phrases(condition: Condition, sense: bool) -> Iterator[tuple[Phrase, b
     options = condition.options
     for mode in ("any", "all", "none"):
         for text in options.get(mode) or ():
-            yield Phrase(text, options.get("pinyin", False), options.get("pinyin_tolerance", 0)), sense != (mode == "none")
+            phrase = Phrase(text, options.get("pinyin", False), options.get("pinyin_tolerance", 0))
+            yield phrase, sense != (mode == "none")
