@@ -5,7 +5,7 @@ A rule set file::
     name: zh-default
     language: zh
     pass_score: 80          # a call passes with at least this score and no failed fatal rule
-    extends: base.yaml      # optional; rules with the same id are overridden field by field
+    extends: base.yaml      # optional (see qc.rules.packs); rules with the same id are overridden field by field
     variables: {company: [星河通信]}  # optional: values of site variables (qc.rules.variables)
     rules:
       - id: greeting        # stable id
@@ -36,16 +36,14 @@ from ..errors import RuleConfigError
 from .checks import CHECKS
 from .engine import Anchor, Condition, Expr, Op, Scope
 from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
+from .packs import RULES_DIR, read_pack
 from .variables import load_site, unknown_names, values_of
-from .yamlfile import read_yaml
 
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
 RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "description", "enabled", "conditions",
              "applies_when", "require", "forbid")
-SET_KEYS = ("name", "language", "pass_score", "extends", "rules", "description", "variables")
 BOOLEAN_OPS = ("all", "any", "not")
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"  # the maintained packs: <language>-default.yaml
 PACK_LANGUAGES = ("zh", "en")
 
 
@@ -97,7 +95,7 @@ def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
 
 def load_ruleset(path: str | Path, site: Optional[dict] = None) -> RuleSet:
     path = Path(path)
-    raw = _load_with_extends(path, stack=())
+    raw = read_pack(path)
     variables = {**values_of(raw.get("variables"), path, "variables"), **(site or {})}
     rules = []
     seen = set()
@@ -113,47 +111,6 @@ def load_ruleset(path: str | Path, site: Optional[dict] = None) -> RuleSet:
     return RuleSet(name=str(raw.get("name") or path.stem), language=str(raw.get("language", "zh")),
                    pass_score=pass_score, rules=tuple(rules), path=str(path),
                    variables=tuple(sorted(variables.items())))
-
-
-def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise RuleConfigError(path, message="rule file not found")
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise RuleConfigError(path, expected="a mapping with a 'rules' list", found=type(data).__name__)
-    for key in data:
-        if key not in SET_KEYS:
-            raise RuleConfigError(path, option=key, message=f"unknown key{suggest(key, SET_KEYS)}",
-                                  expected=f"one of {', '.join(SET_KEYS)}", found=key)
-    rules = data.get("rules", [])
-    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
-        raise RuleConfigError(path, option="rules", expected="a list of rule mappings", found=rules)
-    for entry in rules:
-        if not isinstance(entry.get("id"), str) or not entry["id"]:
-            raise RuleConfigError(path, option="id", message="every rule needs an id",
-                                  expected="a string", found=entry.get("id"))
-    return data
-
-
-def _load_with_extends(path: Path, stack: tuple[Path, ...]) -> dict:
-    resolved = path.resolve()
-    if resolved in stack:
-        chain = " -> ".join(p.name for p in (*stack, resolved))
-        raise RuleConfigError(stack[0], option="extends", message=f"cycle in extends: {chain}")
-    data = _read_yaml(path)
-    base_name = data.get("extends")
-    if not base_name:
-        return data
-    base_path = path.parent / str(base_name)
-    if not base_path.is_file():
-        raise RuleConfigError(path, option="extends", message="base rule set not found", found=str(base_name))
-    base = _load_with_extends(base_path, (*stack, resolved))
-    merged = {r["id"]: dict(r) for r in base.get("rules", [])}
-    for entry in data.get("rules", []):
-        merged[entry["id"]] = {**merged.get(entry["id"], {}), **entry}
-    variables = {**(base.get("variables") or {}), **(data.get("variables") or {})}
-    return {**base, **{k: v for k, v in data.items() if k != "extends"}, "rules": list(merged.values()),
-            **({"variables": variables} if variables else {})}
 
 
 def build_rule(path, entry: dict, declared: tuple[str, ...] = ()) -> Rule:
