@@ -93,7 +93,8 @@ def redact_call(analysis: CallAnalysis, score: Optional[CallScore], keep_last: i
     spans: list[tuple[float, float]] = list(analysis.transcript.redacted or ())
     segments = tuple(_segment(seg, keep_last, spans) for seg in analysis.transcript.segments)
     transcript = replace(analysis.transcript, segments=segments, redacted=tuple(sorted(set(spans))))
-    meta = replace(analysis.meta, call_id=mask(analysis.meta.call_id)[0], path=mask(analysis.meta.path)[0])
+    meta = replace(analysis.meta, call_id=mask(analysis.meta.call_id)[0], path=mask(analysis.meta.path)[0],
+                   extra={k: mask(v)[0] for k, v in analysis.meta.extra.items()})  # a caller-number column
     masked = replace(analysis, transcript=transcript, meta=meta,
                      audio=replace(analysis.audio, path=mask(analysis.audio.path)[0]))
     if score is not None:

@@ -35,7 +35,7 @@ from .state import RenderState, fingerprint, plan_render
 # What a call's page and files are made from, besides what every page shares (time stamps are
 # too coarse: two updates can share a second)
 PAGE_INPUTS = ("call_key", "call_id", "path", "agent_id", "agent_name", "team", "started_at", "status", "error",
-               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at")
+               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at", "extra")
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
 
@@ -45,13 +45,18 @@ def call_document(row: dict) -> dict:
 
 
 def _parse(row: dict, redact: bool = False):
+    stored = (row.get("analysis") or {}).get("meta") or {}
     meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
-                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
+                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"],
+                    direction=stored.get("direction", ""), extra=row.get("extra") or {})
     if redact:  # PBX files are often named after the caller's number
-        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0])
+        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0],
+                       extra={k: mask(v)[0] for k, v in meta.extra.items()})
     status = row["status"]
     analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
     score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None
+    if score is not None and not score.rules_version:  # scored before versions were kept in the score
+        score = replace(score, rules_version=row.get("rules_hash") or "")
     error = row["error"] if status != "ok" else None
     if status == "processing":
         error = "interrupted while processing; will be retried on the next run"
@@ -99,8 +104,7 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
         analyses = {doc["uid"]: row.get("analysis") for row, doc, _ in parsed if doc["uid"] in changed}
         paths = write_exports(docs, analyses, out_dir, changed)
         views = [call_view(doc, analysis, audio.get(doc["uid"], {"mode": "none", "src": None}),
-                           row.get("processing_s") or 0.0, row.get("rules_name") or "")
-                 for row, doc, analysis in parsed]
+                           row.get("processing_s") or 0.0) for row, doc, analysis in parsed]
         paths.update(render_pages(views, chosen, out_dir, batch or {}, options, language, packs, changed, teams))
         state.save(out_dir)  # last: a run stopped before here writes everything again next time
     return paths

@@ -20,7 +20,8 @@ from .files import atomic_file, write_text
 from .scorecards import call_stem
 
 RESULT_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
-                  "language", "layout", "score", "passed", "failed_rules", "path")
+                  "language", "layout", "score", "passed", "failed_rules", "path", "direction", "metadata", "rule_set",
+                  "rule_set_version", "sections")
 FINDING_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
                    "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence")
 NUMERIC_COLUMNS = {"duration_s": "float64", "score": "float64", "passed": "bool", "points": "float64",
@@ -66,6 +67,9 @@ def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
         "duration_s": d["audio"]["duration_s"], "language": d["language"] or "", "layout": d["audio"]["layout"] or "",
         "score": d["score"], "passed": d["passed"],
         "failed_rules": ";".join(r["rule_id"] for r in d["rules"] if r["status"] == "fail"), "path": d["audio"]["path"],
+        "direction": d["direction"], "metadata": json.dumps(d["metadata"], ensure_ascii=False) if d["metadata"] else "",
+        "rule_set": (d["rule_set"] or {}).get("name", ""), "rule_set_version": (d["rule_set"] or {}).get("version", ""),
+        "sections": ";".join(f"{s['id']}={'na' if s['score'] is None else s['score']}" for s in d["sections"]),
     } for d in docs]
     findings = [{
         "call_id": d["call_id"], "call_uid": d["uid"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],

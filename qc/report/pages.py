@@ -17,8 +17,10 @@ from .i18n import translator
 from .options import ReportOptions
 from .scorecards import agent_views, overview
 
+CALIBRATION_PAGE = "calibration.html"  # written by qc calibrate beside the overview, which links to it
 
-def _environment(language: str):
+
+def environment(language: str):
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("qc.report", "templates"), autoescape=True,
@@ -44,7 +46,7 @@ def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict
     """Write the pages of the ``chosen`` calls that ``changed``, the agent pages of ``teams`` (and
     any missing one), and the overview."""
     shown = [v for v in views if v["uid"] in chosen]
-    env = _environment(language)
+    env = environment(language)
     agents = [a for a in agent_views(views, packs["descriptions"], language)
               if any(c["uid"] in chosen for c in a["worst_calls"])]
     period = {"since": options.since, "until": options.until, "team": options.team, "agent": options.agent}
@@ -60,7 +62,8 @@ def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict
             stale.unlink()
     index = out_dir / "index.html"  # last: it links to the pages above
     write_text(index, env.get_template("index.html").render(overview=overview(shown, agents, language),
-                                                            batch=batch, root="", **common))
+                                                            batch=batch, root="", **common,
+                                                            calibration=(out_dir / CALIBRATION_PAGE).is_file()))
     return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
 
 

@@ -12,8 +12,8 @@ A rule set file::
         title: 开场问候
         category: compliance  # compliance | service | emotion
         severity: major       # minor | major | critical
-        points: 10            # deducted when the rule fails
-        fatal: false          # a failed fatal rule makes the call score 0
+        points: 10            # deducted when the rule fails (per_hit, max_deduction, bonus, section:
+        fatal: false          # see qc.rules.forms); a failed fatal rule makes the call score 0
         require: {check: keyword, role: agent, first_s: 15, any: [您好, 你好]}
 
 A rule has ``require`` (passes when its expression hits) or ``forbid`` (fails when it
@@ -35,6 +35,7 @@ from typing import Optional
 from ..errors import RuleConfigError
 from .checks import CHECKS
 from .engine import Anchor, Condition, Expr, Op, Scope
+from .forms import DEFAULT_MAX_SCORE, RULE_FORM_KEYS, Section, parse_sections, rule_form
 from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
 from .packs import RULES_DIR, read_pack
 from .variables import load_site, unknown_names, values_of
@@ -42,7 +43,7 @@ from .variables import load_site, unknown_names, values_of
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
 RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "description", "enabled", "conditions",
-             "applies_when", "require", "forbid")
+             "applies_when", "require", "forbid", *RULE_FORM_KEYS)
 BOOLEAN_OPS = ("all", "any", "not")
 PACK_LANGUAGES = ("zh", "en")
 
@@ -60,6 +61,10 @@ class Rule:
     points: float = 0.0
     fatal: bool = False
     description: str = ""
+    per_hit: Optional[float] = None  # scoring forms: see qc.rules.forms
+    max_deduction: Optional[float] = None
+    bonus: float = 0.0
+    section: str = ""
     source: dict = field(default_factory=dict, hash=False, compare=False)  # the YAML mapping, for fingerprints
 
 
@@ -71,10 +76,14 @@ class RuleSet:
     rules: tuple[Rule, ...]
     path: str = ""
     variables: tuple = ()  # (name, (values...)) pairs: the set's and the site file's
+    sections: tuple[Section, ...] = ()
+    max_score: float = DEFAULT_MAX_SCORE
 
     def fingerprint(self) -> str:
-        """Changes whenever a verdict could change: stored calls are re-scored when it does."""
+        """Changes whenever a verdict or a score could change: stored calls are re-scored when it does."""
         data = [self.pass_score] + [r.source for r in self.rules] + ([list(self.variables)] if self.variables else [])
+        if self.sections or self.max_score != DEFAULT_MAX_SCORE:  # (so sets without keep their fingerprint)
+            data.append([self.max_score, [list(vars(s).values()) for s in self.sections]])
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
@@ -97,23 +106,25 @@ def load_ruleset(path: str | Path, site: Optional[dict] = None) -> RuleSet:
     path = Path(path)
     raw = read_pack(path)
     variables = {**values_of(raw.get("variables"), path, "variables"), **(site or {})}
+    sections = parse_sections(path, raw.get("sections"))
     rules = []
     seen = set()
     for entry in raw["rules"]:
         if entry.get("enabled", True) is False:
             continue
-        rule = build_rule(path, entry, tuple(variables))
+        rule = build_rule(path, entry, tuple(variables), sections)
         if rule.id in seen:
             raise RuleConfigError(path, rule.id, "id", message="duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
     pass_score = typed(path, None, "pass_score", raw.get("pass_score", 80), float)
+    max_score = typed(path, None, "max_score", raw.get("max_score", DEFAULT_MAX_SCORE), float)
     return RuleSet(name=str(raw.get("name") or path.stem), language=str(raw.get("language", "zh")),
                    pass_score=pass_score, rules=tuple(rules), path=str(path),
-                   variables=tuple(sorted(variables.items())))
+                   variables=tuple(sorted(variables.items())), sections=sections, max_score=max_score)
 
 
-def build_rule(path, entry: dict, declared: tuple[str, ...] = ()) -> Rule:
+def build_rule(path, entry: dict, declared: tuple[str, ...] = (), sections: tuple[Section, ...] = ()) -> Rule:
     """Validate one rule mapping and build it; every mistake names file, rule and option."""
     rule_id = entry["id"]
     for key in entry:
@@ -134,6 +145,7 @@ def build_rule(path, entry: dict, declared: tuple[str, ...] = ()) -> Rule:
     if points < 0:
         raise RuleConfigError(path, rule_id, "points", expected="a number >= 0", found=points)
     fatal = typed(path, rule_id, "fatal", entry.get("fatal", False), bool)
+    form = rule_form(path, rule_id, entry, sections)
     parser = _RuleParser(path, rule_id, declared)
     named = entry.get("conditions") or {}
     if not isinstance(named, dict):
@@ -144,7 +156,7 @@ def build_rule(path, entry: dict, declared: tuple[str, ...] = ()) -> Rule:
     parser.check_references(conditions)
     return Rule(id=rule_id, title=str(entry["title"]), conditions=conditions, category=category,
                 severity=severity, points=points, fatal=fatal, description=str(entry.get("description", "")),
-                source=entry, **exprs)
+                source=entry, **form, **exprs)
 
 
 class _RuleParser:

@@ -108,6 +108,9 @@ MIGRATIONS: tuple[tuple[str, Union[str, Callable[[sqlite3.Connection], None]]], 
         CREATE INDEX calls_by_agent ON calls (agent_id);
     """),
     ("0003_identities_of_earlier_rows", _identities),
+    # Manifest columns qc has no field for (queue, customer tier...), as JSON: kept in clear like the
+    # other metadata columns, for the rule set assignment and the metadata check (teams branch).
+    ("0004_call_extra_metadata", "ALTER TABLE calls ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'"),
 )
 
 
