@@ -186,6 +186,19 @@ class Store:
             self.db.execute("VACUUM")
         return count
 
+    def human_reviews(self) -> list[dict]:
+        """Human verdicts (``call_uid``, ``rule_id``, ``status``) from the ``reviews`` table that qc serve
+        keeps, the newest per call and rule; none when this database has no such table or it lacks
+        those columns (read tolerantly: the table belongs to another command)."""
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(reviews)")]
+        status = next((c for c in ("human_status", "status", "verdict") if c in columns), None)
+        if not columns or status is None or not {"call_uid", "rule_id"} <= set(columns):
+            return []
+        order = next((c for c in ("updated_at", "reviewed_at", "created_at") if c in columns), "rowid")
+        rows = self.db.execute(f"SELECT call_uid, rule_id, {status} AS status FROM reviews ORDER BY {order}, rowid")
+        newest = {(r["call_uid"], r["rule_id"]): dict(r) for r in rows}
+        return [r for r in newest.values() if r["status"] in ("pass", "fail", "na")]
+
     # -- runs ----------------------------------------------------------------------------
 
     def start_run(self, inputs: list[str]) -> int:
