@@ -2,6 +2,7 @@
 and the manifest's extra columns as call metadata. The recogniser is a fake (test_nights)."""
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from qc.errors import RuleConfigError
 from qc.rules import assign as assign_module
 from qc.rules.assign import load_assignment
 from qc.rules.ruleset import load_ruleset
+from qc.run.store import Store
 from qc.schema import CallMeta
 
 from test_nights import fake_whisper, pages, qc, stereo  # noqa: F401 (fake_whisper: an autouse fixture)
@@ -135,6 +137,14 @@ def test_extra_columns_are_kept_masked_when_redacting_and_unchanged_ones_rescore
     assert "13812345678" not in (out / doc["page"]).read_text(encoding="utf-8") + str(doc)
     again = qc("run", calls, "--manifest", manifest, "--out", out, "--redact", "--audio", "none")
     assert "1 already done" in again.output and "re-scored" not in again.output
+    manifest.write_text("call_id,file,agent_id,customer_phone,tier\nC1,a.wav,A1,13812345678,silver\n",
+                        encoding="utf-8")
+    assert "1 re-scored" in qc("run", calls, "--manifest", manifest, "--out", out, "--redact", "--audio",
+                               "none").output
+    [row] = Store(out / "qc.sqlite").latest_calls()
+    assert row["extra"] == {"customer_phone": "13812345678", "tier": "silver"}  # clear, as the id and path
+    assert row["analysis"]["meta"]["extra"]["customer_phone"].endswith("5678")  # masked, as the transcript
+    assert "13812345678" not in json.dumps(row["analysis"]) and pages(out)[0]["metadata"]["tier"] == "silver"
 
 
 # -- the assignment file on its own ----------------------------------------------------------------

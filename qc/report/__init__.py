@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ConfigError, environment_errors
-from ..redact import mask
+from ..redact import mask_meta
 from ..schema import CallMeta, analysis_from_dict, call_json, score_from_dict
 from .audio import AUDIO_MODES, publish_audio
 from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
@@ -50,8 +50,7 @@ def _parse(row: dict, redact: bool = False):
                     agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"],
                     direction=stored.get("direction", ""), extra=row.get("extra") or {})
     if redact:  # PBX files are often named after the caller's number
-        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0],
-                       extra={k: mask(v)[0] for k, v in meta.extra.items()})
+        meta = mask_meta(meta)
     status = row["status"]
     analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
     score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import EnvironmentFailure, environment_errors
+from ..redact import mask_meta
 from ..schema import now
 from .migrations import migrate
 
@@ -130,7 +131,8 @@ class Store:
             analysis = json.loads(row[0]) if row and row[0] else None
             if analysis:
                 kept = {k: analysis["meta"][k] for k in ("layout", "language") if analysis["meta"].get(k)}
-                analysis["meta"] = {**asdict(meta), **kept}
+                masked = "redacted" in analysis["transcript"]  # (the columns below keep the clear values)
+                analysis["meta"] = {**asdict(mask_meta(meta) if masked else meta), **kept}
             self.db.execute(
                 """UPDATE calls SET call_id = ?, path = ?, agent_id = ?, agent_name = ?, team = ?, started_at = ?,
                        analysis = ?, updated_at = ? WHERE call_key = ?""",
