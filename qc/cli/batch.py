@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..run.lock import exclusive
-from .common import (assign_option, check_models, day_end, domain_errors, embedding_model_option, iso_option,
-                     load_rules, models_dir_option, rules_option, site_option, wait_option)
+from .common import (assign_option, check_models, day_end, domain_errors, embedding_model_option, formats_option,
+                     iso_option, load_rules, models_dir_option, rules_option, site_option, wait_option)
 
 
 @click.command()
@@ -63,6 +63,12 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @site_option
+# what a run writes besides the pages, and who hears about it
+@formats_option
+@click.option("--alert", "alert_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="YAML file of alert channels (DingTalk, WeCom, Feishu, Slack, webhook, SMTP): after the run, a "
+                   "digest of fatal failures, failed calls and score drops goes there (docs/alerts.md). A failed "
+                   "delivery is logged and never changes the exit code.")
 @wait_option
 @models_dir_option
 @embedding_model_option
@@ -71,12 +77,14 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, site_file,
+        formats, alert_file,
         wait_s, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
     from ..report import ReportOptions
     from ..rules.ruleset import RULES_DIR
+    from ..run.alerts import load_alerts
     from ..run.pipeline import RunSettings
     from ..run.runner import Runner
     from ..sources import files
@@ -88,6 +96,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         raise click.UsageError("--redact with --audio link would publish the original recordings unmasked; use "
                                "--audio copy (personal numbers silenced) or --audio none")
     rules = load_rules(rules_file, assign_file, site_file)
+    alerts = load_alerts(alert_file) if alert_file else None  # a mistake stops here, before any audio
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
                                 exclude=[out_dir], problems=unreadable)
@@ -100,12 +109,13 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
         max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
-    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact)
+    report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact,
+                                   formats=formats)
     db_path = db_path or out_dir / "qc.sqlite"
     with exclusive(db_path, wait_s):
         runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
                         rules, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
-                        report_options)
+                        report_options, alerts=alerts)
         if retry_quarantined:
             runner.store.release_quarantine()
         summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
@@ -167,9 +177,10 @@ def score(rules_file, assign_file, since, db_path, out_dir, site_file, wait_s, m
               help="Interface language; auto: the rule pack's, i.e. that of most calls.")
 @click.option("--audio", type=click.Choice(["copy", "link", "none"]), default="copy", show_default=True,
               help="copy: a browser-playable MP3 beside the pages (made once); link: to the original recording.")
+@formats_option
 @wait_option
 @domain_errors
-def report(out_dir, db_path, since, until, team, agent, ui_language, audio, wait_s):
+def report(out_dir, db_path, since, until, team, agent, ui_language, audio, formats, wait_s):
     """Regenerate the scorecards for a period from the database, without analysing audio again."""
     import time
 
@@ -183,7 +194,7 @@ def report(out_dir, db_path, since, until, team, agent, ui_language, audio, wait
     started = time.monotonic()
     since, until_end = iso_option("--since", since), day_end(until)
     options = ReportOptions(ui_language=ui_language, audio=audio, team=team, agent=agent, since=since, until=until,
-                            rules_dir=RULES_DIR)
+                            rules_dir=RULES_DIR, formats=formats)
     with exclusive(db_path, wait_s):
         rows = Store(db_path).latest_calls(since=since, until=until_end)
         paths = write_outputs(rows, out_dir, options=options)

@@ -85,6 +85,26 @@ def site_option(func):
                              "[default: $QC_SITE]. See README, site variables.")(func)
 
 
+def formats_option(func):
+    """``--formats``: which writers of ``qc.report.exports.WRITERS`` run (listed here so that ``--help``
+    imports no report code; a test checks the list against the table)."""
+    def parse(ctx, param, value):
+        from click.core import ParameterSource
+
+        from ..report.exports import parse_formats
+
+        try:  # the default names parquet, left out without pyarrow; asked for, it must be there
+            return parse_formats(value, explicit=ctx.get_parameter_source(param.name) != ParameterSource.DEFAULT)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option("--formats", default="json,rttm,csv,parquet", show_default=True, callback=parse,
+                        help="Files written besides the pages, comma-separated, or all. Per call, beside its page "
+                             "in calls/: json, rttm, srt, vtt, txt (subtitles and transcript, speakers labelled "
+                             "agent/customer in the call's language). For the report: csv, parquet (results and "
+                             "findings; parquet when pyarrow is installed).")(func)
+
+
 def check_models(models_dir, embedding_model):
     """The models the checks of a run or re-scoring use, named by the options."""
     from ..rules.providers import CheckModels, ModelSettings

@@ -11,8 +11,9 @@ Pages (self-contained: styles, scripts and charts inline, no network)::
     calls/<call_id>-<uid>.html  one call: player, timeline, transcript as a chat, clickable findings
 
 The modules: ``scorecards`` (what the pages show, pure), ``pages`` (templates), ``exports``
-(the writer table: json, rttm, csv, parquet), ``audio`` (playable copies), ``charts`` (inline
-SVG) and ``i18n`` (interface texts).
+(the writer table: json, rttm, srt, vtt, txt, csv, parquet), ``subtitles`` (a call's
+transcript as srt, vtt and txt), ``audio`` (playable copies), ``charts`` (inline SVG) and
+``i18n`` (interface texts).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ..errors import ConfigError, environment_errors
 from ..redact import mask_meta
 from ..schema import CallMeta, analysis_from_dict, call_json, score_from_dict
 from .audio import AUDIO_MODES, publish_audio
-from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
+from .exports import FINDING_COLUMNS, PER_CALL_FORMATS, RESULT_COLUMNS, write_exports
 from .options import ReportOptions
 from .i18n import interface_language
 from .pages import render_pages, rule_packs
@@ -96,12 +97,13 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
                               no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before}, muted=muted)
         present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}
         shared = fingerprint(__version__, language, options.audio, options.since, options.until, options.team,
-                             options.agent, packs["pass_score"], redact)
+                             options.agent, packs["pass_score"], redact,
+                             [f for f in options.formats if f in PER_CALL_FORMATS])  # new formats: every call
         changed, teams, state = plan_render(previous, shared, {
             doc["uid"]: (fingerprint([row.get(k) for k in PAGE_INPUTS], audio.get(doc["uid"])), doc["team"])
             for row, doc, _ in parsed if doc["uid"] in chosen}, present)
         analyses = {doc["uid"]: row.get("analysis") for row, doc, _ in parsed if doc["uid"] in changed}
-        paths = write_exports(docs, analyses, out_dir, changed)
+        paths = write_exports(docs, analyses, out_dir, changed, options.formats)
         views = [call_view(doc, analysis, audio.get(doc["uid"], {"mode": "none", "src": None}),
                            row.get("processing_s") or 0.0) for row, doc, analysis in parsed]
         paths.update(render_pages(views, chosen, out_dir, batch or {}, options, language, packs, changed, teams))
@@ -123,7 +125,7 @@ def purge_files(out_dir: Path, docs: list[dict], audio_only: bool) -> int:
             stem = call_stem(doc)
             targets = [out_dir / "audio" / f"{stem}.mp3"]
             if not audio_only:
-                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", "json", "rttm")]
+                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", *PER_CALL_FORMATS)]
             for path in targets:
                 if path.is_file():
                     path.unlink()

@@ -1,9 +1,11 @@
 """Export writers: the table of formats a report writes besides its pages.
 
-Per-call writers (``json``, ``rttm``) write ``calls/<name>.<ext>`` for each call; table
-writers (``csv``, ``parquet``) write ``results.<ext>`` (one row per call) and
-``findings.<ext>`` (one row per failed rule). A new format (srt, vtt, txt) is one function
-and one entry in :data:`WRITERS`, as in whisper's ``get_writer``.
+Per-call writers (``json``, ``rttm``, ``srt``, ``vtt``, ``txt``) write ``calls/<name>.<ext>``
+for each call, beside its page; a call with nothing in a format (no diarization turns, no
+sentence) gets no file, and an earlier one is removed. Table writers (``csv``, ``parquet``)
+write ``results.<ext>`` (one row per call) and ``findings.<ext>`` (one row per failed rule)
+for the whole report. A new format is one function and one entry in :data:`WRITERS`, as in
+whisper's ``get_writer``; ``qc run --formats`` chooses among them (:func:`parse_formats`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from ..schema import Turn
+from . import subtitles
 from .files import atomic_file, write_text
+from .options import DEFAULT_FORMATS
 from .scorecards import call_stem
 
 RESULT_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
@@ -37,6 +41,7 @@ class Writer:
     per_call: bool
     write: Callable
     available: Callable[[], bool] = lambda: True
+    requires: str = ""  # how to make it available
 
 
 def _call_json(doc: dict, analysis: Optional[dict], path: Path) -> bool:
@@ -50,6 +55,17 @@ def _call_rttm(doc: dict, analysis: Optional[dict], path: Path) -> bool:
         return False
     write_text(path, rttm(doc["call_id"], [Turn(*t) for t in turns]))
     return True
+
+
+def _call_text(render: Callable[[dict], Optional[str]]) -> Callable:
+    """A per-call writer of one of the :mod:`subtitles` texts."""
+    def write(doc: dict, analysis: Optional[dict], path: Path) -> bool:
+        text = render(doc)
+        if text is not None:
+            write_text(path, text)
+        return text is not None
+
+    return write
 
 
 def rttm(uri: str, turns: Sequence[Turn]) -> str:
@@ -122,14 +138,37 @@ def _parquet(tables_: dict, out_dir: Path) -> dict[str, Path]:
 WRITERS: dict[str, Writer] = {w.name: w for w in (
     Writer("json", True, _call_json),
     Writer("rttm", True, _call_rttm),
+    Writer("srt", True, _call_text(subtitles.srt)),
+    Writer("vtt", True, _call_text(subtitles.vtt)),
+    Writer("txt", True, _call_text(subtitles.txt)),
     Writer("csv", False, _csv),
     # optional: Parquet only when pyarrow is installed
-    Writer("parquet", False, _parquet, available=lambda: importlib.util.find_spec("pyarrow") is not None),
+    Writer("parquet", False, _parquet, available=lambda: importlib.util.find_spec("pyarrow") is not None,
+           requires="pyarrow: pip install 'qc[parquet]'"),
 )}
 
 
+PER_CALL_FORMATS = tuple(name for name, w in WRITERS.items() if w.per_call)
+
+
+def parse_formats(text: str, explicit: bool = True) -> tuple[str, ...]:
+    """``json,srt`` or ``all`` as writer names in table order. ValueError names the valid choices,
+    or, when asked for ``explicit``-ly, a format whose library is missing (by default it is left out)."""
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return tuple(WRITERS)
+    unknown = [n for n in names if n not in WRITERS]
+    if unknown or not names:
+        raise ValueError(f"unknown format {', '.join(unknown) or repr(text)}: expected a comma-separated list "
+                         f"of {', '.join(WRITERS)}, or all")
+    missing = [WRITERS[n] for n in names if not WRITERS[n].available()]
+    if explicit and missing:
+        raise ValueError("; ".join(f"{w.name} needs {w.requires}" for w in missing))
+    return tuple(n for n in WRITERS if n in names)
+
+
 def write_exports(docs: list[dict], analyses: dict[str, Optional[dict]], out_dir: Path,
-                  changed: Optional[set[str]] = None, formats: Sequence[str] = tuple(WRITERS)) -> dict[str, Path]:
+                  changed: Optional[set[str]] = None, formats: Sequence[str] = DEFAULT_FORMATS) -> dict[str, Path]:
     """Write ``formats`` for ``docs``: per-call files under ``calls/``, named like the call's page, for
     the ``changed`` calls (default: all), and tables of all of them under ``out_dir``. ``analyses``
     holds each written call's stored analysis by uid (for the diarization turns)."""
@@ -139,7 +178,9 @@ def write_exports(docs: list[dict], analyses: dict[str, Optional[dict]], out_dir
         for doc in docs:
             if changed is not None and doc["uid"] not in changed:
                 continue
-            writer.write(doc, analyses.get(doc["uid"]), out_dir / "calls" / f"{call_stem(doc)}.{writer.name}")
+            path = out_dir / "calls" / f"{call_stem(doc)}.{writer.name}"
+            if not writer.write(doc, analyses.get(doc["uid"]), path):
+                path.unlink(missing_ok=True)  # from an earlier analysis of the call: no longer true
     shared = tables(docs)
     for writer in (w for w in chosen if not w.per_call):
         paths.update(writer.write(shared, out_dir))

@@ -52,6 +52,8 @@ class BatchSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # left alone this run
     interrupted: Optional[Interrupted] = None  # a signal stopped the batch; the rest waits for the next run
+    scored: list[str] = field(default_factory=list)  # keys of the calls scored (or re-scored) in this run
+    alert_errors: list[str] = field(default_factory=list)  # alerts not delivered (qc run --alert), one line each
     audio_s: float = 0.0
     wall_s: float = 0.0
 
@@ -82,7 +84,9 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
         hook(name, call_id, completed=progress["completed"], total=summary.total, **info)
 
     for task, row in plan.done:
-        summary.rescored += _refresh(store, task, row, ruleset_for, models, settings.redact)
+        if _refresh(store, task, row, ruleset_for, models, settings.redact):
+            summary.rescored += 1
+            summary.scored.append(task.key)
         summary.skipped += 1
         step("skipped", task.meta.call_id)
     for task, row in plan.quarantined:
@@ -128,6 +132,7 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             analysis, score = redact_call(analysis, score)
         store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                       outcome.seconds)
+        summary.scored.append(task.key)
     except EnvironmentFailure:
         raise
     except Exception as exc:  # one bad call never stops the batch

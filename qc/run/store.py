@@ -178,6 +178,26 @@ class Store:
                 WHERE newest = 1 ORDER BY started_at, call_id, call_uid""", params)
         return [_row(r) for r in rows]
 
+    def scored_rows(self, call_keys) -> list[dict]:
+        """The stored scores of these calls (no analysis: light), each with its transcript language."""
+        keys, rows = list(call_keys), []
+        for i in range(0, len(keys), 500):  # SQLite binds a bounded number of parameters
+            chunk = keys[i:i + 500]
+            rows += self.db.execute(
+                f"""SELECT call_key, call_uid, call_id, agent_id, agent_name, team, started_at, score, score_detail,
+                           json_extract(analysis, '$.transcript.language') AS language
+                    FROM calls WHERE status = 'ok' AND call_key IN ({','.join('?' * len(chunk))})""", chunk).fetchall()
+        return [_row(r) for r in rows]
+
+    def agent_scores(self, agent_id: str, since: str, until: str) -> list[dict]:
+        """call_uid and score of the newest row of each scored call of an agent started in [since, until)."""
+        rows = self.db.execute(
+            """SELECT call_uid, score FROM (SELECT call_uid, score, status, ROW_NUMBER() OVER (
+                   PARTITION BY call_uid ORDER BY updated_at DESC, rowid DESC) AS newest
+                   FROM calls WHERE superseded = 0 AND agent_id = ? AND started_at >= ? AND started_at < ?)
+               WHERE newest = 1 AND status = 'ok'""", (agent_id, since, until))
+        return [dict(r) for r in rows]
+
     def purge_before(self, before: str) -> int:
         """Delete every stored row of the calls started before ``before`` (calls with no start time
         are kept); return how many calls went. The file shrinks on the next VACUUM, done here."""

@@ -27,6 +27,10 @@ Options:
   (不/没/无法/未/别 up to six characters before, 不了 after; not/never/no/n't/cannot up to three
   words before) does not count.
 - ``except`` (list of text): near misses; a phrase found only inside one of them does not count.
+- ``with_any`` (list of text): only sentences that also contain one of these count, e.g. an
+  identity question: ``any: [date of birth, postcode]`` with ``with_any: [can i, could you,
+  please, "?"]`` ("I can see the phone number on the account" asks nothing). Matched like
+  the phrases (fuzzy, numbers); ``?`` and ``？`` match question marks.
 
 PASS::
 
@@ -51,11 +55,11 @@ ID = "keyword"
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
         "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
-        "except": [str]}
+        "except": [str], "with_any": [str]}
 DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1, "synonyms": None,
            "same_sentence": False, "pinyin": False, "fuzzy": False, "pinyin_tolerance": 0, "negation": False,
-           "except": None}
-PHRASE_OPTIONS = ("any", "all", "none", "except")  # where site variables are expanded
+           "except": None, "with_any": None}
+PHRASE_OPTIONS = ("any", "all", "none", "except", "with_any")  # where site variables are expanded
 OPTIONAL_PHRASES = ("except",)
 
 
@@ -71,6 +75,8 @@ def validate(options: dict) -> str | None:
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     mode = next(k for k in ("any", "all", "none") if options[k])
     phrases = options[mode]
+    if options["with_any"]:
+        segments = tuple(s for s in segments if any(_also(s.text, p, options) for p in options["with_any"]))
     found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}
     said = [p for p in phrases if found_in[p]]
     context = evidence_of(segments[:3])
@@ -104,6 +110,12 @@ def _said(text: str, phrase: str, options: dict) -> bool:
     return any(find_phrase(text, variant, fuzzy, options["pinyin_tolerance"], options["negation"],
                            options["except"] or ())
                for variant in _variants(phrase, options["synonyms"] or ()))
+
+
+def _also(text: str, phrase: str, options: dict) -> bool:
+    if phrase.strip() in ("?", "？"):
+        return "?" in text or "？" in text
+    return find_phrase(text, phrase, options["fuzzy"] or options["pinyin"], options["pinyin_tolerance"])
 
 
 def _variants(phrase: str, groups) -> list[str]:
