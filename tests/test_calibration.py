@@ -87,10 +87,11 @@ def test_labels_mistakes_name_the_line(tmp_path, body, message):
         read_labels(path)
 
 
-def row(call_id: str, uid: str, statuses: dict, status: str = "ok") -> dict:
+def row(call_id: str, uid: str, statuses: dict, status: str = "ok", language: str = "", title=str.upper) -> dict:
     return {"call_id": call_id, "call_uid": uid, "agent_id": "A1", "agent_name": "", "team": "t",
-            "started_at": "2026-11-21", "status": status, "analysis": None,
-            "score_detail": {"rules": [{"rule_id": r, "title": r.upper(), "status": s, "reason": f"{r} {s}"}
+            "started_at": "2026-11-21", "status": status,
+            "analysis": {"transcript": {"language": language}} if language else None,
+            "score_detail": {"rules": [{"rule_id": r, "title": title(r), "status": s, "reason": f"{r} {s}"}
                                        for r, s in statuses.items()]} if status == "ok" else None}
 
 
@@ -109,7 +110,22 @@ def test_verdicts_are_matched_to_calls_and_what_cannot_be_is_counted_not_guessed
     assert (by_rule["greeting"].calls, by_rule["greeting"].agreement) == (2, 0.5)
     assert by_rule["closing"].agreement == 1.0
     assert result.skipped == {"ambiguous_call": 1, "unknown_call": 1, "not_scored": 1, "unknown_rule": 1}
-    assert result.titles["greeting"] == "GREETING" and result.calls["u3"]["reasons"]["greeting"] == "greeting pass"
+    assert result.titles["greeting"] == {"": "GREETING"} and result.calls["u3"]["reasons"]["greeting"] == "greeting pass"
+
+
+def test_the_page_names_rules_in_its_own_language_whatever_call_came_first(tmp_path):
+    from qc.report.calibration import write_calibration_page
+
+    rows = [row("E1", "u1", {"greeting": "pass"}, language="en", title=lambda r: "Opening greeting")] + [
+        row(f"Z{i}", f"u{i + 2}", {"greeting": "fail"}, language="zh", title=lambda r: "开场问候") for i in range(2)]
+    result = calibrate(rows, [HumanVerdict(r["call_id"], "greeting", "pass") for r in rows])
+    summary = {"read": 3, "sources": ["x.csv: 3"], "skipped": [], "period": {"since": None, "until": None,
+                                                                               "team": None, "agent": None}}
+    html = write_calibration_page(tmp_path, result.rules, result.titles, result.calls, summary, 0.6).read_text(
+        encoding="utf-8")
+    assert "开场问候" in html and "Opening greeting" not in html  # zh: the language of most calls
+    english = write_calibration_page(tmp_path, result.rules, result.titles, result.calls, summary, 0.6, "en")
+    assert "Opening greeting" in english.read_text(encoding="utf-8")
 
 
 def test_reviews_are_read_tolerantly_from_a_table_another_command_owns(tmp_path):

@@ -29,16 +29,21 @@ def calibration_table(rules: Sequence[RuleAgreement], min_kappa: float) -> str:
     return "\n".join(lines)
 
 
+def _title(by_language: dict[str, str], language: str, rule_id: str) -> str:
+    return by_language.get(language) or next(iter(by_language.values()), rule_id)
+
+
 def _fixed(value: Optional[float]) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-def write_calibration_page(out_dir: Path, rules: Sequence[RuleAgreement], titles: dict[str, str],
+def write_calibration_page(out_dir: Path, rules: Sequence[RuleAgreement], titles: dict[str, dict[str, str]],
                            calls: dict[str, dict], summary: dict, min_kappa: float,
                            ui_language: str = "auto") -> Path:
-    """``summary``: what was read (``read``, ``sources``, ``skipped``: reason -> count) and the ``period``."""
+    """``titles``: rule id -> language -> title (the interface language's is shown); ``summary``: what was
+    read (``read``, ``sources``, ``skipped``: reason -> count) and the ``period``."""
     language = interface_language(ui_language, [c["language"] for c in calls.values()])
-    view = [{"rule_id": r.rule_id, "title": titles.get(r.rule_id, r.rule_id), "calls": r.calls,
+    view = [{"rule_id": r.rule_id, "title": _title(titles.get(r.rule_id, {}), language, r.rule_id), "calls": r.calls,
              "agreement_pct": round(100 * r.agreement), "precision": _fixed(r.precision),
              "recall": _fixed(r.recall), "kappa": _fixed(r.kappa), "below": r.below,
              "confusion": [{"machine": m, "human": h, "n": n} for m, h, n in r.confusion],

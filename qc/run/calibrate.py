@@ -43,7 +43,7 @@ class HumanVerdict:
 @dataclass
 class Calibration:
     rules: list[RuleAgreement]
-    titles: dict[str, str]  # rule id -> title, as the calls' results name it
+    titles: dict[str, dict[str, str]]  # rule id -> language (zh, en) -> title, as the calls' results name it
     calls: dict[str, dict]  # call uid -> what the page shows of a call: id, agent, team, time, reasons by rule
     read: int = 0  # human verdicts read
     skipped: Counter = field(default_factory=Counter)  # why some were left out (a key of SKIPPED) -> how many
@@ -102,10 +102,10 @@ def calibrate(rows: Sequence[dict], human: Sequence[HumanVerdict],
             skipped["not_scored"] += len(wanted)
             continue
         skipped["unknown_rule"] += len(wanted - set(results))
-        calls[row["call_uid"]] = _call(row, results)
+        calls[row["call_uid"]] = call = _call(row, results)
         for rule_id, result in results.items():  # in the set's order
             if rule_id in wanted:
-                titles.setdefault(rule_id, result["title"])
+                titles.setdefault(rule_id, {}).setdefault(call["language"][:2], result["title"])
                 pairs.append(Pair(row["call_uid"], rule_id, result["status"], chosen[row["call_uid"], rule_id].status))
     return Calibration(rule_agreement(pairs, min_kappa), titles, calls, len(human), +skipped)
 
