@@ -4,8 +4,8 @@ Plan: hash each call and its settings, and look it up in the store (``plan.py``)
 Calls already done are at most re-scored, without touching their audio. Execute: an
 executor (``executors.py``) runs each remaining call's source (``qc.sources``: decode,
 voice activity, transcription, speakers, timeline) and yields outcomes as they finish.
-Record: in this process only, each outcome is scored against its rule set and stored,
-or recorded as failed with its reason. One call's failure never stops the batch; only
+Record: in this process only, each outcome is scored against its rule set (``ruleset_for``
+the call's metadata: see :mod:`qc.rules.assign`) and stored, or recorded as failed with its reason. One call's failure never stops the batch; only
 configuration problems (a model that cannot load) and the environment (disk full,
 database unwritable) do. Progress goes through an injected ``hook(step, call_id,
 completed=, total=)``, so no stage prints.
@@ -22,9 +22,9 @@ from ..redact import redact_call
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
-from ..schema import CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
+from ..schema import CallAnalysis, CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
 from .executors import Executor, InProcessExecutor, Outcome
-from .plan import Task, meta_changed, plan_batch
+from .plan import Task, meta_changed, plan_batch, stored_meta
 from .store import Store
 
 
@@ -70,7 +70,7 @@ class BatchSummary:
 
 
 def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, sources: dict,
-              ruleset_for: Callable[[str], RuleSet], models: CheckModels,
+              ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
               executor: Optional[Executor] = None, hook: Hook = no_hook) -> BatchSummary:
     """Process every call; return what happened. ``sources`` maps a source kind to the object
     that analyses its calls; it loads its models only when a call needs them."""
@@ -126,7 +126,7 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
-        ruleset = ruleset_for(analysis.transcript.language)
+        ruleset = _pick(ruleset_for, analysis.meta, analysis)
         score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
         if settings.redact:
             analysis, score = redact_call(analysis, score)
@@ -162,7 +162,7 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
     if row["status"] != "ok":
         return False
     analysis = analysis_from_dict(row["analysis"])
-    ruleset = ruleset_for(analysis.transcript.language)
+    ruleset = _pick(ruleset_for, task.meta, analysis)
     if redact and analysis.transcript.redacted is None:
         masked, score = redact_call(analysis, score_call(analysis, ruleset, models))
         store.save_ok(task.key, analysis_to_dict(masked), score_to_dict(score), ruleset.fingerprint(),
@@ -174,7 +174,7 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
     return True
 
 
-def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], models: CheckModels,
+def rescore_stored(store: Store, ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
                    since: Optional[str] = None) -> int:
     """Score every stored call again with the current rules, without touching audio."""
     count = 0
@@ -182,8 +182,14 @@ def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], models: 
         if row["status"] != "ok":
             continue
         analysis = analysis_from_dict(row["analysis"])
-        ruleset = ruleset_for(analysis.transcript.language)
+        ruleset = _pick(ruleset_for, stored_meta(row), analysis)
         store.save_score(row["call_key"], score_to_dict(score_call(analysis, ruleset, models)),
                          ruleset.fingerprint())
         count += 1
     return count
+
+
+def _pick(ruleset_for: Callable[[CallMeta], RuleSet], meta: CallMeta, analysis: CallAnalysis) -> RuleSet:
+    """A call's rule set, chosen by its metadata in clear (a redacted analysis masks some) and the
+    language it was transcribed in."""
+    return ruleset_for(replace(meta, language=analysis.transcript.language))
