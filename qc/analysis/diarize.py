@@ -138,7 +138,7 @@ class Diarizer:
         from pyannote.audio import Model
         from pyannote.audio.pipelines import SpeakerDiarization
 
-        from .pyannote_models import NoPLDA
+        from .pyannote_models import AtLeastClustering, NoPLDA
 
         o = self.options
         path = self._model_path(o.segmentation, "pytorch_model.bin")
@@ -156,6 +156,8 @@ class Diarizer:
             clustering=o.clustering,
             plda=NoPLDA(),
         )
+        if o.clustering == "AgglomerativeClustering":  # never fewer speakers than asked for
+            pipeline.clustering = AtLeastClustering(metric=pipeline.clustering.metric)
         clustering = ({"method": o.clustering_method, "threshold": o.clustering_threshold,
                        "min_cluster_size": o.min_cluster_size} if o.clustering == "AgglomerativeClustering" else {})
         pipeline.instantiate({"segmentation": {"min_duration_off": o.min_duration_off_s}, "clustering": clustering})
