@@ -16,7 +16,8 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout.")
+              help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout (and optionally "
+                   "language, direction).")
 @rules_option
 @click.option("--language", type=click.Choice(["zh", "en", "auto"]), default="zh", show_default=True,
               help="Spoken language, unless the manifest gives one per call.")
@@ -58,6 +59,10 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.option("--redact", is_flag=True,
               help="Mask phone, ID card and bank card numbers and e-mails (all but the last 4 digits) in the "
                    "database and every output, and silence them in the audio copies. Verdicts are made first.")
+@click.option("--direction", type=click.Choice(["inbound", "outbound"]), default=None,
+              help="Who dialled, for calls the manifest gives no direction: inbound (the agent answers and speaks "
+                   "first) or outbound (the customer picks up). Used to decide which speaker of a mono call is the "
+                   "agent [default: unknown, judged like inbound but with less confidence].")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @wait_option
@@ -67,7 +72,7 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, wait_s,
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, direction, agent_phrases, wait_s,
         models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
@@ -94,7 +99,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
-        max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
+        max_speakers=max_speakers, agent_phrases=tuple(agent_phrases), direction=direction or "")
     report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact)
     db_path = db_path or out_dir / "qc.sqlite"
     with exclusive(db_path, wait_s):
