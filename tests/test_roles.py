@@ -20,20 +20,24 @@ AGENT_CUES = [
     ("zh", "asks identity", "请问您的手机号是多少？"),
     ("zh", "asks identity", "地址。"),
     ("zh", "states account", "系统显示这笔钱昨天已经退回了"),
+    ("zh", "script", "请问是王先生本人吗？"),
     ("en", "script", "Thanks for calling Northwind, how can I help?"),
     ("en", "service", "Certainly, let me check that for you."),
     ("en", "asks identity", "Can I have your date of birth, please?"),
     ("en", "asks identity", "Order number?"),
     ("en", "states account", "I can see the payment went through yesterday."),
+    ("en", "script", "Hi, am I speaking with Mr Jones?"),
 ]
 CUSTOMER_CUES = [
     ("zh", "describes problem", "我家的宽带从昨天开始一直断网"),
     ("zh", "addresses company", "你们到底谁管这个事"),
     ("zh", "gives identity", "我叫王小明"),
     ("zh", "gives identity", "我的手机号是一三八零零一三八零零零"),
+    ("zh", "turns down", "不需要，谢谢"),
     ("en", "describes problem", "The parcel never arrived and it's been two weeks."),
     ("en", "addresses company", "Your website keeps logging me out."),
     ("en", "gives identity", "My phone number is 555 0101."),
+    ("en", "turns down", "Sorry, I'm not interested."),
 ]
 
 

@@ -8,7 +8,8 @@ the agent *asks* for a phone number, the customer *gives* it (that is ``gives id
 
 The classes, in both languages:
 
-- ``script``: the scripted opening and closing (greeting with the company, 工号, "how may I help");
+- ``script``: the scripted opening and closing (greeting with the company, 工号, "how may I help"),
+  and an outbound call's (打扰您, 是本人吗, "am I speaking with", "I'm calling about");
   doubled in the first 30 s of the call;
 - ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help";
 - ``asks identity``: asks for identity or account data (phone number, ID digits, name, date of
@@ -16,6 +17,7 @@ The classes, in both languages:
 - ``states account``: tells what the records show (查到, 系统显示, "I can see", "your order has");
 - ``describes problem``: what is wrong, from the caller's side (坏了, 一直, "my order hasn't");
 - ``addresses company``: speaks to the company as "you" (你们, "you guys", "your website");
+- ``turns down``: answers an outbound call's offer or asks who is calling (不需要, "not interested");
 - ``gives identity``: gives their own data (我叫, 我的手机号, "my account number is").
 
 Matching is :func:`qc.text.find_phrase`: Chinese ignores spaces and punctuation, English goes by
@@ -40,7 +42,8 @@ CUES: dict[str, tuple[Cue, ...]] = {
     "zh": (
         Cue("script", 2.0, ("很高兴为您服务", "有什么可以帮您", "有什么可以帮到您", "有什么能帮您", "工号", "客服", "这里是",
                             "感谢您的来电", "感谢来电", "欢迎致电", "欢迎来电", "还有其他", "还有什么可以帮您",
-                            "祝您生活愉快", "请您稍等", "请稍等", "请您对我的服务", "评价")),
+                            "祝您生活愉快", "请您稍等", "请稍等", "请您对我的服务", "评价", "打扰您", "耽误您", "占用您",
+                            "给您来电", "致电给您", "来电是想", "通知您", "提醒您", "是本人吗", "本人吗")),
         Cue("service", 1.0, ("为您", "帮您", "给您", "请您", "您的", "您看", "麻烦您", "您稍等", "非常抱歉", "抱歉",
                              "让您久等", "我这边", "我们这边", "我帮您", "我给您", "我来帮您", "我们会", "我们这里")),
         Cue("asks identity", 1.5, ("手机号", "电话号码", "联系电话", "身份证", "后四位", "后六位", "姓名", "贵姓", "怎么称呼",
@@ -56,6 +59,8 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "打不开", "连不上", "断网", "故障", "出问题", "有问题", "退款", "退货", "我想",
                                         "我要", "我需要", "我已经", "我打了")),
         Cue("addresses company", -1.0, ("你们", "贵公司")),
+        Cue("turns down", -1.0, ("不需要", "没兴趣", "不感兴趣", "不用了", "我考虑一下", "我再考虑", "你是哪位", "你哪位",
+                                 "怎么有我的电话")),
         Cue("gives identity", -1.0, ("我叫", "我姓", "我的手机", "我的电话", "我的订单", "我的身份证", "我的账号",
                                      "我的账户", "我的卡号", "我的地址", "我住在", "我家")),
     ),
@@ -63,7 +68,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
         Cue("script", 2.0, ("thank you for calling", "thanks for calling", "how may i help", "how can i help",
                             "how can i assist", "how may i assist", "what can i do for you", "please hold",
                             "is there anything else", "have a great day", "have a nice day", "for calling",
-                            "welcome to", "you're through to", "you've reached", "calling from", "speaking")),
+                            "welcome to", "you're through to", "you've reached", "calling from", "speaking",
+                            "am i speaking with", "i'm calling about", "i'm calling to", "i am calling to",
+                            "just calling to", "the reason for my call", "a quick reminder")),
         Cue("service", 1.0, ("sir", "madam", "ma'am", "let me check", "let me see", "let me look", "let me pull",
                              "i can help", "happy to help", "i'd be happy to", "bear with me", "one moment",
                              "just a moment", "certainly", "absolutely", "i apologize", "i apologise", "apologies",
@@ -91,6 +98,8 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "cancel my", "why", "what's going on", "problem with", "issue with")),
         Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
                                         "your service", "your technician", "your driver")),
+        Cue("turns down", -1.0, ("not interested", "no thanks", "no thank you", "i'll think about it",
+                                 "who is this", "how did you get my number", "take me off", "don't call")),
         Cue("gives identity", -1.0, ("my number is", "my phone number", "my account number", "my date of birth",
                                      "my address", "my postcode", "my email", "it's spelled", "i live at",
                                      "my order number", "my name's", "my name is")),
