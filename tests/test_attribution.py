@@ -25,10 +25,20 @@ def test_a_short_reply_inside_a_turn_pyannote_stretched_over_it_goes_to_its_spea
                                                          ("A", "那我帮您查一下")]
 
 
-def test_overlapped_time_goes_to_the_turn_that_began_last():
+def test_overlapped_time_goes_to_the_turn_that_ends_first():
+    # a reply inside the agent's turn, then the customer starting before the agent has finished
     turns = [Turn("A", 0.0, 6.0), Turn("B", 3.0, 3.7), Turn("B", 5.5, 8.0)]
-    assert exclusive_turns(turns) == [Turn("A", 0.0, 3.0), Turn("B", 3.0, 3.7), Turn("A", 3.7, 5.5),
-                                      Turn("B", 5.5, 8.0)]
+    assert exclusive_turns(turns) == [Turn("A", 0.0, 3.0), Turn("B", 3.0, 3.7), Turn("A", 3.7, 6.0),
+                                      Turn("B", 6.0, 8.0)]
+
+
+def test_the_words_of_a_speaker_finishing_under_an_interruption_stay_theirs():
+    turns = [Turn("B", 16.3, 26.3), Turn("A", 24.1, 29.8)]
+    heard = words(("上", 22.56, 22.76), ("个月", 22.76, 23.2), ("也是", 23.2, 23.52), ("最后", 23.52, 24.1),
+                  ("是在", 24.1, 24.48), ("楼下", 24.48, 24.9), ("快递柜", 24.9, 25.72), ("找到的", 25.72, 26.12),
+                  ("签收人", 26.5, 27.1), ("写的是", 27.1, 27.6), ("快递柜", 27.6, 28.2))
+    assert said(assign_words(heard, turns, ROLES)) == [("B", "上个月也是最后是在楼下快递柜找到的"),
+                                                         ("A", "签收人写的是快递柜")]
 
 
 def test_a_first_word_stretched_back_into_the_pause_goes_by_its_inner_part():

@@ -3,9 +3,10 @@
 Whisper's word times and pyannote's turns disagree near speaker changes, and that is where
 one party's words used to land in the other's bubble. The join, step by step:
 
-1. Overtalk is resolved first: where two speakers' turns overlap, the time belongs to the one
-   whose turn began last: a short reply inside a longer turn (pyannote fills a speaker's short
-   pauses, so its turn runs over the other's 不知道), or whoever interrupts.
+1. Overtalk is resolved first: where two speakers' turns overlap, the time belongs to the turn
+   that ends first: a short reply inside a longer turn (pyannote fills a speaker's short pauses,
+   so its turn runs over the other's 不知道), or the speaker finishing while the next one starts
+   (Whisper keeps transcribing the voice it was following; the other's words come after).
 2. Words are grouped in clauses: cut after punctuation, at pauses of ``CLAUSE_GAP_S`` and where
    Whisper began a new segment.
 3. Whisper stretches a word at the edge of an utterance into the silence beside it (the first
@@ -39,14 +40,14 @@ STRAY_RUN_S = 0.35
 
 
 def exclusive_turns(turns: Sequence[Turn]) -> list[Turn]:
-    """The turns without overlap: overlapped time goes to the turn that began last."""
+    """The turns without overlap: overlapped time goes to the turn that ends first."""
     edges = sorted({t for turn in turns for t in (turn[1], turn[2])})
     spans: list[Turn] = []
     for start, end in zip(edges, edges[1:]):
         active = [turn for turn in turns if turn[1] <= start and turn[2] >= end]
         if not active:
             continue
-        speaker = max(active, key=lambda turn: (turn[1], -turn[2]))[0]
+        speaker = min(active, key=lambda turn: (turn[2], -turn[1]))[0]
         if spans and spans[-1].speaker == speaker and spans[-1].end_s == start:
             spans[-1] = Turn(speaker, spans[-1].start_s, end)
         else:
