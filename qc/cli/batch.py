@@ -69,6 +69,10 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 @click.option("--redact", is_flag=True,
               help="Mask phone, ID card and bank card numbers and e-mails (all but the last 4 digits) in the "
                    "database and every output, and silence them in the audio copies. Verdicts are made first.")
+@click.option("--direction", type=click.Choice(["inbound", "outbound"]), default=None,
+              help="Who dialled, for calls the manifest gives no direction: inbound (the agent answers and speaks "
+                   "first) or outbound (the customer picks up). Used to decide which speaker of a mono call is the "
+                   "agent [default: unknown, judged like inbound but with less confidence].")
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @site_option
@@ -85,7 +89,7 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, company, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
-        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, site_file,
+        max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, direction, agent_phrases, site_file,
         formats, alert_file,
         wait_s, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
@@ -119,7 +123,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
-        max_speakers=max_speakers, agent_phrases=tuple(agent_phrases))
+        max_speakers=max_speakers, agent_phrases=tuple(agent_phrases), direction=direction or "")
     report_options = ReportOptions(ui_language=ui_language, audio=audio, rules_dir=RULES_DIR, redact=redact,
                                    formats=formats)
     db_path = db_path or out_dir / "qc.sqlite"

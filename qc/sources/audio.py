@@ -48,6 +48,7 @@ class AudioSettings:
     min_speakers: Optional[int] = None
     max_speakers: Optional[int] = None
     agent_phrases: tuple[str, ...] = field(default=())  # a site's own opening phrases, evidence for the agent
+    direction: str = ""  # inbound | outbound: calls whose metadata gives none; "" unknown
 
     def fingerprint(self) -> str:
         """The settings as canonical JSON: derived from the fields, so a new one is never forgotten."""
@@ -86,7 +87,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     if audio.duration_s > LONG_RECORDING_S:  # long calls held as float16: bounded memory (bench/long_call.py)
         audio = audio.compact()
     layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
-    channel_words, speech, dropped = [], [], 0
+    channel_words, speech, dropped, segment_starts = [], [], 0, []
     voiced = [speech_regions(samples) for _, _, samples in channels]
     language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en: one
     for (speaker, role, samples), regions in zip(channels, voiced):
@@ -96,19 +97,22 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         kept, removed = filter_segments(result.segments, regions)
         dropped += len(removed)
         channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
+        segment_starts.append([seg.words[0].start_s for seg in kept if seg.words])
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
     if layout != "mono":
         segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
         layout, segments, speech, diarization = _stereo_roles(layout, segments, speech, language, settings,
-                                                              given=bool(meta.layout or settings.stereo_layout))
+                                                              given=bool(meta.layout or settings.stereo_layout),
+                                                              direction=meta.direction or settings.direction)
         if len(audio.channels) > 2:
             diarization = replace(diarization, reason=f"{diarization.reason}; {len(audio.channels)} channels in "
                                                       f"the file, only the first two were analysed")
         transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
-                                            dropped, [(r.start_s, r.end_s) for r in speech])
+                                            dropped, [(r.start_s, r.end_s) for r in speech],
+                                            meta.direction or settings.direction, segment_starts[0])
     else:
         segments = [measure(channels[0][2], audio.sample_rate_hz,
                             split_sentences(channel_words[0][2], "S0", "unknown"))]
@@ -120,11 +124,12 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                         diarization=diarization)
 
 
-def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool):
+def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool,
+                  direction: str = ""):
     """Check (or, when it was only assumed, correct) which channel is the agent's."""
     agent_side = "left" if layout == "stereo-agent-left" else "right"
     side, confidence, reason = channel_roles([s for channel in segments for s in channel], agent_side, given,
-                                             language, settings.agent_phrases)
+                                             language, settings.agent_phrases, direction)
     if side != agent_side:  # swap every role: the other channel is the agent's
         layout = "stereo-agent-left" if side == "left" else "stereo-agent-right"
         roles = {"agent": "customer", "customer": "agent"}
@@ -133,12 +138,14 @@ def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioS
     return layout, segments, speech, Diarization("channels", 2, confidence, reason=reason)
 
 
-def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int, voiced):
-    """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
+def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int, voiced,
+              direction: str, segment_starts_s):
+    """Mono call: speaker turns from the diarizer, words joined to them (a clause starts where Whisper
+    began a segment), agent chosen by evidence."""
     turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
                              max_speakers=settings.max_speakers, speech=voiced)
-    unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}))
-    decision = decide_roles(unlabelled, language, settings.agent_phrases)
+    unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}, segment_starts_s))
+    decision = decide_roles(unlabelled, language, settings.agent_phrases, direction)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
     speech = turns_as_speech(turns, decision.roles)
     speakers = sorted({t[0] for t in turns})

@@ -24,12 +24,13 @@ from ..text import decode_text
 from . import source_extensions
 
 MANIFEST_COLUMNS = ("call_id", "file", "agent_id", "agent_name", "team", "started_at", "channels_layout")
-REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language" may be added
+REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language", "direction" may be added
 KNOWN_COLUMNS = (*MANIFEST_COLUMNS, "language", "direction")  # any other column is extra metadata
 # e.g. 20261121-093000_A1024_C0001.wav -> started_at, agent_id, call_id; anything else: call_id = stem
 DEFAULT_FILENAME_PATTERN = r"^(?P<started_at>\d{8}-\d{6})_(?P<agent_id>[^_]+)_(?P<call_id>.+)$"
 SKIP_NAMES = ("manifest",)
 LANGUAGES = ("zh", "en", "auto")
+DIRECTIONS = ("inbound", "outbound")  # who dialled: the customer (the agent answers) or the agent
 _EXCEL_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?(.*)$")
 
 
@@ -123,12 +124,16 @@ def read_manifest(path: Path) -> dict[Path, CallMeta]:
             if language and language not in LANGUAGES:
                 raise ManifestError(f"{path}:{line}: unknown language {row['language'].strip()!r}; "
                                     f"expected one of {', '.join(LANGUAGES)}")
+            direction = (row.get("direction") or "").strip().lower()
+            if direction and direction not in DIRECTIONS:
+                raise ManifestError(f"{path}:{line}: unknown direction {row['direction'].strip()!r}; "
+                                    f"expected one of {', '.join(DIRECTIONS)} (or blank: unknown)")
             audio = (path.parent / file).resolve()
             calls[audio] = CallMeta(
                 call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
                 agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
                 started_at=_iso_time((row.get("started_at") or "").strip(), f"{path}:{line}"), layout=layout,
-                language=language, direction=(row.get("direction") or "").strip(),
+                language=language, direction=direction,
                 extra={k.strip(): v.strip() for k, v in row.items()
                        if k and k.strip() not in KNOWN_COLUMNS and isinstance(v, str) and v.strip()})
     return calls
