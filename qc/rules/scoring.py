@@ -1,4 +1,5 @@
-"""Score one call against a rule set (pure): evaluate every rule, deduct, apply fatals."""
+"""Score one call against a rule set (pure): evaluate every rule, deduct, apply fatals. Reasons
+and evidence are said in the set's language, beside its rule titles."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def score_call(call: CallAnalysis, ruleset: RuleSet, models: CheckModels) -> Cal
     variables = call_variables(dict(ruleset.variables), call.meta)
     for rule in ruleset.rules:
         verdict = evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models,
-                                variables)
+                                variables, language=ruleset.language)
         results.append(RuleResult(rule_id=rule.id, title=rule.title, status=verdict.status,
                                    severity=rule.severity, points=rule.points, fatal=rule.fatal,
                                    category=rule.category, reason=verdict.reason, evidence=verdict.evidence))

@@ -33,6 +33,8 @@ from __future__ import annotations
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from ...metrics import silences
 from ...text import find_phrase
+from ..messages import say
+from .turns import quote
 
 ID = "silence"
 PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases",)
@@ -47,15 +49,14 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     for a, b in long_gaps:
         announcement = _announcement(segments, a, options)
         (excused if announcement else counted).append((a, b))
-    note = f" ({len(excused)} announced hold(s) excused)" if excused else ""
+    note = say("silence.excused", n=len(excused)) if excused else ""
     if len(counted) >= options["min_count"] and counted:
-        evidence = tuple(Evidence(a, b, f"{b - a:.1f} s without speech after: {_said_before(segments, a)}")
+        evidence = tuple(Evidence(a, b, say("silence.gap", seconds=b - a, before=_said_before(segments, a)))
                          for a, b in counted)
         longest = max(b - a for a, b in counted)
-        return Match(True, f"{len(counted)} silence(s) longer than {limit:g} s, longest {longest:.1f} s{note}",
-                     evidence)
-    return Match(False, f"no {'unannounced ' if options['excuse_phrases'] else ''}silence longer than "
-                        f"{limit:g} s{note}")
+        return Match(True, say("silence.found", n=len(counted), limit=limit, longest=longest, note=note), evidence)
+    return Match(False, say("silence.none_unannounced" if options["excuse_phrases"] else "silence.none",
+                            limit=limit, note=note))
 
 
 def _announcement(segments, gap_start: float, options: dict):
@@ -67,9 +68,8 @@ def _announcement(segments, gap_start: float, options: dict):
                  if find_phrase(s.text, p, pinyin=True)), None)
 
 
-def _said_before(segments, time_s: float) -> str:
+def _said_before(segments, time_s: float):
     before = [s for s in segments if s.start_s < time_s]
     if not before:
-        return "(start of call)"
-    last = max(before, key=lambda s: s.end_s)
-    return f"{last.role} «{last.text}»"
+        return say("silence.call_start")
+    return quote(max(before, key=lambda s: s.end_s))
