@@ -241,7 +241,7 @@ def test_a_permanently_broken_recording_is_quarantined_after_three_nights(tmp_pa
     fourth = qc("run", calls, "--out", out, "--audio", "none")
     assert fourth.exit_code == 0 and "1 quarantined" in fourth.output
     broken = next(d for d in pages(out) if d["call_id"] == "BROKEN")
-    assert broken["status"] == "quarantined" and "quarantined after failing 3 times" in broken["error"]
+    assert broken["status"] == "quarantined" and "失败 3 次后已隔离" in broken["error"]  # a zh night: zh pages
     assert "BROKEN" in (out / "index.html").read_text(encoding="utf-8")
     retried = qc("run", calls, "--out", out, "--audio", "none", "--retry-quarantined")
     assert retried.exit_code == 1 and "qc: failed: BROKEN" in retried.output

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from qc import messages
+from qc.errors import AudioError
+from qc.media import probe
 from qc.messages import Joined, joined, render
 from qc.rules import messages as rule_messages
 from qc.rules.casefile import call_from_case
@@ -100,3 +102,11 @@ def test_reasons_evidence_and_not_applicable_come_in_the_pack_language():
     na = evaluate_rule(unknown, built.conditions, None, built.require, None, CheckModels(), language="zh")
     assert na.status == "na" and na.reason == "说话人角色未知，无法判断坐席说了什么"
 
+
+def test_a_recording_that_cannot_be_read_says_so_in_both_languages(tmp_path):
+    path = tmp_path / "empty.wav"
+    path.write_bytes(b"")
+    with pytest.raises(AudioError) as info:
+        probe(path)
+    assert str(info.value) == f"{path}: empty file (0 bytes)"
+    assert render(info.value.args[0], "zh") == f"{path}：空文件（0 字节）"

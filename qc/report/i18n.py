@@ -100,6 +100,10 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
                         "角色判断不确定（{pct} %）：请核对谁是坐席"),
     "uncertain_calls": ("{n} with uncertain roles", "{n} 通角色不确定"),
     "not_processed_reason": ("not processed: {error}", "未能处理：{error}"),
+    "error_interrupted": ("interrupted while processing; will be retried on the next run", "处理时中断，下次运行时重试"),
+    "error_quarantined": ("quarantined after failing {attempts} times (qc run --retry-quarantined): {error}",
+                          "失败 {attempts} 次后已隔离，不再重试（qc run --retry-quarantined）：{error}"),
+    "several": ("several", "多"),
     # call page
     "passed": ("passed", "合格"),
     "failed": ("failed", "不合格"),
