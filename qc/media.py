@@ -23,6 +23,12 @@ SAMPLE_RATE_HZ = 16000  # what every recording is decoded to: Whisper, Silero VA
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac", ".amr", ".gsm", ".wma", ".au")
 TRUNCATION_TOLERANCE = 0.9  # decoded/declared duration below this means a damaged file
 _AMR_CODECS = ("amr_nb", "amrnb", "amr_wb", "amrwb")
+TOOL_ERRORS = {  # how ffmpeg's lines end for the usual failures (libavutil's error strings, strerror)
+    "Invalid data found when processing input": "tool.invalid_data",
+    "End of file": "tool.end_of_file",
+    "Permission denied": "tool.permission_denied",
+    "Decoder not found": "tool.no_decoder",
+}
 
 
 def require_tool(tool: str) -> str:
@@ -44,7 +50,7 @@ def probe(path: Path) -> dict:
     info = json.loads(proc.stdout or "{}")
     streams = info.get("streams") or []
     if proc.returncode != 0 or not streams:
-        detail = last_line(proc.stderr) or say("failure.no_stream")
+        detail = tool_said(proc.stderr) or say("failure.no_stream")
         raise AudioError(say("failure.not_audio", path=str(path), detail=detail))
     stream = streams[0]
     _check_wav_length(path)
@@ -92,6 +98,14 @@ def _check_wav_length(path: Path) -> None:
                 raise AudioError(say("failure.truncated_wav", path=str(path), promised=size, available=available))
             return
         pos += 8 + size + (size & 1)
+
+
+def tool_said(stderr: bytes | str):
+    """What a tool's last line of errors says: a message for the usual failures (so a Chinese page
+    does not quote ffmpeg's English), else the line itself."""
+    line = last_line(stderr)
+    known = next((key for text, key in TOOL_ERRORS.items() if line.endswith(text)), None)
+    return say(known) if known else line
 
 
 def last_line(stderr: bytes | str) -> str:

@@ -104,6 +104,10 @@ TEXTS = {
     "failure.empty_file": ("{path}: empty file (0 bytes)", "{path}：空文件（0 字节）"),
     "failure.not_audio": ("{path}: not a readable audio file ({detail})", "{path}：不是可读取的音频文件（{detail}）"),
     "failure.no_stream": ("no audio stream found", "未找到音频流"),
+    "tool.invalid_data": ("invalid data found when processing input", "内容无法解析"),
+    "tool.end_of_file": ("unexpected end of file", "文件意外结束"),
+    "tool.permission_denied": ("permission denied", "没有读取权限"),
+    "tool.no_decoder": ("no decoder for this format", "没有该格式的解码器"),
     "failure.truncated_wav": ("{path}: truncated or corrupt WAV: the header promises {promised} bytes of audio, "
                               "the file holds {available}",
                               "{path}：WAV 文件被截断或已损坏：文件头声明 {promised} 字节音频，实际只有 {available} 字节"),

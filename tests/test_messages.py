@@ -12,7 +12,7 @@ import pytest
 
 from qc import messages
 from qc.errors import AudioError
-from qc.media import probe
+from qc.media import probe, tool_said
 from qc.messages import Joined, joined, render
 from qc.rules import messages as rule_messages
 from qc.rules.casefile import call_from_case
@@ -110,3 +110,16 @@ def test_a_recording_that_cannot_be_read_says_so_in_both_languages(tmp_path):
         probe(path)
     assert str(info.value) == f"{path}: empty file (0 bytes)"
     assert render(info.value.args[0], "zh") == f"{path}：空文件（0 字节）"
+
+
+def test_the_usual_tool_errors_are_said_not_quoted():
+    said = tool_said(b"[wav @ 0x1] bad chunk\n/calls/x.wav: Invalid data found when processing input\n")
+    assert render(said, "zh") == "内容无法解析" and str(said) == "invalid data found when processing input"
+    assert tool_said("/calls/x.wav: Some new complaint\n") == "/calls/x.wav: Some new complaint"  # quoted as is
+
+
+def test_a_clause_two_branches_share_is_said_once():
+    rule = {"require": {"any": [{"check": "keyword", "role": "agent", "any": ["您好"]},
+                                {"check": "keyword", "role": "agent", "first_s": 5, "any": ["您好"]},
+                                {"check": "keyword", "role": "agent", "any": ["你好"]}]}}
+    assert verdict(rule, "agent 0.5 2.0 喂", "zh").reason == "没有说：您好；没有说：你好"

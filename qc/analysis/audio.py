@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
-from ..media import SAMPLE_RATE_HZ, decode_command, last_line, probe
+from ..media import SAMPLE_RATE_HZ, decode_command, probe, tool_said
 from ..messages import say
 
 
@@ -53,7 +53,7 @@ def decode_audio(path: str | Path, sample_rate_hz: int = SAMPLE_RATE_HZ) -> Deco
     samples, code, stderr = _run_into_array(decode_command(path, info, sample_rate_hz, n_channels),
                                             int(info["duration_s"] * sample_rate_hz * n_channels * 1.01) + 4096)
     if code != 0:
-        raise AudioError(say("failure.cannot_decode", path=str(path), codec=info["codec"], detail=last_line(stderr)))
+        raise AudioError(say("failure.cannot_decode", path=str(path), codec=info["codec"], detail=tool_said(stderr)))
     usable = len(samples) - len(samples) % n_channels
     if usable < sample_rate_hz // 10 * n_channels:
         raise AudioError(say("failure.no_samples", path=str(path), seconds=len(samples) / n_channels / sample_rate_hz))

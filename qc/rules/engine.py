@@ -130,7 +130,7 @@ class Evaluator:
         misses = [r for r in results if not r.hit]
         hit = bool(results) and (len(hits) == len(results) if node.op == "all" else bool(hits))
         shown = hits if hit else misses
-        reason = joined((r.reason for r in shown), "clauses")
+        reason = joined(dict.fromkeys(r.reason for r in shown), "clauses")  # a clause said once
         evidence = tuple(e for r in hits for e in r.evidence)
         context = tuple(e for r in misses for e in (r.context or r.evidence))
         return Match(hit, reason, _unique(evidence), _unique(context))
