@@ -19,8 +19,10 @@ from qc.rules.casefile import call_from_case
 from qc.rules.engine import evaluate_rule
 from qc.rules.providers import CheckModels
 from qc.rules.ruleset import build_rule
+from qc.run import review_messages
 
-CATALOGUES = {"qc.messages": messages.TEXTS, "qc.rules.messages": rule_messages.TEXTS}
+CATALOGUES = {"qc.messages": messages.TEXTS, "qc.rules.messages": rule_messages.TEXTS,
+              "qc.run.review_messages": review_messages.TEXTS}
 PLACEHOLDER = re.compile(r"{(\w+)(?::[^}]*)?}")
 ENGLISH_KEPT = {"dB", "dBFS", "WAV"}  # units and formats said the same in Chinese
 

@@ -219,6 +219,10 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "user_role_reviewer": ("reviewer", "质检员"),
     "user_role_agent": ("agent", "坐席"),
     "user_role_qa_lead": ("QA lead", "质检主管"),
+    "wrong_token": ("wrong token", "口令错误"),
+    "name_and_role": ("give a name and one of the roles {roles}", "请填写姓名并选择角色：{roles}"),
+    "no_action": ("no action {action}", "没有操作 {action}"),
+    "form_lacks": ("the form lacks the field {field}", "表单缺少字段 {field}"),
     # supervisors' pages
     "compare": ("Compare", "对比"),
     "search": ("Search", "搜索"),
