@@ -158,3 +158,26 @@ def test_named_condition_may_be_an_expression(tmp_path):
 
     ruleset = load_ruleset(path)
     assert uses_check(ruleset, "keyword") and not uses_check(ruleset, "similarity")
+
+
+def test_site_file_and_company_option_fill_the_company_variable_and_the_prompt(tmp_path):
+    from qc.rules.ruleset import load_rulesets
+    from qc.run.prompts import site_prompts
+
+    site = tmp_path / "site.yaml"
+    site.write_text("company: [星河通信]\n", encoding="utf-8")
+    rulesets = load_rulesets(None, site, {"company": ("Galaxy Telecom",)})
+    assert dict(rulesets["zh"].variables)["company"] == ("星河通信", "Galaxy Telecom")
+    prompts = dict(site_prompts("auto", rulesets))
+    assert "星河通信" in prompts["zh"] and "Galaxy Telecom" in prompts["en"]
+    assert "company" not in dict(load_rulesets()["zh"].variables)
+
+
+def test_a_typo_in_a_rule_variable_is_a_rule_error(tmp_path):
+    from qc.errors import RuleConfigError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('rules:\n  - id: g\n    title: G\n    require: {check: keyword, any: ["{compnay}"]}\n',
+                   encoding="utf-8")
+    with pytest.raises(RuleConfigError, match="unknown variable"):
+        load_ruleset(bad)

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..run.lock import exclusive
+from ..run.prompts import DEFAULT_PROMPT, OFF
 from .common import (check_models, day_end, domain_errors, embedding_model_option, formats_option, iso_option,
                      models_dir_option, rules_option, site_option, wait_option)
 
@@ -18,8 +19,9 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout.")
 @rules_option
-@click.option("--language", type=click.Choice(["zh", "en", "auto"]), default="zh", show_default=True,
-              help="Spoken language, unless the manifest gives one per call.")
+@click.option("--language", default="zh", show_default=True, callback=lambda ctx, param, value: _language(value),
+              help="Spoken language (zh, en), auto (Whisper's guess), or a list such as zh,en: each call's language "
+                   "is detected among the listed ones only. A manifest language column wins.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where JSON, CSV and HTML outputs go.")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -30,8 +32,15 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
               help="Whisper model: an installed name, a local CTranslate2 directory, or a hub id (e.g. large-v3).")
 @click.option("--compute-type", default="auto", show_default=True, help="CTranslate2 precision (auto, int8, float16...).")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
-@click.option("--initial-prompt", default=None, help="Prompt text for Whisper [default: per language].")
-@click.option("--hotwords", default=None, help="Words Whisper should favour (company names, products).")
+@click.option("--initial-prompt", default=DEFAULT_PROMPT, show_default=True,
+              help="What Whisper is told to expect in each call: auto (the --company names and the required "
+                   "phrases of the call language's rule pack, never a forbidden one), off, or this exact text.")
+@click.option("--hotwords", default=OFF, show_default=True,
+              help="Words Whisper should favour in every 30-second window: auto (as for --initial-prompt; "
+                   "measured worse, see bench/README.md), off, or this exact text.")
+@click.option("--company", "company", multiple=True,
+              help="The site's company or brand name: a value of {company} in the rules, besides the site file's, "
+                   "and expected by --initial-prompt auto. Repeatable.")
 @click.option("--filename-pattern", default=None,
               help="Regex with named groups (call_id, agent_id, agent_name, team, started_at) for files the "
                    "manifest does not list.")
@@ -72,7 +81,7 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @embedding_model_option
 @domain_errors
 def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
-        initial_prompt, hotwords, filename_pattern, stereo_layout, force, diarization, num_speakers,
+        initial_prompt, hotwords, company, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, site_file,
         formats, alert_file,
@@ -84,6 +93,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     from ..rules.ruleset import RULES_DIR, load_rulesets
     from ..run.alerts import load_alerts
     from ..run.pipeline import RunSettings
+    from ..run.prompts import site_prompts
     from ..run.runner import Runner
     from ..sources import files
     from ..sources.audio import AudioSettings
@@ -93,14 +103,15 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     if redact and audio == "link":
         raise click.UsageError("--redact with --audio link would publish the original recordings unmasked; use "
                                "--audio copy (personal numbers silenced) or --audio none")
-    rulesets = load_rulesets(rules_file, site_file)
+    rulesets = load_rulesets(rules_file, site_file, {"company": tuple(company)} if company else None)
     alerts = load_alerts(alert_file) if alert_file else None  # a mistake stops here, before any audio
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
                                 exclude=[out_dir], problems=unreadable)
     audio_settings = AudioSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                       initial_prompt=initial_prompt, hotwords=hotwords),
+                       initial_prompt=site_prompts(initial_prompt, rulesets, company),
+                       hotwords=site_prompts(hotwords, rulesets, company)),
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
@@ -116,6 +127,16 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
             runner.store.release_quarantine()
         summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)
     sys.exit(summary.exit_code)
+
+
+def _language(value: str) -> str:
+    from ..analysis.language import parse_language
+    from ..sources.files import LANGUAGES
+
+    try:
+        return parse_language(value, [lang for lang in LANGUAGES if lang != "auto"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command()

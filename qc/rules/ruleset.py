@@ -80,11 +80,14 @@ class RuleSet:
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
-def load_rulesets(rules_file: Optional[Path] = None, site_file: Optional[Path] = None) -> dict[str, RuleSet]:
+def load_rulesets(rules_file: Optional[Path] = None, site_file: Optional[Path] = None,
+                  given: Optional[dict] = None) -> dict[str, RuleSet]:
     """The sets a run scores with: ``rules_file`` for every call (key ``*``), else the maintained
-    pack of each language, with the site file's variables. Every file is validated here,
-    before any audio is touched."""
+    pack of each language, with the site file's variables and ``given`` values added (options
+    such as ``--company``). Every file is validated here, before any audio is touched."""
     site = load_site(site_file)
+    for name, values in (given or {}).items():
+        site[name] = tuple(dict.fromkeys((*site.get(name, ()), *values)))
     if rules_file:
         return {"*": load_ruleset(rules_file, site)}
     return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml", site) for lang in PACK_LANGUAGES}

@@ -34,7 +34,7 @@ from .store import Store
 class RunSettings:
     """What a batch does beyond analysing calls (that is the sources' settings)."""
 
-    language: str = "zh"  # zh | en | auto; a call's manifest language wins
+    language: str = "zh"  # zh | en | auto | a list (zh,en: detected per call among them); a manifest language wins
     force: bool = False  # analyse calls again even when done
     max_attempts: Optional[int] = 3  # failures before a call is quarantined (None: retried for ever)
     redact: bool = False  # mask personal numbers and e-mails in everything stored (see qc.redact)

@@ -1,6 +1,7 @@
 """Recorded calls: a recording becomes the speaker-attributed transcript the rules read.
 
-Decode -> split channels by layout -> voice activity and transcription per channel ->
+Decode -> split channels by layout -> voice activity per channel -> the call's language
+when the run lists candidates -> transcription per channel ->
 drop hallucinations -> sentences with acoustics -> one timeline. Stereo calls take their
 roles from the channels; mono calls are diarized, words are joined to speaker turns and
 the agent is chosen by evidence. The models are passed in: the transcriber and the
@@ -20,6 +21,7 @@ from ..analysis.asr import AsrOptions, Transcriber, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
+from ..analysis.language import call_language
 from ..analysis.roles import channel_roles, decide_roles
 from ..analysis.speakers import assign_words, turns_as_speech
 from ..analysis.timeline import build_transcript, split_sentences
@@ -85,8 +87,9 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         audio = audio.compact()
     layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
     channel_words, speech, dropped = [], [], 0
-    for speaker, role, samples in channels:
-        regions = speech_regions(samples)
+    voiced = [speech_regions(samples) for _, _, samples in channels]
+    language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en: one
+    for (speaker, role, samples), regions in zip(channels, voiced):
         result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                    settings.asr.block_s)
         language = result.language  # "auto": the first (agent) channel decides for the call
