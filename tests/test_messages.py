@@ -68,7 +68,7 @@ def test_a_missing_item_says_what_was_looked_for_and_where_not_an_unrelated_sent
     assert zh.status == "fail" and zh.reason == "没有说：您好、你好"
     [looked] = zh.evidence
     assert looked.text == "在开场 15 秒内坐席的话中未找到：您好、你好" and looked.role == "agent"
-    assert (looked.start_s, looked.end_s) == (0.5, 15.5)  # the window looked in, from the first word
+    assert (looked.start_s, looked.end_s) == (0.5, 0.5)  # where the looking began: the agent's first sentence
     en = verdict(GREETING, NO_GREETING, "en")
     assert en.reason == "said none of 您好, 你好"
     assert en.evidence[0].text == "looked for 您好, 你好 in what the agent said in the first 15 s"
@@ -81,7 +81,7 @@ def test_an_anchored_miss_names_the_anchor():
                         "anchor": {"to": "complaint", "relation": "after", "within_sentences": 2}}}
     transcript = "customer 0.5 2.0 我要投诉\nagent 2.5 4.0 请讲\ncustomer 4.5 6.0 宽带坏了\nagent 6.5 7.0 好的\nagent 30.0 31.0 抱歉"
     [looked] = verdict(rule, transcript, "zh").evidence
-    assert looked.text == "在「complaint」之后 2 句内坐席的话中未找到：抱歉" and (looked.start_s, looked.end_s) == (2.5, 4.0)
+    assert looked.text == "在「complaint」之后 2 句内坐席的话中未找到：抱歉" and (looked.start_s, looked.end_s) == (2.5, 2.5)
     assert verdict(rule, transcript, "en").evidence[0].text == (
         "looked for 抱歉 in what the agent said within 2 sentence(s) after «complaint»")
 

@@ -151,20 +151,20 @@ class Evaluator:
         return replace(found, context=(self.looked_for(found.sought, cond.scope if scoped else Scope(), segments),))
 
     def looked_for(self, sought, scope: Scope, segments: tuple[Segment, ...]) -> Evidence:
-        """Evidence for something missing: what was looked for, and where (the scope, over its time)."""
+        """Evidence for something missing: what was looked for and where (the scope), at the moment
+        the looking began: the first sentence in scope, else the start of the scope's window. A
+        moment, not the window: a reviewer listens from there, and the pages mark one sentence
+        (where the greeting should have been), not every sentence of a long window."""
         everything = self.call.transcript.segments
         origin = min((s.start_s for s in everything), default=0.0)
-        end = max((s.end_s for s in everything), default=self.call.audio.duration_s)
-        if scope.first_s is not None:
-            start_s, end_s = origin, min(origin + scope.first_s, end)
+        if segments:
+            at = segments[0].start_s
         elif scope.last_s is not None:
-            start_s, end_s = max(end - scope.last_s, origin), end
-        elif segments:
-            start_s, end_s = segments[0].start_s, max(s.end_s for s in segments)
+            at = max(max(s.end_s for s in everything) - scope.last_s, origin) if everything else origin
         else:
-            start_s, end_s = origin, end
+            at = origin
         text = say("looked_for", sought=sought, where=_where(scope))
-        return Evidence(start_s, max(start_s, end_s), text, "" if scope.role == "any" else scope.role)
+        return Evidence(at, at, text, "" if scope.role == "any" else scope.role)
 
     def scoped(self, scope: Scope) -> tuple[Segment, ...]:
         transcript = self.call.transcript
