@@ -1,8 +1,9 @@
 """Interface strings of the scorecard pages, in English and Chinese.
 
 The pages speak the language of the rule pack (Chinese for zh packs, English for en), which
-is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles and
-reasons come from the rule pack and the checks and are shown as they are.
+is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles come
+from the pack; reasons, evidence, failure reasons and role notes were said in the pack's
+language when they were stored (:mod:`qc.messages`) and are shown as they are.
 Placeholders use ``str.format`` names: ``t("n_calls", n=3)``.
 """
 
