@@ -58,3 +58,17 @@ def test_unmatched_filename_uses_the_stem():
 
     meta = meta_from_filename(Path("whatever name.wav"))
     assert meta.call_id == "whatever name" and meta.agent_id == "unknown"
+
+
+def test_manifest_keeps_direction_and_every_other_column_as_extra_metadata(tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,file,team,direction,queue,customer tier,note\n"
+                        "x,a.wav,sales,outbound,vip, gold ,\n", encoding="utf-8")
+    [meta] = read_manifest(manifest).values()
+    assert meta.direction == "outbound" and meta.team == "sales"
+    assert meta.extra == {"queue": "vip", "customer tier": "gold"}  # blank cells are no value
+
+
+def test_extra_named_groups_of_the_filename_pattern_are_extra_metadata(tmp_path):
+    meta = meta_from_filename(tmp_path / "vip-out-C1.wav", r"(?P<queue>[^-]+)-(?P<direction>[^-]+)-(?P<call_id>.+)")
+    assert (meta.call_id, meta.direction, meta.extra) == ("C1", "out", {"queue": "vip"})

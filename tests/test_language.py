@@ -83,7 +83,7 @@ def test_a_listed_call_is_transcribed_and_scored_in_its_detected_language(tmp_pa
     calls = [CallMeta("a", str(path)), CallMeta("b", str(manifest_says_zh), language="zh")]
     summary = run_batch(calls, RunSettings(language="zh,en"), store,
                         {"audio": AudioSource(AudioSettings(), lambda: recogniser)},
-                        lambda lang: pick_ruleset(rulesets, lang), CheckModels())
+                        lambda meta: pick_ruleset(rulesets, meta.language), CheckModels())
     assert summary.processed == 2
     assert recogniser.detections == [int(2 * 1.2 * RATE)]  # once, for call a: both channels' speech
     assert recogniser.asked == ["en", "en", "zh", "zh"]

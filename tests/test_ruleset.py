@@ -98,6 +98,37 @@ rules:
     assert ruleset.pass_score == 70 and ruleset.name == "team"
 
 
+def test_extends_finds_the_maintained_packs_from_any_folder(tmp_path):
+    """A team's set kept outside rules/ builds on a maintained pack by its name, with or without .yaml."""
+    for base in ("zh-default.yaml", "zh-default"):
+        team = write(tmp_path, f"team-{base}.yaml", f"extends: {base}\nname: team\nrules:\n"
+                                                   "  - id: greeting\n    points: 25\n")
+        ruleset = load_ruleset(team)
+        assert next(r for r in ruleset.rules if r.id == "greeting").points == 25 and len(ruleset.rules) > 10
+
+
+def test_extends_prefers_a_file_beside_the_set_and_names_both_folders_when_missing(tmp_path):
+    write(tmp_path, "zh-default.yaml", "name: local\nrules:" + GOOD_RULE)
+    team = write(tmp_path, "team.yaml", "extends: zh-default.yaml\nrules: []\n")
+    assert [r.id for r in load_ruleset(team).rules] == ["greeting"]
+    lost = write(tmp_path, "lost.yaml", "extends: nowhere.yaml\nrules: []\n")
+    with pytest.raises(RuleConfigError, match=rf"rule set not found in {tmp_path} or .*rules.*'nowhere.yaml'"):
+        load_ruleset(lost)
+
+
+def test_disabling_a_rule_the_base_does_not_have_is_an_error(tmp_path):
+    write(tmp_path, "base.yaml", "rules:" + GOOD_RULE)
+    typo = write(tmp_path, "team.yaml", "extends: base.yaml\nrules:\n  - id: greting\n    enabled: false\n")
+    with pytest.raises(RuleConfigError, match=r'rule "greting": option "enabled": disables a rule base.yaml does '
+                                              r'not have \(did you mean "greeting"\?\)'):
+        load_ruleset(typo)
+    alone = write(tmp_path, "alone.yaml", "rules:\n  - id: greeting\n    enabled: false\n")
+    with pytest.raises(RuleConfigError, match="disables a rule this file does not extend"):
+        load_ruleset(alone)
+    switched_off = write(tmp_path, "off.yaml", "rules:" + GOOD_RULE + "    enabled: false\n")
+    assert load_ruleset(switched_off).rules == ()
+
+
 def test_extends_cycle_is_one_clear_error(tmp_path):
     write(tmp_path, "a.yaml", "extends: b.yaml\nrules:" + GOOD_RULE)
     write(tmp_path, "b.yaml", "extends: a.yaml\nrules: []\n")

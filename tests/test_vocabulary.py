@@ -170,9 +170,12 @@ def test_each_language_gets_its_own_words_and_auto_detects_first():
     assert AsrOptions().prompt_for("zh") == (None, None)
 
 
-def test_the_words_are_in_the_cache_key():
+def test_a_prompt_is_in_the_cache_key_but_not_its_words():
     assert AudioSettings(asr=AsrOptions(initial_prompt=(("zh", "星河通信"),))).fingerprint() != \
         AudioSettings().fingerprint() != AudioSettings(asr=AsrOptions(hotwords=(("zh", "星河通信"),))).fingerprint()
+    # a rule edit changes the words, not whether there are any: stored transcripts stay valid
+    assert AudioSettings(asr=AsrOptions(initial_prompt=(("zh", "星河通信, 您好"),))).fingerprint() == \
+        AudioSettings(asr=AsrOptions(initial_prompt=(("zh", "星河通信"),))).fingerprint()
 
 
 def test_qc_run_gives_each_language_its_words(tmp_path, monkeypatch):

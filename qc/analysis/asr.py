@@ -46,8 +46,12 @@ class AsrOptions:
     block_s: float = 300.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
 
     def fingerprint(self) -> dict:
-        """The settings that affect output (device and precision included: they change text)."""
-        return asdict(self)
+        """The settings that affect output (device and precision included: they change text).
+
+        Of the prompt and hotwords only whether they are given counts: they are hints derived
+        from the rule sets, and a rule edit must never send a night's history back to Whisper;
+        a transcript made with an earlier hint stays valid (``--force`` redoes it)."""
+        return {**asdict(self), "initial_prompt": bool(self.initial_prompt), "hotwords": bool(self.hotwords)}
 
     def prompt_for(self, language: Optional[str]) -> tuple[Optional[str], Optional[str]]:
         """(initial prompt, hotwords) for a call in ``language``."""

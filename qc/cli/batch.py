@@ -10,15 +10,17 @@ import click
 
 from ..run.lock import exclusive
 from ..run.prompts import DEFAULT_PROMPT, OFF
-from .common import (check_models, day_end, domain_errors, embedding_model_option, formats_option, iso_option,
-                     models_dir_option, rules_option, site_option, wait_option)
+from .common import (assign_option, check_models, day_end, domain_errors, embedding_model_option, formats_option,
+                     iso_option, load_rules, models_dir_option, rules_option, site_option, wait_option)
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout.")
+              help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout; optionally language, "
+                   "direction and any other column (kept as call metadata).")
 @rules_option
+@assign_option
 @click.option("--language", default="zh", show_default=True, callback=lambda ctx, param, value: _language(value),
               help="Spoken language (zh, en), auto (Whisper's guess), or a list such as zh,en: each call's language "
                    "is detected among the listed ones only. A manifest language column wins.")
@@ -80,7 +82,7 @@ from .common import (check_models, day_end, domain_errors, embedding_model_optio
 @models_dir_option
 @embedding_model_option
 @domain_errors
-def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model, compute_type, beam_size,
+def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, device, model, compute_type, beam_size,
         initial_prompt, hotwords, company, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, agent_phrases, site_file,
@@ -90,7 +92,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
     from ..report import ReportOptions
-    from ..rules.ruleset import RULES_DIR, load_rulesets
+    from ..rules.ruleset import RULES_DIR
     from ..run.alerts import load_alerts
     from ..run.pipeline import RunSettings
     from ..run.prompts import site_prompts
@@ -103,15 +105,17 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     if redact and audio == "link":
         raise click.UsageError("--redact with --audio link would publish the original recordings unmasked; use "
                                "--audio copy (personal numbers silenced) or --audio none")
-    rulesets = load_rulesets(rules_file, site_file, {"company": tuple(company)} if company else None)
+    rules = load_rules(rules_file, assign_file, site_file, {"company": tuple(company)} if company else None)
     alerts = load_alerts(alert_file) if alert_file else None  # a mistake stops here, before any audio
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
                                 exclude=[out_dir], problems=unreadable)
+    if calls:
+        rules.check_fields(key for call in calls for key in call.extra)
     audio_settings = AudioSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
-                       initial_prompt=site_prompts(initial_prompt, rulesets, company),
-                       hotwords=site_prompts(hotwords, rulesets, company)),
+                       initial_prompt=site_prompts(initial_prompt, rules.rulesets, company),
+                       hotwords=site_prompts(hotwords, rules.rulesets, company)),
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,
@@ -121,7 +125,7 @@ def run(inputs, manifest, rules_file, language, out_dir, db_path, device, model,
     db_path = db_path or out_dir / "qc.sqlite"
     with exclusive(db_path, wait_s):
         runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
-                        rulesets, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
+                        rules, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
                         report_options, alerts=alerts)
         if retry_quarantined:
             runner.store.release_quarantine()
@@ -141,6 +145,7 @@ def _language(value: str) -> str:
 
 @click.command()
 @rules_option
+@assign_option
 @click.option("--since", default=None, help="Only calls started on or after this date/time (ISO, e.g. 2026-11-01).")
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("reports/qc.sqlite"),
               show_default=True, help="SQLite database written by qc run.")
@@ -151,25 +156,31 @@ def _language(value: str) -> str:
 @models_dir_option
 @embedding_model_option
 @domain_errors
-def score(rules_file, since, db_path, out_dir, site_file, wait_s, models_dir, embedding_model):
-    """Re-score stored calls with changed rules, without touching audio, and refresh the outputs."""
+def score(rules_file, assign_file, since, db_path, out_dir, site_file, wait_s, models_dir, embedding_model):
+    """Re-score stored calls with changed rules, without touching audio, and refresh the outputs.
+
+    Each call gets the rule set qc run would give it (--rules, --assign or rules/assign.yaml,
+    else its language's pack), so the next night's run keeps these scores."""
     import time
 
     from ..report import write_outputs
-    from ..rules.ruleset import load_rulesets, models_needed, pick_ruleset
+    from ..rules.ruleset import models_needed
     from ..run.pipeline import rescore_stored
     from ..run.reviews import flagged_calls
     from ..run.store import Store
 
     if not db_path.is_file():
         raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
-    rulesets = load_rulesets(rules_file, site_file)
+    rules = load_rules(rules_file, assign_file, site_file)
     models = check_models(models_dir, embedding_model)
-    models.verify(models_needed(rulesets.values()))
+    models.verify(models_needed(rules.rulesets))
     started = time.monotonic()
     with exclusive(db_path, wait_s):
         store = Store(db_path)
-        count = rescore_stored(store, lambda lang: pick_ruleset(rulesets, lang), models, since)
+        stored = store.latest_calls(since=since)
+        if stored:
+            rules.check_fields(key for row in stored for key in row.get("extra") or {})
+        count = rescore_stored(store, rules.pick, models, since)
         rows = store.latest_calls()
         paths = write_outputs(rows, out_dir or db_path.parent)
     click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")

@@ -54,8 +54,28 @@ def wait_option(func):
 
 def rules_option(func):
     return click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Rule set YAML for every call [default: rules/<language>-default.yaml by call "
-                             "language].")(func)
+                        help="Rule set YAML for every call [default: by the assignment file, else "
+                             "rules/<language>-default.yaml by call language].")(func)
+
+
+def assign_option(func):
+    return click.option("--assign", "assign_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        envvar="QC_ASSIGN",
+                        help="Assignment file (YAML) picking each call's rule set by team, queue, direction, "
+                             "language, agent or any manifest column [default: $QC_ASSIGN, else rules/assign.yaml "
+                             "when present]. See README, rule sets per team.")(func)
+
+
+def load_rules(rules_file, assign_file, site_file, given=None):
+    """The rule sets of a run or a re-scoring: one for every call (``--rules``), or one per call by the
+    assignment file (``--assign``, else ``rules/assign.yaml`` when present), else by language."""
+    from ..rules.assign import DEFAULT_ASSIGN, load_assignment
+
+    if rules_file and assign_file:
+        raise click.UsageError("give --rules (one rule set for every call) or --assign (a set per call), not both")
+    if not rules_file and not assign_file and DEFAULT_ASSIGN.is_file():
+        assign_file = DEFAULT_ASSIGN
+    return load_assignment(assign_file, rules_file, site_file, given)
 
 
 def site_option(func):

@@ -4,13 +4,16 @@ The pages speak the language of the rule pack (Chinese for zh packs, English for
 is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles come
 from the pack; reasons, evidence, failure reasons and role notes were said in the pack's
 language when they were stored (:mod:`qc.messages`) and are shown as they are.
-Placeholders use ``str.format`` names: ``t("n_calls", n=3)``.
+Placeholders use ``str.format`` names: ``t("n_calls", n=3)``. The review's and the login's
+strings are in :mod:`review_strings`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Callable, Iterable
+
+from .review_strings import REVIEW_STRINGS
 
 LANGUAGES = ("en", "zh")
 
@@ -44,6 +47,48 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
                  "{wall_min} min", "处理 {processed} 通，跳过已完成 {skipped} 通，失败 {failed} 通；"
                  "{audio_min} 分钟录音，用时 {wall_min} 分钟"),
     "rule_packs": ("rule packs", "规则包"),
+    "rule_set": ("Rule set", "规则集"),
+    "rule_set_version": ("rule set version: changes whenever a rule or a score of the set changes",
+                         "规则集版本：规则或计分方式变化时随之变化"),
+    "n_calls": ("{n} calls", "{n} 通"),
+    "mixed_packs": ("Scores of this team come from {n} rule sets and do not compare as one:",
+                    "本团队的分数来自 {n} 个规则集，不能直接比较："),
+    "sections": ("Sections", "评分分项"),
+    "section": ("Section", "分项"),
+    "weight": ("Weight", "权重"),
+    "bonus": ("+{points} points", "加 {points} 分"),
+    "calibration": ("Calibration: qc against human reviewers", "校准：机器与人工质检对比"),
+    "calibration_intro": ("Per rule, over the calls both qc and a human judged: how often they agree, how often a "
+                          "qc fail is a human fail (precision) and how many human fails qc catches (recall), and "
+                          "Cohen's kappa, agreement beyond chance over pass, fail and na. Rules with kappa below "
+                          "{min_kappa} are marked: check them before trusting their scores.",
+                          "按规则统计机器与人工都评过的通话：一致率、机器判不合格中人工也判不合格的比例（精确率）、"
+                          "人工判不合格中机器判出的比例（召回率），以及 Cohen's kappa（扣除偶然一致后的一致程度，"
+                          "按合格、不合格、不适用计算）。kappa 低于 {min_kappa} 的规则已标出，采信其分数前请先核查。"),
+    "human_read": ("{n} human verdicts read ({sources})", "读取人工结论 {n} 条（{sources}）"),
+    "human_skipped": ("{n} left out: {reason}", "{n} 条未计入：{reason}"),
+    "no_human_verdicts": ("No human verdict matches a scored call of this period.",
+                          "该时间范围内没有与已评分通话对应的人工结论。"),
+    "human_checked": ("Human-checked calls", "人工复核通话"),
+    "agreement": ("Agreement", "一致率"),
+    "precision_fail": ("Precision of fail", "不合格精确率"),
+    "recall_fail": ("Recall of fail", "不合格召回率"),
+    "kappa": ("Kappa", "Kappa"),
+    "below_threshold": ("below {min_kappa}", "低于 {min_kappa}"),
+    "n_disagreements": ("{n} disagreeing calls", "{n} 通不一致"),
+    "confusion_cell": ("qc {machine} / human {human}: {n}", "机器 {machine} / 人工 {human}：{n}"),
+    "calibration_legend": ("– : undefined (qc or the human failed no call; for kappa, both gave one status only).",
+                           "–：无法计算（机器或人工没有判不合格的通话；kappa：双方都只给出同一种结论）。"),
+    "qc_verdict": ("qc", "机器"),
+    "st_pass": ("pass", "合格"),
+    "st_fail": ("fail", "不合格"),
+    "st_na": ("n/a", "不适用"),
+    "skipped_unknown_call": ("call not among the stored calls of the period", "通话不在该时间范围的已存通话中"),
+    "skipped_ambiguous_call": ("call id shared by several calls (add a call_uid column)",
+                               "通话编号对应多通通话（请加 call_uid 列）"),
+    "skipped_not_scored": ("call not scored", "通话未评分"),
+    "skipped_unknown_rule": ("rule not in the call's rule set", "该通话的规则集中没有此规则"),
+    "human_verdict": ("Human", "人工"),
     "agents_ranked": ("Agents ranked by mean score", "坐席排名（按平均分）"),
     "team": ("Team", "团队"),
     "no_team": ("(no team)", "（未分组）"),
@@ -131,99 +176,6 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "no_transcript": ("No transcript.", "无转写文本。"),
     "download_json": ("call JSON", "通话 JSON"),
     "diarization": ("Speakers: {reason}", "说话人：{reason}"),
-    # review and appeal
-    "review": ("Review", "人工复核"),
-    "reviewed_score": ("Reviewed score", "复核得分"),
-    "machine_score": ("machine score {score}", "机器评分 {score}"),
-    "not_reviewed": ("Not reviewed yet: the machine's verdicts stand.", "尚未人工复核：以机器判定为准。"),
-    "review_not_signed": ("not signed yet", "尚未签署"),
-    "review_signed": ("signed by {who} at {at}", "{who} 于 {at} 签署"),
-    "appeals_waiting": ("{n} appeal(s) waiting for a QA lead", "{n} 条申诉待质检主管处理"),
-    "decisions_flagged": ("{n} decision(s) to look at again", "{n} 项判定需重新查看"),
-    "manual_items": ("Manual score items", "人工加减分项"),
-    "no_items": ("none", "无"),
-    "item_points": ("points, + or −", "分值（正负）"),
-    "item_label": ("what for", "事由"),
-    "add_item": ("Add item", "添加"),
-    "remove": ("remove", "删除"),
-    "sign_review": ("Sign the review", "签署复核"),
-    "audit_trail": ("Audit trail", "操作记录"),
-    "audit_when": ("When", "时间"),
-    "audit_who": ("Who", "操作人"),
-    "audit_action": ("Action", "操作"),
-    "audit_change": ("Change", "变更"),
-    "score_change": ("Score", "得分"),
-    "comment": ("Comment", "备注"),
-    "act_finding": ("finding decided", "判定问题"),
-    "act_rule_status": ("rule status set", "改判规则"),
-    "act_item_added": ("item added", "添加加减分"),
-    "act_item_removed": ("item removed", "删除加减分"),
-    "act_signed": ("signed", "签署"),
-    "act_appeal_filed": ("appeal filed", "提出申诉"),
-    "act_appeal_accepted": ("appeal accepted", "申诉通过"),
-    "act_appeal_rejected": ("appeal rejected", "申诉驳回"),
-    "act_appeal_closed": ("final ruling", "最终裁定"),
-    "decision_confirmed": ("confirmed", "确认"),
-    "decision_false_positive": ("false positive", "误判"),
-    "decided_line": ("{decision} by {who}", "{who}：{decision}"),
-    "rule_set_to": ("status set to {status} by {who}", "{who} 改判为“{status}”"),
-    "status_pass": ("pass", "通过"),
-    "status_fail": ("fail", "不合格"),
-    "status_na": ("not applicable", "不适用"),
-    "status_machine": ("the machine's verdict", "恢复机器判定"),
-    "audit_field": ("{field}: {before} → {after}", "{field}：{before} → {after}"),
-    "list_sep": (", ", "；"),
-    "field_decision": ("decision", "判定"),
-    "field_status": ("status", "状态"),
-    "field_item": ("item", "加减分项"),
-    "field_points": ("points", "分值"),
-    "field_label": ("label", "事由"),
-    "field_review": ("review", "复核"),
-    "field_appeal": ("appeal", "申诉"),
-    "field_closed": ("closed", "已关闭"),
-    "field_via": ("via", "来源"),
-    "review_state_open": ("open", "未签署"),
-    "review_state_signed": ("signed", "已签署"),
-    "closed_true": ("yes", "是"),
-    "closed_false": ("no", "否"),
-    "via_import": ("import", "表格导入"),
-    "overturned": ("overturned", "已撤销"),
-    "flag_evidence_changed": ("the evidence changed since this decision: decide again",
-                              "判定后证据已变化：请重新判定"),
-    "flag_finding_gone": ("the finding is gone since this decision", "判定后该问题已不存在"),
-    "flag_machine_changed": ("the machine's verdict changed since this status was set", "改判后机器判定已变化"),
-    "appeal_by": ("appealed by {who}", "{who} 申诉"),
-    "appeal_status_open": ("waiting for a QA lead", "待质检主管处理"),
-    "appeal_status_accepted": ("accepted", "申诉通过"),
-    "appeal_status_rejected": ("rejected", "申诉驳回"),
-    "appeal_decided": ("{status} by {who}", "{who}：{status}"),
-    "ruling_by": ("final ruling by {who}", "{who} 最终裁定"),
-    "why_appeal": ("why the finding is wrong", "申诉理由"),
-    "file_appeal": ("Appeal", "申诉"),
-    "accept": ("Accept", "通过"),
-    "reject": ("Reject", "驳回"),
-    "ruling": ("final ruling", "最终裁定"),
-    "close_appeal": ("Close the appeal", "裁定并关闭"),
-    "save": ("Save", "保存"),
-    "set_status": ("Set status", "改判"),
-    "reviewed_tag": ("reviewed", "已复核"),
-    "saved_score": ("Saved: reviewed score {score} (machine {machine}).",
-                    "已保存：复核得分 {score}（机器评分 {machine}）。"),
-    # logging in (qc serve)
-    "log_in": ("Log in", "登录"),
-    "log_out": ("log out", "退出"),
-    "login_to_review": ("Log in to review or appeal", "登录后可复核或申诉"),
-    "signed_in_as": ("{name} ({role})", "{name}（{role}）"),
-    "your_name": ("Your name (agents: your agent id)", "姓名（坐席请填工号）"),
-    "your_role": ("Role", "角色"),
-    "token": ("Shared token", "共享口令"),
-    "user_role_reviewer": ("reviewer", "质检员"),
-    "user_role_agent": ("agent", "坐席"),
-    "user_role_qa_lead": ("QA lead", "质检主管"),
-    "wrong_token": ("wrong token", "口令错误"),
-    "name_and_role": ("give a name and one of the roles {roles}", "请填写姓名并选择角色：{roles}"),
-    "no_action": ("no action {action}", "没有操作 {action}"),
-    "form_lacks": ("the form lacks the field {field}", "表单缺少字段 {field}"),
     # supervisors' pages
     "compare": ("Compare", "对比"),
     "search": ("Search", "搜索"),
@@ -262,6 +214,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "sev_minor": ("minor", "轻微"),
     "points": ("−{points} points", "扣 {points} 分"),
 }
+STRINGS.update(REVIEW_STRINGS)
 
 
 def translator(language: str) -> Callable[..., str]:

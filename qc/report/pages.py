@@ -21,6 +21,7 @@ from .options import ReportOptions
 from .insights import comparison, rule_pages, search_index
 from .scorecards import agent_views, overview
 
+CALIBRATION_PAGE = "calibration.html"  # written by qc calibrate beside the overview, which links to it
 
 SEARCH_FIELDS = ("q", "rule", "agent", "since", "until")  # the search form's fields
 
@@ -115,7 +116,8 @@ def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict
                                                 **common))
     index = out_dir / "index.html"  # last: it links to the pages above
     write_text(index, render(env, "index", "", overview=overview(shown, agents, language), batch=batch,
-                             rule_pages={r["rule_id"]: r["page"] for r in rules}, **common))
+                             rule_pages={r["rule_id"]: r["page"] for r in rules},
+                             calibration=(out_dir / CALIBRATION_PAGE).is_file(), **common))
     return {"index": index, "agents": out_dir / "agents", "calls": out_dir / "calls"}
 
 

@@ -15,13 +15,16 @@ from typing import Optional
 from ..rules.review import apply_review
 
 
-def review_docs(doc: dict, review: Optional[dict], pass_score: Optional[float]) -> tuple[dict, dict]:
-    """``(published, shown)``: the call JSON with its ``review`` block, and what the pages show."""
+def review_docs(doc: dict, review: Optional[dict], pass_score: Optional[float],
+                form: Optional[dict] = None) -> tuple[dict, dict]:
+    """``(published, shown)``: the call JSON with its ``review`` block, and what the pages show;
+    ``form``: the scoring form kept with the call's score, which the reviewed score counts by."""
     if doc["status"] != "ok" or doc["score"] is None:
         return {**doc, "review": None}, {**doc, "review": None, "machine_score": None, "machine_passed": None}
-    state = apply_review(doc["rules"], doc["score"], doc["passed"], review, pass_score)
+    state = apply_review(doc["rules"], doc["score"], doc["passed"], review, pass_score, form)
     published = {**doc, "review": _summary(state) if review else None}
     shown = {**doc, "rules": state["rules"], "score": state["score"], "passed": state["passed"],
+             "sections": doc["sections"] if state["sections"] is None else state["sections"],
              "machine_score": doc["score"], "machine_passed": doc["passed"], "review": state if review else None}
     return published, shown
 

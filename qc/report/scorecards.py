@@ -49,11 +49,11 @@ def agent_stem(agent_id: str) -> str:
 # -- one call ------------------------------------------------------------------------------
 
 
-def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processing_s: float = 0.0,
-              rules_name: str = "") -> dict:
+def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processing_s: float = 0.0) -> dict:
     """The call page's data; ``doc`` is the call JSON (as reviewed: ``reviewed.review_docs``), ``audio``
     says how to play it."""
     failed_rules = [r for r in doc["rules"] if r["status"] == "fail"]
+    rule_set = doc.get("rule_set") or {"name": "", "version": ""}
     # a reviewed call also lists the machine's findings a reviewer or an appeal overturned
     findings = [_finding(r) for r in doc["rules"] if r["status"] == "fail" or r.get("machine_status") == "fail"]
     view = {
@@ -63,7 +63,8 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "agent_page": f"agents/{agent_stem(doc['agent_id'])}.html",
         "status": doc["status"], "error": doc["error"], "path": doc["audio"]["path"],
         "duration_s": doc["audio"]["duration_s"] or 0.0, "language": doc["language"] or "",
-        "score": doc["score"], "passed": doc["passed"], "rules_name": rules_name, "processing_s": processing_s or 0.0,
+        "score": doc["score"], "passed": doc["passed"], "processing_s": processing_s or 0.0,
+        "rules_name": rule_set["name"], "rules_version": rule_set["version"][:8], "sections": doc.get("sections", []),
         "fatal": any(r["fatal"] for r in failed_rules), "findings": findings, "rules": doc["rules"],
         "passed_rules": [r for r in doc["rules"] if r["status"] == "pass" and r.get("machine_status") != "fail"],
         "machine_score": doc.get("machine_score", doc["score"]), "review": doc.get("review"),
@@ -286,7 +287,8 @@ def overview(calls: list[dict], agents: list[dict], language: str = "") -> dict:
     teams = []
     for team in sorted({a["team"] for a in agents}):
         members = [a for a in agents if a["team"] == team]
-        teams.append({"team": team, "agents": members, "stats": members[0]["team_stats"]})
+        teams.append({"team": team, "agents": members, "stats": members[0]["team_stats"],
+                      "packs": _packs([c for c in calls if c["team"] == team])})
     stats = group_stats(calls, language)
     top_rules = sorted((r for r in stats["rules"].values() if r["failed"]),
                        key=lambda r: (-r["failed"], -r["rate"], r["title"]))[:TOP_RULES]
@@ -294,6 +296,13 @@ def overview(calls: list[dict], agents: list[dict], language: str = "") -> dict:
     return {
         "teams": teams, "stats": stats, "top_rules": top_rules, "failed": failed,
         "audio_s": sum(c["duration_s"] for c in calls), "processing_s": sum(c["processing_s"] for c in calls),
-        "rule_packs": sorted({c["rules_name"] for c in calls if c["rules_name"]}),
+        "rule_packs": _packs(calls),
         "low_confidence": sum(c["low_confidence"] for c in calls),
     }
+
+
+def _packs(calls: list[dict]) -> list[dict]:
+    """The rule sets (name and version) scored calls were scored with, most calls first: a team's
+    mean over calls scored by different sets is shown as such, never silently."""
+    counts = Counter((c["rules_name"], c["rules_version"]) for c in calls if c["status"] == "ok" and c["rules_name"])
+    return [{"name": name, "version": version, "calls": n} for (name, version), n in counts.most_common()]

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
-from ..redact import mask
+from ..redact import mask_meta
+from ..rules.review import stored_form
 from ..schema import CallAnalysis, CallMeta, analysis_from_dict, call_json, score_from_dict
 from .i18n import interface_language, translator
 from .options import ReportOptions
@@ -46,15 +47,15 @@ def parse_calls(rows: list[dict], options: ReportOptions, redact: bool,
             cache[key] = parse_row(row, redact, language)
         plain.append((row, *cache[key]))
     packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row in rows}, language)
-    parsed = [Parsed(row, *review_docs(doc, row.get("review"), packs["pass_scores"].get(row.get("rules_name") or "")),
-                     analysis) for row, doc, analysis in plain]
+    parsed = [Parsed(row, *review_docs(doc, row.get("review"), packs["pass_scores"].get(row.get("rules_name") or ""),
+                                       stored_form(row.get("score_detail") or {})), analysis)
+              for row, doc, analysis in plain]
     return parsed, language, packs
 
 
 def call_views(parsed: list[Parsed], audio_of: Callable[[dict], dict]) -> list[dict]:
     """Every call's view; ``audio_of(shown)`` says how its recording is played."""
-    return [call_view(p.shown, p.analysis, audio_of(p.shown), p.row.get("processing_s") or 0.0,
-                      p.row.get("rules_name") or "") for p in parsed]
+    return [call_view(p.shown, p.analysis, audio_of(p.shown), p.row.get("processing_s") or 0.0) for p in parsed]
 
 
 def selected(doc: dict, options: ReportOptions) -> bool:
@@ -66,13 +67,17 @@ def parse_row(row: dict, redact: bool = False, language: str = "en"):
     """The call's published JSON and its analysis when scored; what the JSON adds to a stored
     failure reason (interrupted, quarantined) is said in ``language``."""
     t = translator(language)
+    stored = (row.get("analysis") or {}).get("meta") or {}
     meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
-                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
+                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"],
+                    direction=stored.get("direction", ""), extra=row.get("extra") or {})
     if redact:  # PBX files are often named after the caller's number
-        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0])
+        meta = mask_meta(meta)
     status = row["status"]
     analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
     score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None
+    if score is not None and not score.rules_version:  # scored before versions were kept in the score
+        score = replace(score, rules_version=row.get("rules_hash") or "")
     error = row["error"] if status != "ok" else None
     if status == "processing":
         error = t("error_interrupted")

@@ -17,7 +17,8 @@ authors' tests of their rule sets (``qc rules test CASES.yaml``)::
 Transcript lines may also be ``speech ROLE START END`` (voice-activity regions; without
 them the sentences are the speech) or ``ROLE START END [loudness_db=-20 pitch_hz=210] TEXT``
 with measured acoustics. ``roles: unknown`` marks a mono call without diarization;
-``call: {team: ..., duration_s: ..., direction: ..., agent_id: ...}`` sets call metadata;
+``call: {team: ..., duration_s: ..., direction: ..., agent_id: ..., queue: ...}`` sets call metadata
+(keys qc has no field for are manifest columns);
 ``site: {company: [星河通信]}`` gives site variables as a site file would.
 """
 
@@ -70,9 +71,10 @@ def call_from_case(case: dict) -> CallAnalysis:
     extra = dict(case.get("call") or {})
     end = max((s.end_s for s in transcript.segments), default=0.0)
     duration = float(extra.pop("duration_s", end + 0.5))
-    meta_keys = {"agent_id", "agent_name", "team", "started_at", "direction"}
+    meta_keys = {"agent_id", "agent_name", "team", "started_at", "direction"}  # any other key: a manifest column
     meta = CallMeta(call_id=case.get("name", "case"), path="", language=transcript.language,
-                    **{k: str(v) for k, v in extra.items() if k in meta_keys})
+                    **{k: str(v) for k, v in extra.items() if k in meta_keys},
+                    extra={k: str(v) for k, v in extra.items() if k not in meta_keys})
     audio = AudioInfo(path="", duration_s=duration, channels=2 if roles_known else 1,
                       layout="stereo-agent-left" if roles_known else "mono", sample_rate_hz=8000)
     return CallAnalysis(meta=meta, audio=audio, transcript=transcript)

@@ -66,6 +66,10 @@ TEXTS = {
     "silence.none": ("no silence longer than {limit:g} s{note}", "没有超过 {limit:g} 秒的静默{note}"),
     "silence.none_unannounced": ("no unannounced silence longer than {limit:g} s{note}",
                                  "没有超过 {limit:g} 秒且未告知的静默{note}"),
+    "silence.share": ("silence was {share:.0%} of the call ({silent:.1f} of {duration:.1f} s in gaps longer than "
+                      "{limit:g} s{note}; limit {max_share:.0%})",
+                      "静默占通话的 {share:.0%}（{duration:.1f} 秒中有 {silent:.1f} 秒是超过 {limit:g} 秒的静默{note}；"
+                      "上限 {max_share:.0%}）"),
     "silence.excused": (" ({n} announced hold(s) excused)", "（{n} 次已告知的等待不计）"),
     "silence.gap": ("{seconds:.1f} s without speech after: {before}", "{seconds:.1f} 秒无人说话，之前：{before}"),
     "silence.call_start": ("(start of call)", "（通话开始）"),
@@ -79,6 +83,7 @@ TEXTS = {
     "overtalk.found": ("{counts} ({total:.1f} s in all, longest {longest:.1f} s{needed})",
                        "{counts}（共 {total:.1f} 秒，最长 {longest:.1f} 秒{needed}）"),
     "overtalk.limit": ("; limit {limit:g} s in all", "；上限共 {limit:g} 秒"),
+    "overtalk.share": ("; {share:.0%} of the call, limit {limit:.0%}", "；占通话的 {share:.0%}，上限 {limit:.0%}"),
     "overtalk.needed": ("; {n} needed", "；要求 {n} 次"),
     "what.overtalk": ("who talks over whom", "谁打断了谁"),
     # response latency
@@ -151,6 +156,7 @@ TEXTS = {
     "metadata.known": ("known: {names}", "已配置：{names}"),
     "field.team": ("team", "团队"),
     "field.agent_id": ("agent_id", "坐席工号"),
+    "field.agent_name": ("agent_name", "坐席姓名"),
     "field.direction": ("direction", "呼叫方向"),
     "field.language": ("language", "语言"),
     # similarity

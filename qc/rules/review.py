@@ -17,15 +17,22 @@ until someone decides again; one whose finding is gone is flagged ``finding_gone
 status set on a rule whose machine verdict changed since is still applied, flagged
 ``machine_changed``.
 
-The score is the machine's formula on the decided statuses: 100 minus the points of the
-failed rules, plus the manual items, within 0 to 100, and 0 when a fatal rule fails. With
-no human change applied it is the machine's score itself, whatever formula made that.
+The score is the machine's formula on the decided statuses: the call's scoring form
+(:mod:`qc.rules.forms`, kept with its score) counts them as it counted the machine's (the
+bonus of each passed rule, per-hit deductions within their cap, weighted sections), then the
+manual items are added, within 0 and the form's maximum, and a failed fatal rule makes it 0.
+A rule a reviewer fails deducts its points and one hit; one a reviewer passes earns its
+bonus. Calls scored before forms were kept count as 100 minus the failed rules' points. With
+no human change applied it is the machine's score itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Optional
+
+from ..schema import RuleResult
+from .forms import DEFAULT_MAX_SCORE, Section, deduction, form_score
 
 DEFAULT_PASS_SCORE = 80.0  # a rule pack's own default, for packs qc cannot find again
 FINDING_DECISIONS = ("confirmed", "false_positive")
@@ -50,24 +57,26 @@ def empty_review() -> dict:
 
 
 def apply_review(rules: list[dict], machine_score: float, machine_passed: bool, review: Optional[dict],
-                 pass_score: Optional[float] = None) -> dict:
+                 pass_score: Optional[float] = None, form: Optional[dict] = None) -> dict:
     """The call's rules with their decided status and the reviewed score, beside the machine's.
+    ``form``: the call's scoring form as kept with its score (``CallScore.form``); its pass mark
+    wins over ``pass_score`` (the pack's, for calls scored before forms were kept).
 
     Each rule gains ``machine_status``, ``finding_key``, ``decision`` (on its finding),
     ``rule_decision`` (a status set), ``appeal`` (the latest on its finding), ``decided_by``
-    (what set its status: appeal, rule, finding or machine) and ``flags``."""
-    review = review or empty_review()
-    decided = [_decide(rule, review) for rule in rules]
+    (what set its status: appeal, rule, finding or machine) and ``flags``; a rule whose status
+    changed counts the ``points`` and ``bonus`` of its new status."""
+    review, form = review or empty_review(), form or {}
+    decided = [_counted(_decide(rule, review), form.get("rules", {}).get(rule["rule_id"], {})) for rule in rules]
     items = list(review["items"])
     changed = bool(items) or any(r["status"] != r["machine_status"] for r in decided)
+    fatal = any(r["fatal"] and r["status"] == "fail" for r in decided)
+    sections = None
     if changed:
-        fatal = any(r["fatal"] and r["status"] == "fail" for r in decided)
-        deducted = sum(r["points"] for r in decided if r["status"] == "fail")
-        score = 0.0 if fatal else min(100.0, max(0.0, 100.0 - deducted + sum(i["points"] for i in items)))
-        mark = DEFAULT_PASS_SCORE if pass_score is None else pass_score
+        score, sections = reviewed_score(decided, items, form)
+        mark = form.get("pass_score", DEFAULT_PASS_SCORE if pass_score is None else pass_score)
         passed = not fatal and score >= mark
     else:
-        fatal = any(r["fatal"] and r["status"] == "fail" for r in decided)
         score, passed = machine_score, machine_passed
     present = {r["rule_id"] for r in rules}  # decisions on rules the pack no longer has are gone too
     gone = ({*review["findings"], *review["rules"], *(a["rule_id"] for a in review["appeals"])}) - present
@@ -75,8 +84,54 @@ def apply_review(rules: list[dict], machine_score: float, machine_passed: bool, 
             "machine_score": machine_score, "machine_passed": machine_passed, "changed": changed,
             "items": items, "status": review["status"], "signed_by": review["signed_by"],
             "signed_at": review["signed_at"], "appeals": review["appeals"], "audit": review["audit"],
-            "flagged": sum(bool(r["flags"]) for r in decided) + len(gone),
+            "flagged": sum(bool(r["flags"]) for r in decided) + len(gone), "sections": sections,
             "open_appeals": sum(a["status"] == "open" for a in review["appeals"])}
+
+
+def stored_form(detail: dict) -> dict:
+    """The scoring form a stored score (``score_detail``) was counted by: kept with it, else (scored
+    before it was kept) the sections its subtotals name."""
+    return detail.get("form") or {"sections": [s[:3] for s in detail.get("sections") or ()]}
+
+
+def reviewed_score(rules: list[dict], items: list[dict], form: dict) -> tuple[float, Optional[list[dict]]]:
+    """The score of these (decided) rules as the call's scoring form counts them, with
+    :func:`qc.rules.forms.form_score`, plus the manual ``items``; and the sections' subtotals
+    (``id``, ``title``, ``weight``, ``score``; None without sections). Rules as stored or as
+    :func:`apply_review` decides them: unchanged, it gives the machine's score."""
+    results = tuple(RuleResult(r["rule_id"], r.get("title", ""), r["status"], r.get("severity", ""), r["points"],
+                               r["fatal"], bonus=r.get("bonus", 0.0) if r["status"] == "pass" else 0.0,
+                               section=r.get("section", "")) for r in rules)
+    top = form.get("max_score", DEFAULT_MAX_SCORE)
+    total, sections = form_score(results, tuple(Section(*s) for s in form.get("sections", ())), top)
+    if items:
+        total = min(top, max(0.0, total + sum(i["points"] for i in items)))
+    score = 0.0 if any(r.fatal and r.status == "fail" for r in results) else total
+    return round(score, 2), [dict(zip(("id", "title", "weight", "score"), s)) for s in sections] or None
+
+
+def _counted(rule: dict, form: dict) -> dict:
+    """What a decided rule counts: a rule failed by a reviewer deducts its points and one hit (within
+    the rule's cap); one passed by a reviewer earns the rule's bonus."""
+    if rule["status"] == rule["machine_status"]:
+        return rule
+    points = rule["points"]
+    if rule["status"] == "fail":  # the machine's points are its own: deducted when it failed, else the rule's
+        points = deduction(points, form.get("per_hit"), form.get("max_deduction"), 0)
+    return {**rule, "points": points, "bonus": form.get("bonus", 0.0) if rule["status"] == "pass" else 0.0}
+
+
+def human_status(rule: dict) -> Optional[str]:
+    """A person's verdict on one rule of a call (a rule as :func:`apply_review` decides it): the status
+    a reviewer set, a finding marked false positive or an appeal accepted (pass), a finding
+    confirmed or an appeal rejected (fail); None where only the machine judged it, or where the
+    decision was made on evidence that has changed since (kept, flagged, not applied)."""
+    if rule["decided_by"] != "machine":
+        return rule["status"]
+    finding, appeal, key = rule["decision"], rule["appeal"], rule["finding_key"]
+    confirmed = bool(finding) and finding["decision"] == "confirmed" and finding["finding_key"] == key
+    rejected = bool(appeal) and appeal["status"] == "rejected" and appeal["finding_key"] == key
+    return "fail" if rule["machine_status"] == "fail" and (confirmed or rejected) else None
 
 
 def _decide(rule: dict, review: dict) -> dict:

@@ -108,10 +108,13 @@ MIGRATIONS: tuple[tuple[str, Union[str, Callable[[sqlite3.Connection], None]]], 
         CREATE INDEX calls_by_agent ON calls (agent_id);
     """),
     ("0003_identities_of_earlier_rows", _identities),
+    # Manifest columns qc has no field for (queue, customer tier...), as JSON: kept in clear like the
+    # other metadata columns, for the rule set assignment and the metadata check (teams branch).
+    ("0004_call_extra_metadata", "ALTER TABLE calls ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'"),
     # Human review of scored calls (qc serve, qc review import), keyed by call_uid so re-analysis
     # and re-scoring keep it: a sign-off per call, a decision per finding and per rule (the
     # finding key and machine status decided on, to flag what changed since), manual score
-    # items, appeals, and an audit row for every action. 0004 is left to the teams branch.
+    # items, appeals, and an audit row for every action.
     ("0005_reviews", """
         CREATE TABLE reviews (
             call_uid    TEXT PRIMARY KEY,

@@ -4,9 +4,10 @@ Plan: hash each call and its settings, and look it up in the store (``plan.py``)
 Calls already done are at most re-scored, without touching their audio. Execute: an
 executor (``executors.py``) runs each remaining call's source (``qc.sources``: decode,
 voice activity, transcription, speakers, timeline) and yields outcomes as they finish.
-Record: in this process only, each outcome is scored against its rule set and stored,
-or recorded as failed with its reason (stored in the language of the call's rule pack, like
-its rule reasons; the command line hears it in English). One call's failure never stops the batch; only
+Record: in this process only, each outcome is scored against its rule set (``ruleset_for``
+the call's metadata: see :mod:`qc.rules.assign`) and stored, or recorded as failed with its
+reason (stored in the language of the call's rule set, like its rule reasons; the command
+line hears it in English). One call's failure never stops the batch; only
 configuration problems (a model that cannot load) and the environment (disk full,
 database unwritable) do. Progress goes through an injected ``hook(step, call_id,
 completed=, total=)``, so no stage prints.
@@ -24,9 +25,9 @@ from ..redact import redact_call
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
-from ..schema import CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
+from ..schema import CallAnalysis, CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
 from .executors import Executor, InProcessExecutor, Outcome
-from .plan import Task, meta_changed, plan_batch
+from .plan import Task, meta_changed, plan_batch, stored_meta
 from .store import Store
 
 
@@ -69,7 +70,7 @@ class BatchSummary:
 
 
 def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, sources: dict,
-              ruleset_for: Callable[[str], RuleSet], models: CheckModels,
+              ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
               executor: Optional[Executor] = None, hook: Hook = no_hook) -> BatchSummary:
     """Process every call; return what happened. ``sources`` maps a source kind to the object
     that analyses its calls; it loads its models only when a call needs them."""
@@ -120,7 +121,7 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         if outcome.error is not None:
             raise outcome.error
         analysis = outcome.analysis
-        ruleset = ruleset_for(analysis.transcript.language)
+        ruleset = _pick(ruleset_for, analysis.meta, analysis)
         if not analysis.transcript.segments:
             store.save_empty(task.key, analysis_to_dict(analysis), render(say("failure.no_speech"), ruleset.language),
                              outcome.seconds)
@@ -141,7 +142,8 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         message = exc.args[0] if isinstance(exc, CallError) and exc.args else say("failure.internal", detail=repr(exc))
         if not isinstance(exc, CallError):
             step("traceback", task.meta.call_id, text=outcome.traceback or repr(exc))
-        language = ruleset_for(outcome.analysis.transcript.language if outcome.analysis else task.language).language
+        language = (_pick(ruleset_for, outcome.analysis.meta, outcome.analysis) if outcome.analysis
+                    else ruleset_for(replace(task.meta, language=task.language))).language
         reason = str(message)
         if store.save_failed(task.key, render(message, language), outcome.seconds,
                              settings.max_attempts) == "quarantined":
@@ -165,7 +167,7 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
     if row["status"] != "ok":
         return False
     analysis = analysis_from_dict(row["analysis"])
-    ruleset = ruleset_for(analysis.transcript.language)
+    ruleset = _pick(ruleset_for, task.meta, analysis)
     if redact and analysis.transcript.redacted is None:
         masked, score = redact_call(analysis, score_call(analysis, ruleset, models))
         store.save_ok(task.key, analysis_to_dict(masked), score_to_dict(score), ruleset.fingerprint(),
@@ -177,7 +179,7 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
     return True
 
 
-def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], models: CheckModels,
+def rescore_stored(store: Store, ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
                    since: Optional[str] = None) -> int:
     """Score every stored call again with the current rules, without touching audio."""
     count = 0
@@ -185,8 +187,14 @@ def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], models: 
         if row["status"] != "ok":
             continue
         analysis = analysis_from_dict(row["analysis"])
-        ruleset = ruleset_for(analysis.transcript.language)
+        ruleset = _pick(ruleset_for, stored_meta(row), analysis)
         store.save_score(row["call_key"], score_to_dict(score_call(analysis, ruleset, models)),
                          ruleset.fingerprint())
         count += 1
     return count
+
+
+def _pick(ruleset_for: Callable[[CallMeta], RuleSet], meta: CallMeta, analysis: CallAnalysis) -> RuleSet:
+    """A call's rule set, chosen by its metadata in clear (a redacted analysis masks some) and the
+    language it was transcribed in."""
+    return ruleset_for(replace(meta, language=analysis.transcript.language))

@@ -92,9 +92,19 @@ def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, 
     return Plan(tuple(todo), tuple(done), tuple(reuse), tuple(quarantined))
 
 
+def stored_meta(row: dict) -> CallMeta:
+    """A stored call's metadata in clear: its analysis's, under the row's columns (which hold the clear
+    values even when the analysis is redacted)."""
+    fields = {**((row.get("analysis") or {}).get("meta") or {}),
+              **{k: row[k] for k in (*ROW_FIELDS, "extra") if k in row}}
+    return CallMeta(**{k: v for k, v in fields.items() if k in CallMeta.__dataclass_fields__})
+
+
 def meta_changed(meta: CallMeta, row: dict) -> bool:
-    """Whether the stored call's metadata differs from what the inputs now say (the row's columns
-    hold the clear values even when its analysis is redacted)."""
-    stored = {**((row.get("analysis") or {}).get("meta") or {}), **{k: row[k] for k in ROW_FIELDS if k in row}}
-    now = asdict(meta)
-    return any(str(stored.get(f, "")) != str(now[f] or "") for f in META_FIELDS)
+    """Whether the stored call's metadata differs from what the inputs now say."""
+    stored, now = asdict(stored_meta(row)), asdict(meta)
+    return any(_plain(stored[f]) != _plain(now[f]) for f in META_FIELDS)
+
+
+def _plain(value) -> str:
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value or "")

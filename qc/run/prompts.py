@@ -5,9 +5,9 @@ from the rule sets (``qc.rules.vocabulary``) and goes into the recogniser's opti
 ``auto``: the site's company names and the required phrases of each language's pack (never a
 forbidden one); ``off``: nothing; any other text: that text, for every language. Used for the
 initial prompt, which bench/hotwords.py measured better than hotwords for these words (see
-``qc.analysis.asr``). A prompt changes the transcript, so it is part of every call's cache key
-(``AsrOptions``): under ``auto`` a pack's edit to a required phrase means calls given again are
-transcribed again (``qc score`` re-scores without touching audio).
+``qc.analysis.asr``). Whether a prompt is given is part of every call's cache key
+(``AsrOptions.fingerprint``), its words are not: editing a pack's required phrase re-scores
+stored calls but never sends them back to Whisper.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ AUTO, OFF = "auto", "off"
 DEFAULT_PROMPT = AUTO  # measured: bench/README.md, "Decoding that knows the site's words"
 
 
-def site_prompts(setting: Optional[str], rulesets: Mapping[str, "RuleSet"],
+def site_prompts(setting: Optional[str], rulesets: "Mapping[str, RuleSet] | Sequence[RuleSet]",
                  company: Sequence[str] = ()) -> tuple[tuple[str, str], ...]:
     """``(language, text)`` pairs for :class:`AsrOptions`; ``company``: brand names given on the
     command line, added to each rule set's ``{company}`` values (the site file's)."""
@@ -31,7 +31,8 @@ def site_prompts(setting: Optional[str], rulesets: Mapping[str, "RuleSet"],
         return ()
     if setting != AUTO:
         return (("*", setting),)
-    texts = {ruleset.language: vocabulary_text(ruleset, _companies(ruleset, company)) for ruleset in rulesets.values()}
+    sets = rulesets.values() if isinstance(rulesets, Mapping) else rulesets
+    texts = {ruleset.language: vocabulary_text(ruleset, _companies(ruleset, company)) for ruleset in sets}
     return tuple(sorted((language, text) for language, text in texts.items() if text))
 
 

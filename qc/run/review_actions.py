@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 from ..errors import ReviewError, environment_errors
 from ..messages import joined
-from ..rules.review import FINDING_DECISIONS, RULE_STATUSES, apply_review, empty_review
+from ..rules.review import FINDING_DECISIONS, RULE_STATUSES, apply_review, empty_review, stored_form
 from ..schema import now
 from .review_messages import not_allowed, say
 from .reviews import pack_pass_score, reviews_of, rows_of
@@ -236,11 +236,11 @@ class Reviews:
         row, detail = found[0], json.loads(found[0]["score_detail"])
         return {"uid": uid, "call_id": row["call_id"], "agent_id": row["agent_id"], "agent_name": row["agent_name"],
                 "rules": detail["rules"], "score": detail["score"], "passed": detail["passed"],
-                "rules_name": row["rules_name"] or ""}
+                "rules_name": row["rules_name"] or "", "form": stored_form(detail)}
 
     def _score(self, call: dict, review: Optional[dict]) -> dict:
         return apply_review(call["rules"], call["score"], call["passed"], review,
-                            self.pass_score_of(call["rules_name"]))
+                            self.pass_score_of(call["rules_name"]), call["form"])
 
 
 def _allow(actor: Actor, roles: tuple[str, ...], what: str) -> None:

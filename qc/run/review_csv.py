@@ -24,7 +24,7 @@ from typing import IO, Optional
 
 from ..errors import ReviewError
 from ..report.exports import FORMULA_START, spreadsheet_safe
-from ..rules.review import apply_review
+from ..rules.review import apply_review, stored_form
 from ..text import decode_text
 from .review_actions import Actor, Reviews
 from .reviews import pack_pass_score
@@ -51,7 +51,7 @@ def export_reviews(rows: list[dict], out: IO[str], findings_only: bool = False) 
             continue
         detail, review = row["score_detail"], row.get("review")
         state = apply_review(detail["rules"], detail["score"], detail["passed"], review,
-                             pack_pass_score(row.get("rules_name") or ""))
+                             pack_pass_score(row.get("rules_name") or ""), stored_form(detail))
         call = {k: row[k] for k in ("call_id", "agent_id", "agent_name", "team", "started_at")}
         for rule in state["rules"]:
             if findings_only and rule["machine_status"] != "fail":

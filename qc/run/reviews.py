@@ -22,13 +22,14 @@ import sqlite3
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from ..rules.review import apply_review, empty_review
+from ..rules.review import apply_review, empty_review, human_status, stored_form
 from ..rules.ruleset import RULES_DIR, load_ruleset
 
 
 @lru_cache(maxsize=64)
 def pack_pass_score(rules_name: str) -> Optional[float]:
-    """The pass mark of a packaged rule pack; None when qc cannot find the pack again."""
+    """The pass mark of a packaged rule pack, for calls scored before their form (and its pass mark)
+    was kept with their score; None when qc cannot find the pack again."""
     try:
         return load_ruleset(RULES_DIR / f"{rules_name}.yaml").pass_score
     except Exception:  # noqa: BLE001 - a pack stored elsewhere: the default mark
@@ -94,7 +95,23 @@ def flagged_calls(rows: list[dict]) -> list[str]:
         detail = row.get("score_detail")
         if row.get("review") and row["status"] == "ok" and detail:
             state = apply_review(detail["rules"], detail["score"], detail["passed"], row["review"],
-                                 pack_pass_score(row.get("rules_name") or ""))
+                                 pack_pass_score(row.get("rules_name") or ""), stored_form(detail))
             if state["flagged"]:
                 flagged.append(row["call_id"])
     return flagged
+
+
+def human_verdicts(rows: list[dict]) -> list[dict]:
+    """What reviewers decided on each rule of these calls (rows with their reviews): ``call_uid``,
+    ``call_id``, ``rule_id`` and ``status`` (pass, fail, na) for every rule a person judged
+    (:func:`qc.rules.review.human_status`), for ``qc calibrate`` to set against the machine's."""
+    verdicts = []
+    for row in rows:
+        detail = row.get("score_detail")
+        if row.get("review") and row["status"] == "ok" and detail:
+            for rule in apply_review(detail["rules"], detail["score"], detail["passed"], row["review"])["rules"]:
+                status = human_status(rule)
+                if status:
+                    verdicts.append({"call_uid": row["call_uid"], "call_id": row["call_id"],
+                                     "rule_id": rule["rule_id"], "status": status})
+    return verdicts

@@ -25,9 +25,10 @@ from ..analysis.blocks import return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
+from ..rules.assign import Assignment
 from ..rules.providers import CheckModels
-from ..rules.ruleset import RuleSet, models_needed, pick_ruleset
-from ..schema import now
+from ..rules.ruleset import RuleSet, models_needed
+from ..schema import CallMeta, now
 from ..sources.audio import AudioSettings, AudioSource
 from .alerts import AlertSettings, alert_run
 from .executors import EXECUTORS
@@ -36,7 +37,7 @@ from .store import Store
 
 
 class Runner:
-    def __init__(self, settings: RunSettings, audio: AudioSettings, rulesets: dict[str, RuleSet], db_path: Path,
+    def __init__(self, settings: RunSettings, audio: AudioSettings, rules: Assignment, db_path: Path,
                  out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
                  report_options: Optional[ReportOptions] = None, executor: str = "in-process",
                  alerts: Optional[AlertSettings] = None):
@@ -44,10 +45,10 @@ class Runner:
         self.settings = settings
         self.alerts = alerts
         self.report_options = report_options or ReportOptions()
-        self.rulesets = rulesets
+        self.rules = rules
         self.out_dir = out_dir
         self.models = models
-        models.verify(models_needed(rulesets.values()))  # a missing or corrupt model stops here, exit 2
+        models.verify(models_needed(rules.rulesets))  # a missing or corrupt model stops here, exit 2
         models_dir = models_dir or models_mod.default_models_dir()
         self.model_path = models_mod.resolve(audio.asr.model, models_dir)
         self.progress = Progress()
@@ -73,8 +74,8 @@ class Runner:
 
         return transcriber
 
-    def ruleset_for(self, language: str) -> RuleSet:
-        return pick_ruleset(self.rulesets, language)
+    def ruleset_for(self, meta: CallMeta) -> RuleSet:
+        return self.rules.pick(meta)
 
     def run(self, calls, inputs: list[str], unreadable: list[tuple[str, str]] = ()) -> BatchSummary:
         """``unreadable``: input folders that could not be listed, reported with the failed calls."""

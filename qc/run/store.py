@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import EnvironmentFailure, environment_errors
+from ..redact import mask_meta
 from ..schema import now
 from .migrations import migrate
 from .reviews import attach_reviews, drop_orphans
@@ -82,6 +83,7 @@ class Store:
                        started_at = excluded.started_at, updated_at = excluded.updated_at""",
                 (call_key, uid, content_key, content_sha256, meta.call_id, meta.path,
                  meta.agent_id, meta.agent_name, meta.team, meta.started_at, now()))
+            self._save_extra(call_key, meta)
             if content_sha256:  # one file is one call: rows that filed these bytes at this path under
                 # another id (a manifest that renamed the call) are stale
                 self.db.execute("UPDATE calls SET superseded = 1 WHERE path = ? AND content_sha256 = ? AND "
@@ -133,12 +135,19 @@ class Store:
             analysis = json.loads(row[0]) if row and row[0] else None
             if analysis:
                 kept = {k: analysis["meta"][k] for k in ("layout", "language") if analysis["meta"].get(k)}
-                analysis["meta"] = {**asdict(meta), **kept}
+                masked = "redacted" in analysis["transcript"]  # (the columns below keep the clear values)
+                analysis["meta"] = {**asdict(mask_meta(meta) if masked else meta), **kept}
             self.db.execute(
                 """UPDATE calls SET call_id = ?, path = ?, agent_id = ?, agent_name = ?, team = ?, started_at = ?,
                        analysis = ?, updated_at = ? WHERE call_key = ?""",
                 (meta.call_id, meta.path, meta.agent_id, meta.agent_name, meta.team, meta.started_at,
                  json.dumps(analysis, ensure_ascii=False) if analysis else None, now(), call_key))
+            self._save_extra(call_key, meta)
+
+    def _save_extra(self, call_key: str, meta) -> None:
+        """The manifest's extra columns of a call (``CallMeta.extra``), in clear as the other metadata columns."""
+        self.db.execute("UPDATE calls SET extra = ? WHERE call_key = ?",
+                        (json.dumps(dict(meta.extra), ensure_ascii=False), call_key))
 
     def release_quarantine(self) -> int:
         """Give every quarantined call another chance on the next run; return how many."""
@@ -223,7 +232,7 @@ class Store:
 def _row(row: sqlite3.Row) -> dict:
     data = dict(row)
     data.pop("newest", None)
-    for key in ("analysis", "score_detail"):
+    for key in ("analysis", "score_detail", "extra"):
         if data.get(key):
             data[key] = json.loads(data[key])
     return data

@@ -67,7 +67,7 @@ def _page(kind: str, root: str = "/", call: Optional[dict] = None, **context) ->
 
 def index():
     site = _site()
-    return _page("index", overview=site.overview, batch={},
+    return _page("index", overview=site.overview, batch={}, calibration=False,  # (a page of qc calibrate's)
                  rule_pages={r["rule_id"]: r["page"] for r in site.rules.values()})
 
 

@@ -1,11 +1,15 @@
-"""metadata: the call's team, agent, direction, language or duration, for ``applies_when``.
+"""metadata: the call's team, agent, direction, language, duration or any manifest column, for ``applies_when``.
 
-Hits when every given option matches: lists match when the call's value is one of them
-(a language ``zh`` also matches ``zh-CN``); durations are the recording's length. Use it to
-apply a rule to some calls only, e.g. a sales script to outbound calls of one team.
+Hits when every given option matches: lists match when the call's value is one of them,
+ignoring case (a language ``zh`` also matches ``zh-CN``); durations are the recording's
+length. Use it to apply a rule to some calls only, e.g. a sales script to outbound calls of
+one team, or a verification rule to the VIP queue.
 
 Options:
 - ``team`` / ``agent_id`` / ``direction`` / ``language`` (lists of text): allowed values.
+- ``fields`` (mapping of a field name to a list of text): allowed values of any field: the
+  ones above, ``agent_name``, or a manifest column qc has no field for (``fields: {queue:
+  [vip], tier: [gold]}``); a call without that column matches none.
 - ``min_duration_s`` / ``max_duration_s`` (seconds): the allowed duration.
 - ``known`` (list of text): site variables that must have a value for the call, written as
   variables (``known: ["{company}"]``); with ``not:`` it picks a fallback for calls without.
@@ -30,36 +34,53 @@ FAIL (calls longer than 10 s need a greeting; this one has none)::
 from __future__ import annotations
 
 from ...messages import joined
-from ...schema import CallAnalysis, Match, Segment
-from ..messages import say
+from ...schema import CallAnalysis, CallMeta, Match, Segment
+from ..messages import TEXTS, say
 from .turns import bounds, outside
 
 ID = "metadata"
-CONF = {"team": [str], "agent_id": [str], "direction": [str], "language": [str], "min_duration_s": float,
-        "max_duration_s": float, "known": [str]}
+CONF = {"team": [str], "agent_id": [str], "direction": [str], "language": [str], "fields": dict,
+        "min_duration_s": float, "max_duration_s": float, "known": [str]}
 PHRASE_OPTIONS = ("known",)  # variables are expanded by the engine; one without a value never hits
 DEFAULT = dict.fromkeys(CONF)
+CALL_FIELDS = ("team", "agent_id", "agent_name", "direction", "language")  # the rest: manifest columns
 
 
 def validate(options: dict) -> str | None:
     if all(value is None for value in options.values()):
         return f"at least one of {', '.join(CONF)} is needed"
+    for name, allowed in (options["fields"] or {}).items():
+        if not isinstance(allowed, list) or not allowed or not all(isinstance(a, (str, int)) for a in allowed):
+            return f"fields.{name} must be a non-empty list of text, found {allowed!r}"
     return None
 
 
+def call_fields(meta: CallMeta, language: str) -> dict[str, str]:
+    """Every field of a call a rule or a rule set assignment may test: qc's own and the manifest's extra columns."""
+    own = {"team": meta.team, "agent_id": meta.agent_id, "agent_name": meta.agent_name,
+           "direction": meta.direction, "language": language}
+    return {**{str(k): str(v) for k, v in meta.extra.items()}, **own}
+
+
+def field_matches(key: str, value: str, allowed: str) -> bool:
+    """Case does not matter; a language ``zh`` also matches ``zh-CN``."""
+    value, allowed = (value or "").lower(), str(allowed).lower()
+    return value == allowed or (key == "language" and value.startswith(allowed + "-"))
+
+
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
-    values = {"team": call.meta.team, "agent_id": call.meta.agent_id, "direction": call.meta.direction,
-              "language": call.transcript.language}
+    values = call_fields(call.meta, call.transcript.language)
+    wanted = {**{k: options[k] for k in ("team", "agent_id", "direction", "language") if options[k] is not None},
+              **(options["fields"] or {})}
     matched, missed = [], []
-    for key, value in values.items():
-        allowed = options[key]
-        if allowed is None:
-            continue
-        shown = {"key": say(f"field.{key}"), "value": value or say("metadata.unset")}
-        if any(_same(key, value, a) for a in allowed):
+    for key, allowed in wanted.items():
+        value = values.get(key, "")
+        shown = {"key": say(f"field.{key}") if f"field.{key}" in TEXTS else key,
+                 "value": value or say("metadata.unset")}
+        if any(field_matches(key, value, a) for a in allowed):
             matched.append(say("metadata.is", **shown))
         else:
-            missed.append(say("metadata.not", allowed=joined(allowed, "or"), **shown))
+            missed.append(say("metadata.not", allowed=joined(map(str, allowed), "or"), **shown))
     seconds, low, high = call.audio.duration_s, options["min_duration_s"], options["max_duration_s"]
     if low is not None or high is not None:
         if outside(seconds, low, high):
@@ -71,8 +92,3 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     if missed:
         return Match(False, joined(missed, "clauses"))
     return Match(True, joined(matched, "clauses"))
-
-
-def _same(key: str, value: str, allowed: str) -> bool:
-    value, allowed = (value or "").lower(), allowed.lower()
-    return value == allowed or (key == "language" and value.startswith(allowed + "-"))
