@@ -5,7 +5,8 @@ Silence is measured between the speech voice activity detection found on every c
 the last speech (ringing, hang-up) is not part of the conversation. A gap is *excused*
 when an agent sentence ending within ``excuse_within_s`` before it contains one of
 ``excuse_phrases`` (an announced hold: 请您稍等, please hold), matched as keyword rules
-match with ``fuzzy: true`` (少等 for 稍等, "one moment" for "one moment"), so a hold
+match with ``fuzzy: true`` (少等 for 稍等; in Chinese phrases of four syllables or more one
+syllable may differ: 请您收等 for 请您稍等), so a hold
 announced and followed by "let me check" or a recogniser slip is still an announced hold.
 
 Options:
@@ -93,7 +94,7 @@ def _announcement(segments, gap_start: float, options: dict):
     before = [s for s in segments if s.role in ("agent", "unknown") and s.end_s <= gap_start + 0.5
               and s.end_s >= gap_start - options["excuse_within_s"]]
     return next((p for s in reversed(before) for p in options["excuse_phrases"]
-                 if find_phrase(s.text, p, pinyin=True)), None)
+                 if find_phrase(s.text, p, pinyin=True, tolerance=1 if len(p) >= 4 else 0)), None)
 
 
 def _said_before(segments, time_s: float):
