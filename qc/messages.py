@@ -117,6 +117,10 @@ TEXTS = {
     "failure.no_speech": ("no speech heard in the recording (silent or noise only): nothing to score",
                           "录音中没有听到说话（静音或只有噪声）：没有可评分的内容"),
     "failure.internal": ("internal error: {detail}", "内部错误：{detail}"),
+    # how the agent was told apart (said in the call's language: the analysis knows no pack)
+    "roles.diarization_off": ("mono call, diarization off", "单声道通话，未区分说话人"),
+    "roles.extra_channels": ("{reason}; {n} channels in the file, only the first two were analysed",
+                             "{reason}；文件有 {n} 个声道，只分析了前两个"),
 }
 say = catalogue(TEXTS)
 
