@@ -63,7 +63,8 @@ class ModelError(ConfigError):
 
 
 class CallError(QcError):
-    """One call failed; the batch continues."""
+    """One call failed; the batch continues. Its argument is a message (``qc.messages``): the
+    batch stores it in the language of the call's rule pack; ``str()`` is English."""
 
 
 class AudioError(CallError):

@@ -152,21 +152,20 @@ class CallAnalysis:
 class Evidence:
     start_s: float
     end_s: float
-    text: str
+    text: str  # a message (qc.messages) until the engine renders it in the pack's language
+    role: str = ""  # whose words or doing it shows, so pages mark that party; "" for nobody's (a silence)
 
 
 @dataclass(frozen=True)
 class Match:
-    """What one condition found in a call: whether it hit, and where.
-
-    ``context`` holds what the condition looked at when it did not hit (e.g. the agent's
-    opening sentences when no greeting was found), so a failed rule can still show evidence.
-    """
+    """What one condition found in a call: whether it hit, and where; ``reason`` and evidence texts
+    are messages (``qc.rules.messages``) the engine renders in the pack's language."""
 
     hit: bool
-    reason: str
+    reason: object
     evidence: tuple[Evidence, ...] = ()
-    context: tuple[Evidence, ...] = ()
+    context: tuple[Evidence, ...] = ()  # a miss: what it can still show (the closest sentences)
+    sought: object = None  # a miss: what it looked for; the engine says where, as evidence
 
 
 @dataclass(frozen=True)
@@ -265,8 +264,8 @@ def analysis_from_dict(data: dict) -> CallAnalysis:
 
 
 def rule_result_to_dict(r: RuleResult) -> dict:
-    return {**asdict(r), "evidence": [{"start_s": _round(e.start_s), "end_s": _round(e.end_s), "text": e.text}
-                                      for e in r.evidence]}
+    return {**asdict(r), "evidence": [{"start_s": _round(e.start_s), "end_s": _round(e.end_s), "text": e.text,
+                                      "role": e.role} for e in r.evidence]}
 
 
 def score_from_dict(data: dict) -> CallScore:

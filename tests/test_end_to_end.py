@@ -52,11 +52,11 @@ def call_doc(night, call_id):
 def test_batch_exit_code_and_failed_calls_listed(night):
     result = night["result"]
     assert result.exit_code == 1, result.output
-    for name, reason in (("empty", "empty file"), ("notes", "not a readable audio file"),
-                         ("cut", "truncated or corrupt WAV")):
-        assert f"qc: failed: {name}: " in result.output
-        doc = call_doc(night, name)
-        assert doc["status"] == "failed" and reason in doc["error"]
+    for name, said, stored in (("empty", "empty file", "空文件"), ("notes", "not a readable audio file", "不是可读取的音频文件"),
+                               ("cut", "truncated or corrupt WAV", "WAV 文件被截断或已损坏")):
+        assert f"qc: failed: {name}: " in result.output and said in result.output  # the command line: English
+        doc = call_doc(night, name)  # stored in the language of the call's (zh) pack
+        assert doc["status"] == "failed" and stored in doc["error"]
     assert "3 processed" in result.output and "3 failed" in result.output
 
 

@@ -241,7 +241,7 @@ def test_a_permanently_broken_recording_is_quarantined_after_three_nights(tmp_pa
     fourth = qc("run", calls, "--out", out, "--audio", "none")
     assert fourth.exit_code == 0 and "1 quarantined" in fourth.output
     broken = next(d for d in pages(out) if d["call_id"] == "BROKEN")
-    assert broken["status"] == "quarantined" and "quarantined after failing 3 times" in broken["error"]
+    assert broken["status"] == "quarantined" and "失败 3 次后已隔离" in broken["error"]  # a zh night: zh pages
     assert "BROKEN" in (out / "index.html").read_text(encoding="utf-8")
     retried = qc("run", calls, "--out", out, "--audio", "none", "--retry-quarantined")
     assert retried.exit_code == 1 and "qc: failed: BROKEN" in retried.output
@@ -256,8 +256,8 @@ def test_silence_is_an_empty_call_not_a_perfect_score(tmp_path):
     assert result.exit_code == 0, result.output
     [doc] = pages(out)
     assert doc["status"] == "empty" and doc["score"] is None and doc["passed"] is None
-    assert "no speech" in doc["error"]
-    assert "no speech" in (out / "index.html").read_text(encoding="utf-8")
+    assert "没有听到说话" in doc["error"]  # a zh night: said in its pack's language
+    assert "没有听到说话" in (out / "index.html").read_text(encoding="utf-8")
     assert "1 already done" in qc("run", folder, "--out", out, "--audio", "none").output  # not retried
 
 
@@ -332,8 +332,8 @@ def test_channels_beyond_the_second_are_said_not_dropped_silently(tmp_path):
               [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1), tone(3.0, 500, amp=0.2), tone(3.0, 600, amp=0.2)])
     assert qc("run", folder, "--out", tmp_path / "out", "--audio", "none").exit_code == 0
     [doc] = pages(tmp_path / "out")
-    assert doc["audio"]["channels"] == 4 and "only the first two were analysed" in doc["diarization"]["reason"]
-    assert "only the first two were analysed" in (tmp_path / "out" / doc["page"]).read_text(encoding="utf-8")
+    assert doc["audio"]["channels"] == 4 and "只分析了前两个" in doc["diarization"]["reason"]  # a zh night's note
+    assert "只分析了前两个" in (tmp_path / "out" / doc["page"]).read_text(encoding="utf-8")
 
 
 # -- spreadsheets ------------------------------------------------------------------------------

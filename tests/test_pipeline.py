@@ -74,9 +74,10 @@ def test_bad_call_fails_alone_and_batch_completes(batch):
     summary, _ = run(calls, store, ScriptedTranscriber())
     assert (summary.processed, summary.skipped, summary.exit_code) == (2, 0, 1)
     [(call_id, reason)] = summary.failed
-    assert call_id == "bad" and "not a readable audio file" in reason
+    assert call_id == "bad" and "not a readable audio file" in reason  # the command line's: English
     rows = {r["call_id"]: r for r in store.latest_calls()}
     assert rows["bad"]["status"] == "failed" and rows["good"]["status"] == "ok"
+    assert "不是可读取的音频文件" in rows["bad"]["error"]  # stored in the language of the call's (zh) pack
     segments = rows["good"]["analysis"]["transcript"]["segments"]
     assert [(s["role"], s["speaker"]) for s in segments] == [("agent", "left"), ("customer", "right")]
     greeting = next(r for r in rows["good"]["score_detail"]["rules"] if r["rule_id"] == "greeting")

@@ -313,3 +313,25 @@ def test_chat_marks_emotion_findings_and_sentence_labels():
     assert agent["emotions"] == ["neutral"]
     assert [(round(a), round(b)) for a, b in view["timeline"]["overtalk"]] == [(15, 18)]
     assert view["timeline"]["marks"] == [{"start_s": 12.0, "end_s": 20.0, "title": "客户结束时情绪"}]
+
+
+def test_a_finding_marks_the_sentences_of_the_party_it_is_about():
+    """The agent cuts in on the customer (15-18 s inside the customer's 12-20 s): the interruption is
+    the agent's, so its chip goes on the agent's sentence, not on the customer's it overlaps."""
+    from qc.report.scorecards import call_view
+
+    segments = [{"speaker": s.speaker, "role": s.role, "start_s": s.start_s, "end_s": s.end_s, "text": s.text}
+                for s in two_party_call().transcript.segments]
+    overtalk = {"rule_id": "interrupting", "title": "抢话", "status": "fail", "severity": "minor", "points": 5.0,
+                "fatal": False, "category": "service", "reason": "坐席打断客户 1 次",
+                "evidence": [{"start_s": 15.0, "end_s": 18.0, "text": "坐席在客户说话 3.0 秒时插话", "role": "agent"}]}
+    doc = {"call_id": "o", "uid": "0123456789abcdef", "agent_id": "A", "agent_name": "", "team": "",
+           "started_at": "2026-11-21T09:00:00", "diarization": None, "status": "ok", "error": None,
+           "audio": {"path": "o.wav", "duration_s": 30.0, "channels": 2, "layout": "stereo-agent-left"},
+           "language": "zh", "score": 95.0, "passed": True, "segments": segments, "rules": [overtalk]}
+    flags = lambda view: {item["text"]: item["flags"] for item in view["chat"] if item["kind"] == "sentence"}  # noqa: E731
+    marked = flags(call_view(doc, two_party_call(), {"mode": "none", "src": None}))
+    assert marked["我知道了"] == ["抢话"] and marked["我的宽带坏了"] == []
+    # evidence stored before it named its party marks whoever spoke then, as it always did
+    del overtalk["evidence"][0]["role"]
+    assert flags(call_view(doc, two_party_call(), {"mode": "none", "src": None}))["我的宽带坏了"] == ["抢话"]

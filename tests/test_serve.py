@@ -94,7 +94,7 @@ def test_review_and_appeal_through_the_forms(client):
     assert 'class="inline decide"' not in html  # no form for what an agent may not do, and if posted:
     client.post(action, data={**greeting, "csrf": csrf(client, page), "decision": "false_positive"})
     html = client.get(page).get_data(as_text=True)
-    assert "an agent cannot decide on findings" in html and "复核得分 62.5" in html
+    assert "坐席不能判定问题（须由质检员或质检主管操作）" in html and "复核得分 62.5" in html  # in the page's language
     login(client, "陈主管", "qa_lead")
     html = post(client, page, "appeal-decide", "", decision="accept", comment="同意")
     assert "复核得分 67.5" in html and "陈主管：申诉通过: 同意" in html
@@ -116,14 +116,15 @@ def test_a_stale_form_is_refused_with_a_message_and_changes_nothing(client):
     action, hidden = form_fields(client.get(page).get_data(as_text=True), "finding", "greeting")
     client.post(action, data={**hidden, "key": hidden["key"] + "0", "decision": "false_positive"})
     html = client.get(page).get_data(as_text=True)
-    assert "evidence changed since this page was shown" in html and "复核得分" not in html
+    assert "页面显示后该问题的证据已变化" in html and "复核得分" not in html
 
 
 def test_with_a_shared_token_every_page_needs_a_login(db):
     client = create_app(db, token="s3cret").test_client()
     response = client.get("/agents/A1000.html")
     assert response.status_code == 302 and response.headers["Location"] == "/login?next=/agents/A1000.html"
-    assert login(client, "张审核", "reviewer", token="wrong").status_code == 401
+    refused = login(client, "张审核", "reviewer", token="wrong")
+    assert refused.status_code == 401 and "口令错误" in refused.get_data(as_text=True)
     response = client.post("/login?next=/agents/A1000.html",
                            data={"name": "张审核", "role": "reviewer", "token": "s3cret", "csrf": csrf(client)})
     assert response.status_code == 303 and response.headers["Location"] == "/agents/A1000.html"

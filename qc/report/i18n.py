@@ -1,15 +1,19 @@
 """Interface strings of the scorecard pages, in English and Chinese.
 
 The pages speak the language of the rule pack (Chinese for zh packs, English for en), which
-is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles and
-reasons come from the rule pack and the checks and are shown as they are.
-Placeholders use ``str.format`` names: ``t("n_calls", n=3)``.
+is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles come
+from the pack; reasons, evidence and failure reasons were said in the pack's language when
+they were stored (:mod:`qc.messages`) and are shown as they are.
+Placeholders use ``str.format`` names: ``t("n_calls", n=3)``. The review's and the login's
+strings are in :mod:`review_strings`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from typing import Callable, Iterable
+
+from .review_strings import REVIEW_STRINGS
 
 LANGUAGES = ("en", "zh")
 
@@ -27,6 +31,10 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "filtered_team": ("team", "团队"),
     "filtered_agent": ("agent", "坐席"),
     "generated": ("generated", "生成于"),
+    "hours": ("{n} h", "{n} 小时"),
+    "minutes": ("{n} min", "{n} 分钟"),
+    "seconds": ("{n} s", "{n} 秒"),
+    "unit_s": ("s", "秒"),
     # overview
     "batch_summary": ("Batch summary", "批次概况"),
     "calls_in_report": ("calls in this report", "本报告通话数"),
@@ -142,6 +150,10 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
                         "角色判断不确定（{pct} %）：请核对谁是坐席"),
     "uncertain_calls": ("{n} with uncertain roles", "{n} 通角色不确定"),
     "not_processed_reason": ("not processed: {error}", "未能处理：{error}"),
+    "error_interrupted": ("interrupted while processing; will be retried on the next run", "处理时中断，下次运行时重试"),
+    "error_quarantined": ("quarantined after failing {attempts} times (qc run --retry-quarantined): {error}",
+                          "失败 {attempts} 次后已隔离，不再重试（qc run --retry-quarantined）：{error}"),
+    "several": ("several", "多"),
     # call page
     "passed": ("passed", "合格"),
     "failed": ("failed", "不合格"),
@@ -164,79 +176,6 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "no_transcript": ("No transcript.", "无转写文本。"),
     "download_json": ("call JSON", "通话 JSON"),
     "diarization": ("Speakers: {reason}", "说话人：{reason}"),
-    # review and appeal
-    "review": ("Review", "人工复核"),
-    "reviewed_score": ("Reviewed score", "复核得分"),
-    "machine_score": ("machine score {score}", "机器评分 {score}"),
-    "not_reviewed": ("Not reviewed yet: the machine's verdicts stand.", "尚未人工复核：以机器判定为准。"),
-    "review_not_signed": ("not signed yet", "尚未签署"),
-    "review_signed": ("signed by {who} at {at}", "{who} 于 {at} 签署"),
-    "appeals_waiting": ("{n} appeal(s) waiting for a QA lead", "{n} 条申诉待质检主管处理"),
-    "decisions_flagged": ("{n} decision(s) to look at again", "{n} 项判定需重新查看"),
-    "manual_items": ("Manual score items", "人工加减分项"),
-    "no_items": ("none", "无"),
-    "item_points": ("points, + or −", "分值（正负）"),
-    "item_label": ("what for", "事由"),
-    "add_item": ("Add item", "添加"),
-    "remove": ("remove", "删除"),
-    "sign_review": ("Sign the review", "签署复核"),
-    "audit_trail": ("Audit trail", "操作记录"),
-    "audit_when": ("When", "时间"),
-    "audit_who": ("Who", "操作人"),
-    "audit_action": ("Action", "操作"),
-    "audit_change": ("Change", "变更"),
-    "score_change": ("Score", "得分"),
-    "comment": ("Comment", "备注"),
-    "act_finding": ("finding decided", "判定问题"),
-    "act_rule_status": ("rule status set", "改判规则"),
-    "act_item_added": ("item added", "添加加减分"),
-    "act_item_removed": ("item removed", "删除加减分"),
-    "act_signed": ("signed", "签署"),
-    "act_appeal_filed": ("appeal filed", "提出申诉"),
-    "act_appeal_accepted": ("appeal accepted", "申诉通过"),
-    "act_appeal_rejected": ("appeal rejected", "申诉驳回"),
-    "act_appeal_closed": ("final ruling", "最终裁定"),
-    "decision_confirmed": ("confirmed", "确认"),
-    "decision_false_positive": ("false positive", "误判"),
-    "decided_line": ("{decision} by {who}", "{who}：{decision}"),
-    "rule_set_to": ("status set to {status} by {who}", "{who} 改判为“{status}”"),
-    "status_pass": ("pass", "通过"),
-    "status_fail": ("fail", "不合格"),
-    "status_na": ("not applicable", "不适用"),
-    "status_machine": ("the machine's verdict", "恢复机器判定"),
-    "overturned": ("overturned", "已撤销"),
-    "flag_evidence_changed": ("the evidence changed since this decision: decide again",
-                              "判定后证据已变化：请重新判定"),
-    "flag_finding_gone": ("the finding is gone since this decision", "判定后该问题已不存在"),
-    "flag_machine_changed": ("the machine's verdict changed since this status was set", "改判后机器判定已变化"),
-    "appeal_by": ("appealed by {who}", "{who} 申诉"),
-    "appeal_status_open": ("waiting for a QA lead", "待质检主管处理"),
-    "appeal_status_accepted": ("accepted", "申诉通过"),
-    "appeal_status_rejected": ("rejected", "申诉驳回"),
-    "appeal_decided": ("{status} by {who}", "{who}：{status}"),
-    "ruling_by": ("final ruling by {who}", "{who} 最终裁定"),
-    "why_appeal": ("why the finding is wrong", "申诉理由"),
-    "file_appeal": ("Appeal", "申诉"),
-    "accept": ("Accept", "通过"),
-    "reject": ("Reject", "驳回"),
-    "ruling": ("final ruling", "最终裁定"),
-    "close_appeal": ("Close the appeal", "裁定并关闭"),
-    "save": ("Save", "保存"),
-    "set_status": ("Set status", "改判"),
-    "reviewed_tag": ("reviewed", "已复核"),
-    "saved_score": ("Saved: reviewed score {score} (machine {machine}).",
-                    "已保存：复核得分 {score}（机器评分 {machine}）。"),
-    # logging in (qc serve)
-    "log_in": ("Log in", "登录"),
-    "log_out": ("log out", "退出"),
-    "login_to_review": ("Log in to review or appeal", "登录后可复核或申诉"),
-    "signed_in_as": ("{name} ({role})", "{name}（{role}）"),
-    "your_name": ("Your name (agents: your agent id)", "姓名（坐席请填工号）"),
-    "your_role": ("Role", "角色"),
-    "token": ("Shared token", "共享口令"),
-    "user_role_reviewer": ("reviewer", "质检员"),
-    "user_role_agent": ("agent", "坐席"),
-    "user_role_qa_lead": ("QA lead", "质检主管"),
     # supervisors' pages
     "compare": ("Compare", "对比"),
     "search": ("Search", "搜索"),
@@ -275,6 +214,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "sev_minor": ("minor", "轻微"),
     "points": ("−{points} points", "扣 {points} 分"),
 }
+STRINGS.update(REVIEW_STRINGS)
 
 
 def translator(language: str) -> Callable[..., str]:

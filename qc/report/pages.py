@@ -16,7 +16,7 @@ from ..rules.ruleset import RULES_DIR, load_ruleset
 from ..schema import now
 from . import charts
 from .files import write_text
-from .i18n import translator
+from .i18n import STRINGS, translator
 from .options import ReportOptions
 from .insights import comparison, rule_pages, search_index
 from .scorecards import agent_views, overview
@@ -37,26 +37,37 @@ def environment(language: str):
     env.filters["num"] = lambda v, unit="": "–" if v is None else f"{v:g}{unit}"
     env.filters["t3"] = lambda s: f"{s:.3f}"
     env.filters["signed"] = lambda v: "–" if v is None else f"{v:+g}"
-    env.filters["duration"] = _duration
-    env.filters["audit_change"] = _audit_change
-    env.globals.update(t=translator(language), lang=language, charts=charts, version=__version__,
-                       generated_at=now(), actions=None)
+    t = translator(language)
+    env.filters["duration"] = lambda seconds: _duration(seconds, t)
+    env.filters["audit_change"] = lambda before, after: _audit_change(before, after, t)
+    env.globals.update(t=t, lang=language, charts=charts, version=__version__, generated_at=now(), actions=None)
     return env
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, t) -> str:
     """1.5 h, 12.3 min or 42 s: the size of a batch at a glance."""
     if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
+        return t("hours", n=f"{seconds / 3600:.1f}")
+    return t("minutes", n=f"{seconds / 60:.1f}") if seconds >= 60 else t("seconds", n=f"{seconds:.0f}")
 
 
-def _audit_change(before: dict, after: dict) -> str:
-    """What an audit row changed besides the score: ``decision: – → false_positive``."""
+AUDIT_VALUES = {"decision": "decision_", "status": "status_", "appeal": "appeal_status_", "review": "review_state_",
+                "closed": "closed_", "via": "via_"}  # the audit fields whose values the pages name
+
+
+def _audit_change(before: dict, after: dict, t) -> str:
+    """What an audit row changed besides the score: ``decision: – → false_positive`` (判定：– → 误判)."""
     keys = [k for k in {**before, **after}
             if k not in ("score", "passed", "finding_key", "id") and before.get(k) != after.get(k)]
-    shown = lambda v: "–" if v is None else str(v)  # noqa: E731
-    return ", ".join(f"{k}: {shown(before.get(k))} → {shown(after.get(k))}" for k in keys)
+
+    def shown(key: str, value) -> str:
+        if value is None:
+            return "–"
+        name = f"{AUDIT_VALUES.get(key, '')}{str(value).lower()}"
+        return t(name) if key in AUDIT_VALUES and name in STRINGS else str(value)
+
+    return t("list_sep").join(t("audit_field", field=t(f"field_{k}") if f"field_{k}" in STRINGS else k,
+                                before=shown(k, before.get(k)), after=shown(k, after.get(k))) for k in keys)
 
 
 def render(env, kind: str, root: str, **context) -> str:

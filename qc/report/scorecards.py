@@ -93,12 +93,18 @@ def _overlaps(a: list, b: list) -> bool:
     return (a[0] < b[1] and a[1] > b[0]) or (b[0] == b[1] and a[0] <= b[0] <= a[1])
 
 
+def _about(seg: dict, evidence: dict) -> bool:
+    """Evidence marks a sentence of the party it is about (what the agent said, not the customer's
+    words at the same moment); evidence of nobody's (a silence, the whole call) marks anyone's."""
+    return _overlaps([seg["start_s"], seg["end_s"]], [evidence["start_s"], evidence["end_s"]]) \
+        and evidence.get("role", "") in ("", seg["role"])
+
+
 def _chat(segments: list[dict], failed_rules: list[dict], gaps: list[tuple[float, float]]) -> list[dict]:
     """Sentences and long silences in time order; sentences carry the findings they are evidence of."""
     items = []
     for index, seg in enumerate(segments):
-        span = [seg["start_s"], seg["end_s"]]
-        hits = [r for r in failed_rules if any(_overlaps(span, [e["start_s"], e["end_s"]]) for e in r["evidence"])]
+        hits = [r for r in failed_rules if any(_about(seg, e) for e in r["evidence"])]
         hits.sort(key=lambda r: -r["points"])  # the costliest finding first: it names the sentence's flag
         emotions = [r["title"] for r in hits if r["category"] == "emotion"]
         if seg.get("emotion"):  # a per-sentence label, when the analysis carries one

@@ -1,8 +1,8 @@
 """From stored rows to what every page is made of: the static report and ``qc serve`` share this.
 
-:func:`parse_calls` turns the rows (``Store.latest_calls``, reviews attached) into each call's
-published JSON and the reviewed document the pages show, and picks the interface language
-and the rule packs; :func:`call_views` makes the call views from them, given how each
+:func:`parse_calls` picks the interface language and the rule packs and turns the rows
+(``Store.latest_calls``, reviews attached) into each call's published JSON and the reviewed
+document the pages show (what they add to a stored failure reason, in the interface language); :func:`call_views` makes the call views from them, given how each
 call's audio is reached.
 """
 
@@ -14,7 +14,7 @@ from typing import Callable, Optional
 from ..redact import mask_meta
 from ..rules.review import stored_form
 from ..schema import CallAnalysis, CallMeta, analysis_from_dict, call_json, score_from_dict
-from .i18n import interface_language
+from .i18n import interface_language, translator
 from .options import ReportOptions
 from .pages import rule_packs
 from .reviewed import review_docs
@@ -37,14 +37,15 @@ def parse_calls(rows: list[dict], options: ReportOptions, redact: bool,
     """The calls, the interface language and the rule packs (descriptions, pass marks). ``cache`` keeps
     each stored row's parsed JSON and analysis between calls (a row changes with its ``updated_at``)."""
     cache = {} if cache is None else cache
+    language = interface_language(options.ui_language, [((row.get("analysis") or {}).get("transcript") or {})
+                                                         .get("language") for row in rows
+                                                         if row["status"] == "ok" and selected(row, options)])
     plain = []
     for row in rows:
-        key = (row.get("call_key"), row.get("updated_at"), row.get("status"), redact)
+        key = (row.get("call_key"), row.get("updated_at"), row.get("status"), redact, language)
         if key not in cache:
-            cache[key] = parse_row(row, redact)
+            cache[key] = parse_row(row, redact, language)
         plain.append((row, *cache[key]))
-    chosen = [doc for _, doc, _ in plain if selected(doc, options)]
-    language = interface_language(options.ui_language, [d["language"] for d in chosen if d["status"] == "ok"])
     packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row in rows}, language)
     parsed = [Parsed(row, *review_docs(doc, row.get("review"), packs["pass_scores"].get(row.get("rules_name") or ""),
                                        stored_form(row.get("score_detail") or {})), analysis)
@@ -62,7 +63,10 @@ def selected(doc: dict, options: ReportOptions) -> bool:
             and (options.agent is None or doc["agent_id"] == options.agent))
 
 
-def parse_row(row: dict, redact: bool = False):
+def parse_row(row: dict, redact: bool = False, language: str = "en"):
+    """The call's published JSON and its analysis when scored; what the JSON adds to a stored
+    failure reason (interrupted, quarantined) is said in ``language``."""
+    t = translator(language)
     stored = (row.get("analysis") or {}).get("meta") or {}
     meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
                     agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"],
@@ -76,8 +80,8 @@ def parse_row(row: dict, redact: bool = False):
         score = replace(score, rules_version=row.get("rules_hash") or "")
     error = row["error"] if status != "ok" else None
     if status == "processing":
-        error = "interrupted while processing; will be retried on the next run"
+        error = t("error_interrupted")
     elif status == "quarantined":
-        error = f"quarantined after failing {row.get('attempts') or 'several'} times (qc run --retry-quarantined): {error}"
+        error = t("error_quarantined", attempts=row.get("attempts") or t("several"), error=error)
     shown = status if status in ("ok", "empty", "quarantined") else "failed"
     return call_json(meta, analysis, score, error, row.get("call_uid") or "", shown), (analysis if score else None)

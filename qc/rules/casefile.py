@@ -113,7 +113,8 @@ def load_cases(path: Path) -> tuple[Optional[Path], list[dict]]:
 
 
 def evaluate_case(path: Path, case: dict, models: CheckModels, ruleset=None):
-    """The verdict of one case: its ``rule`` is a rule id of ``ruleset`` or an inline rule."""
+    """The verdict of one case: its ``rule`` is a rule id of ``ruleset`` or an inline rule. Reasons are
+    said in the rule set's language, or for an inline rule in the case's (``language:``, zh by default)."""
     from .engine import evaluate_rule
     from .ruleset import build_rule
     from .variables import call_variables, values_of
@@ -132,4 +133,5 @@ def evaluate_case(path: Path, case: dict, models: CheckModels, ruleset=None):
         rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]}, tuple(site))
     call = call_from_case(case)
     variables = call_variables({**dict(ruleset.variables if ruleset else ()), **site}, call.meta)
-    return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models, variables)
+    return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models, variables,
+                         language=ruleset.language if ruleset else call.transcript.language)

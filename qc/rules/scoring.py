@@ -1,5 +1,6 @@
 """Score one call against a rule set (pure): evaluate every rule, deduct and add as the set's
-scoring form says (:mod:`qc.rules.forms`), apply fatals."""
+scoring form says (:mod:`qc.rules.forms`), apply fatals. Reasons and evidence are said in the
+set's language, beside its rule titles."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def score_call(call: CallAnalysis, ruleset: RuleSet, models: CheckModels) -> Cal
     variables = call_variables(dict(ruleset.variables), call.meta)
     for rule in ruleset.rules:
         verdict = evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models,
-                                variables)
+                                variables, language=ruleset.language)
         failed, passed = verdict.status == "fail", verdict.status == "pass"
         points = deduction(rule.points, rule.per_hit, rule.max_deduction, len(verdict.evidence)) if failed \
             else rule.points

@@ -5,7 +5,9 @@ Calls already done are at most re-scored, without touching their audio. Execute:
 executor (``executors.py``) runs each remaining call's source (``qc.sources``: decode,
 voice activity, transcription, speakers, timeline) and yields outcomes as they finish.
 Record: in this process only, each outcome is scored against its rule set (``ruleset_for``
-the call's metadata: see :mod:`qc.rules.assign`) and stored, or recorded as failed with its reason. One call's failure never stops the batch; only
+the call's metadata: see :mod:`qc.rules.assign`) and stored, or recorded as failed with its
+reason (stored in the language of the call's rule set, like its rule reasons; the command
+line hears it in English). One call's failure never stops the batch; only
 configuration problems (a model that cannot load) and the environment (disk full,
 database unwritable) do. Progress goes through an injected ``hook(step, call_id,
 completed=, total=)``, so no stage prints.
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
 from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
+from ..messages import render, say
 from ..redact import redact_call
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
@@ -36,9 +39,6 @@ class RunSettings:
     force: bool = False  # analyse calls again even when done
     max_attempts: Optional[int] = 3  # failures before a call is quarantined (None: retried for ever)
     redact: bool = False  # mask personal numbers and e-mails in everything stored (see qc.redact)
-
-
-NO_SPEECH = "no speech heard in the recording (silent or noise only): nothing to score"
 
 
 @dataclass
@@ -121,12 +121,13 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         if outcome.error is not None:
             raise outcome.error
         analysis = outcome.analysis
+        ruleset = _pick(ruleset_for, analysis.meta, analysis)
         if not analysis.transcript.segments:
-            store.save_empty(task.key, analysis_to_dict(analysis), NO_SPEECH, outcome.seconds)
+            store.save_empty(task.key, analysis_to_dict(analysis), render(say("failure.no_speech"), ruleset.language),
+                             outcome.seconds)
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
-        ruleset = _pick(ruleset_for, analysis.meta, analysis)
         score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
         if settings.redact:
             analysis, score = redact_call(analysis, score)
@@ -138,10 +139,14 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
     except Exception as exc:  # one bad call never stops the batch
         if isinstance(exc, QcError) and not isinstance(exc, CallError):
             raise  # configuration problems (e.g. model unloadable) concern every call
-        reason = str(exc) if isinstance(exc, CallError) else f"internal error: {exc!r}"
+        message = exc.args[0] if isinstance(exc, CallError) and exc.args else say("failure.internal", detail=repr(exc))
         if not isinstance(exc, CallError):
             step("traceback", task.meta.call_id, text=outcome.traceback or repr(exc))
-        if store.save_failed(task.key, reason, outcome.seconds, settings.max_attempts) == "quarantined":
+        language = (_pick(ruleset_for, outcome.analysis.meta, outcome.analysis) if outcome.analysis
+                    else ruleset_for(replace(task.meta, language=task.language))).language
+        reason = str(message)
+        if store.save_failed(task.key, render(message, language), outcome.seconds,
+                             settings.max_attempts) == "quarantined":
             reason = f"{reason} (failed {settings.max_attempts} times: quarantined, not retried; --retry-quarantined)"
         summary.failed.append((task.meta.call_id, reason))
         step("failed", task.meta.call_id, reason=reason)

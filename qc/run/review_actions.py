@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 from ..errors import ReviewError, environment_errors
+from ..messages import joined
 from ..rules.review import FINDING_DECISIONS, RULE_STATUSES, apply_review, empty_review, stored_form
 from ..schema import now
+from .review_messages import not_allowed, say
 from .reviews import pack_pass_score, reviews_of, rows_of
 
 ROLES = ("reviewer", "agent", "qa_lead")
 REVIEWERS = ("reviewer", "qa_lead")
-ROLE_NAMES = {"reviewer": "a reviewer", "agent": "an agent", "qa_lead": "a QA lead"}
 MAX_ITEM_POINTS = 100.0
 MACHINE = "machine"  # a rule status that gives the rule back to the machine's verdict
 
@@ -37,9 +38,9 @@ class Actor:
 
     def __post_init__(self):
         if not self.name.strip():
-            raise ReviewError("a name is needed: every review action is attributed")
+            raise ReviewError(say("no_name"))
         if self.role not in ROLES:
-            raise ReviewError(f"role must be one of {', '.join(ROLES)}, not {self.role!r}")
+            raise ReviewError(say("bad_role", roles=joined(ROLES), role=repr(self.role)))
 
 
 class Reviews:
@@ -54,9 +55,9 @@ class Reviews:
     # -- reviewer -------------------------------------------------------------------------
 
     def decide_finding(self, actor: Actor, uid: str, rule_id: str, key: str, decision: str, comment: str = ""):
-        _allow(actor, REVIEWERS, "decide on findings")
+        _allow(actor, REVIEWERS, "decide_findings")
         if decision not in FINDING_DECISIONS:
-            raise ReviewError(f"a finding is {' or '.join(FINDING_DECISIONS)}, not {decision!r}")
+            raise ReviewError(say("bad_decision", decisions=joined(FINDING_DECISIONS, "or"), decision=repr(decision)))
 
         def change(call, review, state):
             _current_finding(state, rule_id, key, machine=True)
@@ -70,16 +71,16 @@ class Reviews:
         return self._act(actor, uid, "finding", rule_id, change, comment, reopens=True)
 
     def set_rule_status(self, actor: Actor, uid: str, rule_id: str, status: str, reason: str):
-        _allow(actor, REVIEWERS, "change a rule's status")
+        _allow(actor, REVIEWERS, "rule_status")
         if status not in (*RULE_STATUSES, MACHINE):
-            raise ReviewError(f"a rule's status is one of {', '.join((*RULE_STATUSES, MACHINE))}, not {status!r}")
+            raise ReviewError(say("bad_status", statuses=joined((*RULE_STATUSES, MACHINE)), status=repr(status)))
         if not reason.strip():
-            raise ReviewError("say why the rule's status changes: a reason is required")
+            raise ReviewError(say("no_reason"))
 
         def change(call, review, state):
             rule = next((r for r in state["rules"] if r["rule_id"] == rule_id), None)
             if rule is None:
-                raise ReviewError(f"this call has no rule {rule_id!r}")
+                raise ReviewError(say("no_rule", rule=repr(rule_id)))
             old = review["rules"].get(rule_id)
             if (old["status"] if old else MACHINE) == status:
                 return None
@@ -95,11 +96,11 @@ class Reviews:
         return self._act(actor, uid, "rule_status", rule_id, change, reason, reopens=True)
 
     def add_item(self, actor: Actor, uid: str, points: float, label: str):
-        _allow(actor, REVIEWERS, "add score items")
+        _allow(actor, REVIEWERS, "add_items")
         if not points or abs(points) > MAX_ITEM_POINTS:
-            raise ReviewError(f"an item is worth between -{MAX_ITEM_POINTS:g} and {MAX_ITEM_POINTS:g} points, not 0")
+            raise ReviewError(say("item_points", most=MAX_ITEM_POINTS))
         if not label.strip():
-            raise ReviewError("say what the item is for: a label is required")
+            raise ReviewError(say("no_label"))
 
         def change(call, review, state):
             item_id = self.db.execute("INSERT INTO review_items (call_uid, points, label, added_by, added_at) "
@@ -109,12 +110,12 @@ class Reviews:
         return self._act(actor, uid, "item_added", "", change, label, reopens=True)
 
     def remove_item(self, actor: Actor, uid: str, item_id: int, comment: str = ""):
-        _allow(actor, REVIEWERS, "remove score items")
+        _allow(actor, REVIEWERS, "remove_items")
 
         def change(call, review, state):
             item = next((i for i in review["items"] if i["id"] == item_id), None)
             if item is None:
-                raise ReviewError(f"this call has no item {item_id}")
+                raise ReviewError(say("no_item", item=item_id))
             self.db.execute("UPDATE review_items SET removed_by = ?, removed_at = ? WHERE id = ?",
                             (actor.name, now(), item_id))
             return {"item": item_id, "points": item["points"], "label": item["label"]}, {"item": None}
@@ -122,11 +123,11 @@ class Reviews:
         return self._act(actor, uid, "item_removed", str(item_id), change, comment, reopens=True)
 
     def sign(self, actor: Actor, uid: str, comment: str = ""):
-        _allow(actor, REVIEWERS, "sign reviews")
+        _allow(actor, REVIEWERS, "sign")
 
         def change(call, review, state):
             if review["status"] == "signed":
-                raise ReviewError(f"already signed by {review['signed_by']} at {review['signed_at']}")
+                raise ReviewError(say("signed", who=review["signed_by"], at=review["signed_at"]))
             self.db.execute("UPDATE reviews SET status = 'signed', signed_by = ?, signed_at = ? WHERE call_uid = ?",
                             (actor.name, now(), uid))
             return {"review": "open"}, {"review": "signed"}
@@ -136,16 +137,16 @@ class Reviews:
     # -- appeals --------------------------------------------------------------------------
 
     def file_appeal(self, actor: Actor, uid: str, rule_id: str, key: str, comment: str):
-        _allow(actor, ("agent",), "appeal findings")
+        _allow(actor, ("agent",), "appeal")
         if not comment.strip():
-            raise ReviewError("say why the finding is wrong: an appeal needs a comment")
+            raise ReviewError(say("no_comment"))
 
         def change(call, review, state):
             if actor.name not in (call["agent_id"], call["agent_name"]):
-                raise ReviewError(f"only the call's agent ({call['agent_name'] or call['agent_id']}) appeals it")
+                raise ReviewError(say("not_own_call", agent=call["agent_name"] or call["agent_id"]))
             _current_finding(state, rule_id, key, machine=False)
             if any(a["rule_id"] == rule_id and not a["closed"] for a in review["appeals"]):
-                raise ReviewError("this finding already has an appeal that is not closed")
+                raise ReviewError(say("appeal_open"))
             appeal_id = self.db.execute("INSERT INTO appeals (call_uid, rule_id, finding_key, comment, filed_by, "
                                         "filed_at) VALUES (?, ?, ?, ?, ?, ?)",
                                         (uid, rule_id, key, comment, actor.name, now())).lastrowid
@@ -154,12 +155,13 @@ class Reviews:
         return self._act(actor, uid, "appeal_filed", rule_id, change, comment)
 
     def decide_appeal(self, actor: Actor, uid: str, appeal_id: int, accept: bool, comment: str = ""):
-        _allow(actor, ("qa_lead",), "decide appeals")
+        _allow(actor, ("qa_lead",), "decide_appeals")
 
         def change(call, review, state):
             appeal = _appeal(review, appeal_id)
             if appeal["status"] != "open":
-                raise ReviewError(f"this appeal was already {appeal['status']} by {appeal['decided_by']}")
+                raise ReviewError(say("appeal_decided", status=say(f"appeal.{appeal['status']}"),
+                                      who=appeal["decided_by"]))
             status = "accepted" if accept else "rejected"
             self.db.execute("UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, decision_comment = ? "
                             "WHERE id = ?", (status, actor.name, now(), comment, appeal_id))
@@ -169,15 +171,15 @@ class Reviews:
                          comment)
 
     def close_appeal(self, actor: Actor, uid: str, appeal_id: int, ruling: str):
-        _allow(actor, ("qa_lead",), "close appeals")
+        _allow(actor, ("qa_lead",), "close_appeals")
         if not ruling.strip():
-            raise ReviewError("a final ruling needs its text")
+            raise ReviewError(say("no_ruling"))
 
         def change(call, review, state):
             appeal = _appeal(review, appeal_id)
             if appeal["status"] == "open" or appeal["closed"]:
-                raise ReviewError("accept or reject the appeal first" if appeal["status"] == "open" else
-                                  f"this appeal was closed by {appeal['closed_by']}")
+                raise ReviewError(say("decide_first") if appeal["status"] == "open" else
+                                  say("appeal_closed", who=appeal["closed_by"]))
             self.db.execute("UPDATE appeals SET ruling = ?, closed_by = ?, closed_at = ? WHERE id = ?",
                             (ruling, actor.name, now(), appeal_id))
             return {"appeal": appeal["status"], "closed": False}, {"appeal": appeal["status"], "closed": True}
@@ -230,7 +232,7 @@ class Reviews:
                                  "WHERE call_uid = ? AND superseded = 0 ORDER BY updated_at DESC, rowid DESC LIMIT 1",
                         (uid,))
         if not found or found[0]["status"] != "ok" or not found[0]["score_detail"]:
-            raise ReviewError(f"no scored call {uid!r} to review")
+            raise ReviewError(say("no_call", uid=repr(uid)))
         row, detail = found[0], json.loads(found[0]["score_detail"])
         return {"uid": uid, "call_id": row["call_id"], "agent_id": row["agent_id"], "agent_name": row["agent_name"],
                 "rules": detail["rules"], "score": detail["score"], "passed": detail["passed"],
@@ -242,9 +244,9 @@ class Reviews:
 
 
 def _allow(actor: Actor, roles: tuple[str, ...], what: str) -> None:
+    """Refused unless the actor has one of ``roles``; ``what`` names the action (review_messages what.*)."""
     if actor.role not in roles:
-        raise ReviewError(f"{ROLE_NAMES[actor.role]} cannot {what} (that takes "
-                          f"{' or '.join(ROLE_NAMES[r] for r in roles)})")
+        raise ReviewError(not_allowed(actor.role, roles, what))
 
 
 def _current_finding(state: dict, rule_id: str, key: str, machine: bool) -> dict:
@@ -252,14 +254,14 @@ def _current_finding(state: dict, rule_id: str, key: str, machine: bool) -> dict
     that counts now. A page shown before a re-scoring asks about evidence that is gone: refused."""
     rule = next((r for r in state["rules"] if r["rule_id"] == rule_id), None)
     if rule is None or (rule["machine_status"] if machine else rule["status"]) != "fail":
-        raise ReviewError(f"the call has no {'' if machine else 'counted '}finding of rule {rule_id!r}")
+        raise ReviewError(say("no_finding" if machine else "no_counted_finding", rule=repr(rule_id)))
     if rule["finding_key"] != key:
-        raise ReviewError("the finding's evidence changed since this page was shown; reload it and decide again")
+        raise ReviewError(say("stale"))
     return rule
 
 
 def _appeal(review: dict, appeal_id: int) -> dict:
     appeal = next((a for a in review["appeals"] if a["id"] == appeal_id), None)
     if appeal is None:
-        raise ReviewError(f"this call has no appeal {appeal_id}")
+        raise ReviewError(say("no_appeal", appeal=appeal_id))
     return appeal

@@ -3,7 +3,7 @@
 Each action is one entry in :data:`ACTIONS`: the fields it reads from the form and the
 :class:`~qc.run.review_actions.Reviews` method it calls. A refused action (wrong role, a
 page older than the last re-scoring, a missing reason) comes back as a message on the call
-page; nothing is written. Plain forms and redirects (303 See Other): no script is needed.
+page, in the page's language; nothing is written. Plain forms and redirects (303 See Other): no script is needed.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from urllib.parse import quote
 from flask import Blueprint, current_app, flash, redirect, request, session
 
 from ..errors import ReviewError
+from ..messages import render
 from ..report.i18n import translator
 from ..run.review_actions import Actor, Reviews
+from ..run.review_messages import say
 
 review = Blueprint("review", __name__)
 
@@ -24,12 +26,12 @@ def _number(text: str) -> float:
     try:
         return float(text.replace("−", "-"))
     except ValueError:
-        raise ReviewError(f"expected a number, found {text!r}") from None
+        raise ReviewError(say("not_number", text=repr(text))) from None
 
 
 def _whole(text: str) -> int:
     if not text.isdigit():
-        raise ReviewError(f"expected an id, found {text!r}")
+        raise ReviewError(say("not_id", text=repr(text)))
     return int(text)
 
 
@@ -55,19 +57,19 @@ def act(uid: str, action: str):
     back = f"/{call['page']}" if call else "/"
     if "user" not in session:
         return redirect(f"/login?next={back}", code=303)
-    if action not in ACTIONS:
-        flash(f"no action {action!r}", "error")
-        return redirect(back, code=303)
     t = translator(data.language)
+    if action not in ACTIONS:
+        flash(t("no_action", action=repr(action)), "error")
+        return redirect(back, code=303)
     try:
         actor = Actor(session["user"], session["role"])
         with site.lock:
             state = ACTIONS[action](Reviews(site.store.db), actor, uid, request.form)
         flash(t("saved_score", score=f"{state['score']:g}", machine=f"{state['machine_score']:g}"), "ok")
     except ReviewError as exc:
-        flash(str(exc), "error")
+        flash(render(exc.args[0], data.language), "error")
     except KeyError as exc:
-        flash(f"the form lacks the field {exc}", "error")
+        flash(t("form_lacks", field=str(exc)), "error")
     anchor = request.form.get("rule_id")
     return redirect(f"{back}#f-{quote(anchor)}" if anchor else f"{back}#review", code=303)
 

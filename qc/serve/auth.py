@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, get_flashed_messages, redirect, request, session
 
+from ..report.i18n import translator
 from ..run.review_actions import REVIEWERS, ROLES
 
 auth = Blueprint("auth", __name__)
@@ -54,14 +55,14 @@ def actions(call: Optional[dict] = None) -> dict:
 @auth.route("/login", methods=["GET", "POST"])
 def login():
     site = current_app.config["QC_SITE"].data()
-    error = None
+    t, error = translator(site.language), None
     if request.method == "POST":
         name, role = request.form.get("name", "").strip(), request.form.get("role", "")
         token = current_app.config["QC_TOKEN"]
         if token and not hmac.compare_digest(request.form.get("token", "").encode(), token.encode()):
-            error = "wrong token"
+            error = t("wrong_token")
         elif not name or role not in ROLES:
-            error = f"give a name and one of the roles {', '.join(ROLES)}"
+            error = t("name_and_role", roles=t("list_sep").join(t(f"user_role_{r}") for r in ROLES))
         else:
             session.clear()  # a new session: a new CSRF token for the new user
             session.update(user=name, role=role, csrf=secrets.token_urlsafe(32))

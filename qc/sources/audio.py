@@ -27,6 +27,7 @@ from ..analysis.speakers import assign_words, turns_as_speech
 from ..analysis.timeline import build_transcript, split_sentences
 from ..analysis.vad import speech_regions
 from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ
+from ..messages import render, say
 from ..schema import AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion
 
 IDENTICAL_CHANNELS_CORRELATION = 0.98
@@ -106,8 +107,8 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                                                               given=bool(meta.layout or settings.stereo_layout),
                                                               direction=meta.direction or settings.direction)
         if len(audio.channels) > 2:
-            diarization = replace(diarization, reason=f"{diarization.reason}; {len(audio.channels)} channels in "
-                                                      f"the file, only the first two were analysed")
+            diarization = replace(diarization, reason=render(say("roles.extra_channels", reason=diarization.reason,
+                                                                 n=len(audio.channels)), language))
         transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
@@ -116,7 +117,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     else:
         segments = [measure(channels[0][2], audio.sample_rate_hz,
                             split_sentences(channel_words[0][2], "S0", "unknown"))]
-        diarization = Diarization("none", 1, 0.0, reason="mono call, diarization off")
+        diarization = Diarization("none", 1, 0.0, reason=render(say("roles.diarization_off"), language))
         transcript = build_transcript(language, segments, speech, dropped, roles_known=False)
     info = AudioInfo(path=meta.path, duration_s=round(audio.duration_s, 3), channels=len(audio.channels),
                      layout=layout, sample_rate_hz=audio.source_sample_rate_hz, codec=audio.codec)

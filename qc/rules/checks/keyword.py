@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from ...schema import CallAnalysis, Match, Segment
 from ...text import find_phrase
+from ..messages import say
 from .base import evidence_of, listing
 
 ID = "keyword"
@@ -79,12 +80,11 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
         segments = tuple(s for s in segments if any(_also(s.text, p, options) for p in options["with_any"]))
     found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}
     said = [p for p in phrases if found_in[p]]
-    context = evidence_of(segments[:3])
     if mode == "none":
         if said:
             hits = _in_order(s for p in said for s in found_in[p])
-            return Match(False, f"said {listing(said)}", evidence_of(hits))
-        return Match(True, f"said none of {listing(phrases)}", (), context)
+            return Match(False, say("keyword.said", phrases=listing(said)), evidence_of(hits))
+        return Match(True, say("keyword.said_none", phrases=listing(phrases)))
     if mode == "all":
         if options["same_sentence"]:
             hits = [s for s in segments if all(s in found_in[p] for p in phrases)]
@@ -92,17 +92,19 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
             hits = _in_order(s for p in phrases for s in found_in[p]) if len(said) == len(phrases) else []
         missing = [p for p in phrases if not found_in[p]]
         if len(hits) >= options["min_hits"] and hits:
-            return Match(True, f"said all of {listing(phrases)}", evidence_of(hits))
-        return Match(False, f"did not say {listing(missing or phrases)}"
-                            f"{' in one sentence' if options['same_sentence'] and not missing else ''}",
-                     evidence_of(_in_order(s for p in said for s in found_in[p])), context)
+            return Match(True, say("keyword.said_all", phrases=listing(phrases)), evidence_of(hits))
+        together = options["same_sentence"] and not missing
+        reason = say("keyword.not_together" if together else "keyword.not_said", phrases=listing(missing or phrases))
+        return Match(False, reason, evidence_of(_in_order(s for p in said for s in found_in[p])),
+                     sought=listing(missing or phrases))
     hits = _in_order(s for p in said for s in found_in[p])
     if len(said) >= options["at_least"] and len(hits) >= options["min_hits"]:
-        return Match(True, f"said {listing(said)}", evidence_of(hits))
+        return Match(True, say("keyword.said", phrases=listing(said)), evidence_of(hits))
     if said:
-        return Match(False, f"said only {listing(said)} ({len(said)} phrase(s) in {len(hits)} sentence(s); "
-                            f"needs {options['at_least']} in {options['min_hits']})", evidence_of(hits), context)
-    return Match(False, f"said none of {listing(phrases)}", (), context)
+        return Match(False, say("keyword.said_only", phrases=listing(said), n=len(said), hits=len(hits),
+                                at_least=options["at_least"], min_hits=options["min_hits"]), evidence_of(hits),
+                     sought=listing([p for p in phrases if p not in said]))
+    return Match(False, say("keyword.said_none", phrases=listing(phrases)), sought=listing(phrases))
 
 
 def _said(text: str, phrase: str, options: dict) -> bool:

@@ -33,7 +33,9 @@ FAIL (calls longer than 10 s need a greeting; this one has none)::
 
 from __future__ import annotations
 
+from ...messages import joined
 from ...schema import CallAnalysis, CallMeta, Match, Segment
+from ..messages import TEXTS, say
 from .turns import bounds, outside
 
 ID = "metadata"
@@ -73,16 +75,20 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     matched, missed = [], []
     for key, allowed in wanted.items():
         value = values.get(key, "")
-        ok = any(field_matches(key, value, a) for a in allowed)
-        (matched if ok else missed).append(f"{key} is {value or '(unset)'}"
-                                           + ("" if ok else f", not {' or '.join(map(str, allowed))}"))
+        shown = {"key": say(f"field.{key}") if f"field.{key}" in TEXTS else key,
+                 "value": value or say("metadata.unset")}
+        if any(field_matches(key, value, a) for a in allowed):
+            matched.append(say("metadata.is", **shown))
+        else:
+            missed.append(say("metadata.not", allowed=joined(map(str, allowed), "or"), **shown))
     seconds, low, high = call.audio.duration_s, options["min_duration_s"], options["max_duration_s"]
     if low is not None or high is not None:
-        ok = not outside(seconds, low, high)
-        (matched if ok else missed).append(f"duration {seconds:.1f} s" + ("" if ok else
-                                                                        f", not {bounds(low, high, '{:g} s')}"))
+        if outside(seconds, low, high):
+            missed.append(say("metadata.duration_not", seconds=seconds, bounds=bounds(low, high, "s")))
+        else:
+            matched.append(say("metadata.duration", seconds=seconds))
     if options["known"]:
-        matched.append(f"known: {', '.join(options['known'])}")
+        matched.append(say("metadata.known", names=joined(options["known"])))
     if missed:
-        return Match(False, "; ".join(missed))
-    return Match(True, "; ".join(matched))
+        return Match(False, joined(missed, "clauses"))
+    return Match(True, joined(matched, "clauses"))

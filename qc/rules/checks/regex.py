@@ -39,6 +39,7 @@ import re2
 
 from ...schema import CallAnalysis, Match, Segment
 from ...text import numerals
+from ..messages import say
 from .base import evidence_of
 
 ID = "regex"
@@ -77,6 +78,6 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
         if pattern.search(text) and not (exclude and exclude.search(text)):
             hits.append(seg)
     if len(hits) >= options["min_hits"]:
-        return Match(True, f"{len(hits)} sentence(s) match /{options['pattern']}/", evidence_of(hits))
-    return Match(False, f"{len(hits)} sentence(s) match /{options['pattern']}/, {options['min_hits']} needed",
-                 evidence_of(hits), evidence_of(segments[:3]))
+        return Match(True, say("regex.match", n=len(hits), pattern=options["pattern"]), evidence_of(hits))
+    return Match(False, say("regex.too_few", n=len(hits), pattern=options["pattern"], min_hits=options["min_hits"]),
+                 evidence_of(hits), sought=say("regex.sought", pattern=options["pattern"]))

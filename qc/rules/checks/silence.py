@@ -45,6 +45,8 @@ from __future__ import annotations
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from ...metrics import silences
 from ...text import find_phrase
+from ..messages import say
+from .turns import quote
 
 ID = "silence"
 PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases",)
@@ -65,25 +67,24 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     for a, b in long_gaps:
         announcement = _announcement(segments, a, options)
         (excused if announcement else counted).append((a, b))
-    note = f" ({len(excused)} announced hold(s) excused)" if excused else ""
-    evidence = tuple(Evidence(a, b, f"{b - a:.1f} s without speech after: {_said_before(segments, a)}")
+    note = say("silence.excused", n=len(excused)) if excused else ""
+    evidence = tuple(Evidence(a, b, say("silence.gap", seconds=b - a, before=_said_before(segments, a)))
                      for a, b in counted)
     if options["max_share"] is not None:
         return _share(call.audio.duration_s, counted, evidence, options, note)
     if len(counted) >= options["min_count"] and counted:
         longest = max(b - a for a, b in counted)
-        return Match(True, f"{len(counted)} silence(s) longer than {limit:g} s, longest {longest:.1f} s{note}",
-                     evidence)
-    return Match(False, f"no {'unannounced ' if options['excuse_phrases'] else ''}silence longer than "
-                        f"{limit:g} s{note}")
+        return Match(True, say("silence.found", n=len(counted), limit=limit, longest=longest, note=note), evidence)
+    return Match(False, say("silence.none_unannounced" if options["excuse_phrases"] else "silence.none",
+                            limit=limit, note=note))
 
 
-def _share(duration_s: float, counted: list, evidence: tuple, options: dict, note: str) -> Match:
+def _share(duration_s: float, counted: list, evidence: tuple, options: dict, note) -> Match:
     silent_s = sum(b - a for a, b in counted)
     share = silent_s / duration_s if duration_s > 0 else 0.0
     hit = share > options["max_share"]
-    reason = (f"silence was {share:.0%} of the call ({silent_s:.1f} of {duration_s:.1f} s in gaps longer than "
-              f"{options['min_s']:g} s{note}; limit {options['max_share']:.0%})")
+    reason = say("silence.share", share=share, silent=silent_s, duration=duration_s, limit=options["min_s"],
+                 note=note, max_share=options["max_share"])
     return Match(hit, reason, evidence if hit else (), () if hit else evidence)
 
 
@@ -96,9 +97,8 @@ def _announcement(segments, gap_start: float, options: dict):
                  if find_phrase(s.text, p, pinyin=True, tolerance=1 if len(p) >= 4 else 0)), None)
 
 
-def _said_before(segments, time_s: float) -> str:
+def _said_before(segments, time_s: float):
     before = [s for s in segments if s.start_s < time_s]
     if not before:
-        return "(start of call)"
-    last = max(before, key=lambda s: s.end_s)
-    return f"{last.role} «{last.text}»"
+        return say("silence.call_start")
+    return quote(max(before, key=lambda s: s.end_s))
