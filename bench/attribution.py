@@ -307,6 +307,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="also a folder of <id>.json + <id>.wav/.tel8k.wav calls (repeatable)")
     parser.add_argument("--no-dev", action="store_true", help="only the --corpus folders")
     parser.add_argument("--only", default="", help="only files whose name contains this")
+    parser.add_argument("--rendering", choices=("all", "tel8k", "16k"), default="all",
+                        help="only the 8 kHz mu-law or only the 16 kHz renderings")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                         help="override a DiarizationOptions field (repeatable), e.g. segmentation_step=0.25")
     parser.add_argument("--show", action="store_true", help="print every sentence with the parties of its tokens")
@@ -320,7 +322,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     groups = [] if args.no_dev else [("dev", p) for p in mono_files(args.data, DEV_GLOBS)]
     for folder in args.corpus:
         groups += [(folder.name, p) for p in mono_files(folder, ("*.wav",))]
-    groups = [(g, p) for g, p in groups if args.only in p.name]
+    groups = [(g, p) for g, p in groups if args.only in p.name
+              and args.rendering in ("all", "tel8k" if ".tel8k." in p.name else "16k")]
     if not groups:
         print("bench/attribution.py: no mono calls with a .json reference found", file=sys.stderr)
         return 2

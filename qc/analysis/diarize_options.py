@@ -19,8 +19,11 @@ class DiarizationOptions:
 
     On the 11 call-like two-speaker files of ../shared/data, pyannote's own settings (1 s
     hops, whole-window embeddings, no gap filling) gave mean DER 5.6 % (worst 19.3 %) at
-    0.32x real time on 2 CPU cores; these defaults give 2.0 % (worst 9.0 %) at 0.054x
-    (0.105 s of CPU per second of audio); ``python bench/diarization.py`` prints the table.
+    0.32x real time on 2 CPU cores; these defaults gave 2.0 % (worst 9.0 %) at 0.054x
+    (0.105 s of CPU per second of audio), and 0.7 % (worst 3.8 %) with ``two_speakers_by_turn``;
+    ``python bench/diarization.py`` prints the table. On the 42 8 kHz calls of the labelled
+    corpus (other voices and wording), pyannote's ``min_duration_off`` of 0 gave 11.9 % against
+    3.7 % for 0.5 s (bench/attribution.py).
 
     ``segmentation_step``: hop between two 10 s segmentation windows, as a fraction of the
     window. 0.5 (5 s) embeds each moment twice instead of ten times: 6x less work; 0.25
