@@ -38,7 +38,7 @@ def test_the_direction_decides_who_is_the_agent_and_a_new_one_analyses_the_call_
     store = Store(tmp_path / "qc.sqlite")
     processed, roles, diarization = analyse(store, CallMeta("m", path, direction="outbound"))
     assert processed == 1 and roles == {"SPEAKER_00": "customer", "SPEAKER_01": "agent"}
-    assert "outbound" in diarization["reason"]
+    assert "呼出" in diarization["reason"]  # outbound, said in the (zh) call's language
     processed, roles, _ = analyse(store, CallMeta("m", path, direction="inbound"))
     assert processed == 1 and roles == {"SPEAKER_00": "agent", "SPEAKER_01": "customer"}
     assert analyse(store, CallMeta("m", path, direction="inbound"))[0] == 0  # unchanged: done
@@ -49,4 +49,4 @@ def test_the_run_direction_stands_for_calls_without_one(tmp_path):
     _, roles, diarization = analyse(Store(tmp_path / "a.sqlite"), CallMeta("m", path), direction="outbound")
     assert roles["SPEAKER_01"] == "agent"
     _, roles, diarization = analyse(Store(tmp_path / "b.sqlite"), CallMeta("m", path))
-    assert "direction unknown" in diarization["reason"] and diarization["role_confidence"] < 0.6
+    assert "呼叫方向未知" in diarization["reason"] and diarization["role_confidence"] < 0.6

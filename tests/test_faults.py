@@ -316,7 +316,7 @@ def test_stereo_with_the_agent_on_the_right_is_noticed_without_a_manifest(tmp_pa
     [doc] = pages(out)
     assert doc["audio"]["layout"] == "stereo-agent-right"
     assert {s["speaker"]: s["role"] for s in doc["segments"]} == {"right": "agent", "left": "customer"}
-    assert "agent found on the right channel" in doc["diarization"]["reason"]
+    assert "坐席在右声道，而不是通常的左声道" in doc["diarization"]["reason"]  # agent found on the right channel
     # a layout the manifest gives is kept, but a contradiction is flagged instead of trusted blindly
     manifest = folder / "m.csv"
     manifest.write_text("call_id,file,channels_layout\nR2,20261121-093000_A1_R.wav,stereo-agent-left\n")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from qc import messages
+from qc.analysis.role_cues import CUES
 from qc.errors import AudioError
 from qc.media import probe, tool_said
 from qc.messages import Joined, joined, render
@@ -34,6 +35,11 @@ def test_every_message_is_said_in_both_languages_with_the_same_parameters(name):
         assert set(PLACEHOLDER.findall(en)) == set(PLACEHOLDER.findall(zh)), key
         words = set(re.findall(r"[A-Za-z]+", PLACEHOLDER.sub("", zh))) - ENGLISH_KEPT
         assert not words, f"{key}: English in the Chinese text: {words}"
+
+
+def test_every_class_of_role_evidence_has_a_name_in_both_languages():
+    names = {cue.name for cues in CUES.values() for cue in cues} | {"site phrase"}
+    assert {name: render(messages.say(f"cue.{name}"), "zh") for name in names}  # a KeyError names a missing one
 
 
 def test_lists_and_clauses_are_joined_as_each_language_writes_them():

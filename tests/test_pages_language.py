@@ -69,10 +69,9 @@ def english_sentences(html: str) -> list[str]:
     return [m.group(0) for part in reader.parts for m in ENGLISH_SENTENCE.finditer(part)]
 
 
-def night(tmp_path, language: str, role_notes: bool = True):
-    """A report folder of one night in ``language``: scored calls (one whose roles qc is unsure
-    of), failures, a review. ``role_notes``: the scored calls carry the notes qc's role code
-    writes (how the agent's channel was told); else none."""
+def night(tmp_path, language: str):
+    """A report folder of one night in ``language``: scored calls with the notes qc's role code
+    writes (one whose roles qc is unsure of), failures, a review."""
     store = Store(tmp_path / "qc.sqlite")
     scripts = [s for s in json.loads((EXAMPLES / "scripts.json").read_text(encoding="utf-8"))["calls"]
                if s["language"] == language]
@@ -81,10 +80,10 @@ def night(tmp_path, language: str, role_notes: bool = True):
         agent_id, name, team = AGENTS[language][i % 2]
         meta = CallMeta(script["call_id"], str(EXAMPLES / script["file"]), agent_id, name, team,
                         f"2026-11-21T{9 + i:02d}:00:00+08:00", language=language)
-        analysis = with_roles(script_analysis(script, meta), "left", role_notes)
+        analysis = with_roles(script_analysis(script, meta), "left")
         rows.append(store_call(store, analysis, processing_s=20.0))
     # the layout says the agent is on the right, the words say left: flagged, not trusted
-    unsure = with_roles(analysis, "right", role_notes)
+    unsure = with_roles(analysis, "right")
     store_call(store, replace(unsure, meta=replace(unsure.meta, call_id="unsure",
                                                    started_at="2026-11-20T10:00:00+08:00")))
     # recordings the batch cannot score: one quarantined at once, one failed, one silent
@@ -113,12 +112,12 @@ def night(tmp_path, language: str, role_notes: bool = True):
     return out
 
 
-def with_roles(analysis, layout_side: str, note: bool):
-    """The call as qc stores a stereo call whose layout puts the agent on ``layout_side``: the
-    confidence and the note of its role code (qc.analysis.roles), or no note."""
+def with_roles(analysis, layout_side: str):
+    """The call as qc stores a stereo call whose layout puts the agent on ``layout_side``: with the
+    confidence and the note of its role code (qc.analysis.roles.channel_roles)."""
     side, confidence, reason = channel_roles(analysis.transcript.segments, layout_side, True,
                                              analysis.transcript.language)
-    return replace(analysis, diarization=Diarization("channels", 2, confidence, reason=reason if note else ""))
+    return replace(analysis, diarization=Diarization("channels", 2, confidence, reason=reason))
 
 
 def page_names(out) -> list[str]:
@@ -132,22 +131,13 @@ def scan(out) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def zh_night(tmp_path_factory):
-    """A Chinese night whose scored calls carry no role note (those are tested on their own, below)."""
-    return night(tmp_path_factory.mktemp("zh"), "zh", role_notes=False)
+    return night(tmp_path_factory.mktemp("zh"), "zh")
 
 
 def test_no_english_sentence_on_any_page_of_a_chinese_night(zh_night):
     assert len(list(zh_night.glob("calls/*.html"))) == 7  # zh-good, zh-bad, unsure, broken, bad, silent, stuck
     assert "⚠" in next(zh_night.glob("calls/unsure-*.html")).read_text(encoding="utf-8")  # roles flagged
     assert scan(zh_night) == {}
-
-
-@pytest.mark.xfail(strict=True, reason="the notes of qc/analysis/roles.py (channel_roles, decide_roles) are still "
-                                       "English: they are said in the call's language once the mono branch's "
-                                       "rewrite of roles.py has landed")
-def test_role_notes_on_a_chinese_night_are_chinese(tmp_path):
-    found = scan(night(tmp_path, "zh", role_notes=True))
-    assert found == {}
 
 
 def test_no_english_sentence_on_the_served_pages_either(zh_night):

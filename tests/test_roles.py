@@ -4,9 +4,15 @@ direction, and a confidence that stays near 0.5 when the evidence is balanced.""
 import pytest
 
 from qc.analysis.roles import decide_roles
+from qc.messages import render, say
 from qc.schema import LOW_ROLE_CONFIDENCE, Segment
 
 NEUTRAL = {"zh": "嗯", "en": "okay"}
+
+
+def named(cue: str, language: str) -> str:
+    """A class of evidence as the reason names it, in the call's language (script: 话术)."""
+    return render(say(f"cue.{cue}"), language)
 
 
 def call(*lines):
@@ -46,7 +52,8 @@ def test_what_agents_say_makes_the_agent(language, cue, text):
     # the other speaker talks first, which counts a little for them
     decision = decide_roles(call(("A", NEUTRAL[language]), ("B", text)), language)
     assert decision.roles == {"A": "customer", "B": "agent"}, decision.reason
-    assert f"B +" in decision.reason and cue in decision.reason.split(";")[0]
+    first_clause = decision.reason.replace("；", ";").split(";")[0]
+    assert "B +" in decision.reason and named(cue, language) in first_clause
 
 
 @pytest.mark.parametrize("language,cue,text", CUSTOMER_CUES)
@@ -54,13 +61,13 @@ def test_what_customers_say_makes_the_customer(language, cue, text):
     # the cue's speaker talks first, which counts a little for them as the agent
     decision = decide_roles(call(("A", text), ("B", NEUTRAL[language])), language)
     assert decision.roles == {"A": "customer", "B": "agent"}, decision.reason
-    assert cue in decision.reason.split(";")[1]
+    assert named(cue, language) in decision.reason.replace("；", ";").split(";")[1]
 
 
 def test_giving_ones_phone_number_is_not_asking_for_it():
     for language, text in (("zh", "我的手机号是一三八零零一三八零零零。"), ("en", "My phone number is 555 0101.")):
         reason = decide_roles(call(("A", text), ("B", NEUTRAL[language])), language).reason
-        assert "asks identity" not in reason and "gives identity" in reason
+        assert named("asks identity", language) not in reason and named("gives identity", language) in reason
 
 
 def test_an_agent_who_skips_the_script_is_still_found_zh():
@@ -86,7 +93,7 @@ def test_an_agent_who_skips_the_script_is_still_found_en():
 def test_the_direction_says_who_answers(direction, agent):
     lines = call(("A", "喂？"), ("B", "嗯"), ("A", "嗯"))
     decision = decide_roles(lines, "zh", direction=direction)
-    assert decision.roles[agent] == "agent" and direction in decision.reason
+    assert decision.roles[agent] == "agent" and {"inbound": "呼入", "outbound": "呼出"}[direction] in decision.reason
 
 
 def test_with_nothing_typical_said_the_call_is_flagged():

@@ -12,7 +12,8 @@ not at all when the first words only answer the phone (a customer picking up, or
 So an agent who skips the script is still found by what they do. The confidence is the
 logistic of the evidence margin between the two most agent-like speakers: 0.5 when the
 evidence is balanced (a call where nobody said anything typical is flagged, not guessed
-silently), near 1 when it is one-sided.
+silently), near 1 when it is one-sided. The reason, shown on the call's page, is said in the
+call's language (:mod:`qc.messages`, roles.* and cue.*).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..messages import Message, joined, render, say
 from ..schema import LOW_ROLE_CONFIDENCE, Segment
 from ..text import find_phrase, normalize
 from .role_cues import (ASKED_SHORT_CHARS, CUES, EN_QUESTION_STARTS, FIRST_PERSON, PICKUP, QUESTION_MARKS,
@@ -53,7 +55,7 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
     ordered = sorted(sentences, key=lambda s: s.start_s)
     speakers = list(dict.fromkeys(s.speaker for s in ordered))
     if not speakers:
-        return RoleDecision({}, 0.0, "nobody spoke")
+        return RoleDecision({}, 0.0, render(say("roles.nobody"), language))
     cues = CUES.get(language, CUES["en"])
     if extra_agent_phrases:
         cues = (*cues, Cue("site phrase", SITE_PHRASE_WEIGHT, tuple(extra_agent_phrases)))
@@ -74,14 +76,17 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
     ranked = sorted(speakers, key=lambda sp: -points[sp])
     agent = ranked[0]
     roles = {sp: ("agent" if sp == agent else "customer") for sp in speakers}
-    evidence = "; ".join(_summary(sp, points[sp], found[sp]) for sp in ranked)
-    first_note = (f"{first} spoke first{f' ({_first_words(ordered[0].text)})' if pickup else ''}, "
-                  f"{direction or 'direction unknown'}")
+    evidence = joined((_summary(sp, points[sp], found[sp]) for sp in ranked), "clauses")
+    said_first = say(f"direction.{direction or 'unknown'}")
+    first_note = (say("roles.first_pickup", speaker=_speaker(first), words=_first_words(ordered[0].text),
+                      direction=said_first) if pickup else
+                  say("roles.first", speaker=_speaker(first), direction=said_first))
     if len(speakers) == 1:
-        return RoleDecision(roles, 0.3, f"only one speaker heard; taken as the agent ({evidence})")
+        return RoleDecision(roles, 0.3, render(say("roles.one_speaker", evidence=evidence), language))
     margin = points[agent] - points[ranked[1]]
     confidence = round(1.0 / (1.0 + math.exp(-margin / MARGIN_SCALE)), 3)
-    return RoleDecision(roles, confidence, f"agent = {agent} (evidence {evidence}; {first_note})")
+    return RoleDecision(roles, confidence, render(say("roles.decided", agent=_speaker(agent), evidence=evidence,
+                                                      first=first_note), language))
 
 
 def _says(text: str, cue: Cue, language: str) -> bool:
@@ -115,9 +120,16 @@ def _first_words(text: str) -> str:
     return text if len(text) <= 12 else text[:12] + "…"
 
 
-def _summary(speaker: str, points: float, found: dict[str, int]) -> str:
-    detail = ", ".join(f"{name} {count}" for name, count in found.items())
-    return f"{speaker} {points:+.1f}" + (f" ({detail})" if detail else "")
+def _summary(speaker: str, points: float, found: dict[str, int]) -> Message:
+    if not found:
+        return say("roles.points", speaker=_speaker(speaker), points=points)
+    detail = joined(say("roles.cue_count", cue=say(f"cue.{name}"), n=count) for name, count in found.items())
+    return say("roles.points_found", speaker=_speaker(speaker), points=points, found=detail)
+
+
+def _speaker(speaker: str):
+    """A speaker as the note names it: a stereo channel (left, 左声道) or the diarizer's id (SPEAKER_00)."""
+    return say(f"speaker.{speaker}") if speaker in ("left", "right") else speaker
 
 
 def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: bool, language: str,
@@ -134,13 +146,12 @@ def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: b
     decision = decide_roles(sentences, language, extra_agent_phrases, direction)
     found = next((sp for sp, role in decision.roles.items() if role == "agent"), None)
     clear = found is not None and not decision.low_confidence and len(decision.roles) == 2
+    sides = {"side": say(f"side.{agent_side}"), "other": say(f"side.{other}"), "reason": decision.reason}
     if layout_given:
         if clear and found == other:
-            return agent_side, round(1.0 - decision.confidence, 3), (
-                f"the layout puts the agent on the {agent_side} channel, but the {other} channel says the agent's "
-                f"lines ({decision.reason})")
-        return agent_side, 1.0, f"one party per channel, agent on the {agent_side} as given"
+            return agent_side, round(1.0 - decision.confidence, 3), render(say("roles.contradicted", **sides), language)
+        return agent_side, 1.0, render(say("roles.given", side=sides["side"]), language)
     if clear and found == other:
-        return other, decision.confidence, f"agent found on the {other} channel, not the usual {agent_side} ({decision.reason})"
+        return other, decision.confidence, render(say("roles.found_other", **sides), language)
     confidence = decision.confidence if found == agent_side else round(1.0 - decision.confidence, 3)
-    return agent_side, confidence, f"agent assumed on the {agent_side} channel ({decision.reason})"
+    return agent_side, confidence, render(say("roles.assumed", side=sides["side"], reason=decision.reason), language)

@@ -2,8 +2,8 @@
 
 The pages speak the language of the rule pack (Chinese for zh packs, English for en), which
 is the language of the calls it scored; ``--ui-language`` overrides it. Rule titles come
-from the pack; reasons, evidence and failure reasons were said in the pack's language when
-they were stored (:mod:`qc.messages`) and are shown as they are.
+from the pack; reasons, evidence, failure reasons and role notes were said in the pack's
+language when they were stored (:mod:`qc.messages`) and are shown as they are.
 Placeholders use ``str.format`` names: ``t("n_calls", n=3)``. The review's and the login's
 strings are in :mod:`review_strings`.
 """
