@@ -72,8 +72,8 @@ def test_json_contract(night):
     assert starts == sorted(starts)
     for rule in doc["rules"]:
         assert rule["status"] in ("pass", "fail", "na") and isinstance(rule["fatal"], bool)
-        for e in rule["evidence"]:
-            assert set(e) == {"start_s", "end_s", "text"}
+        for e in rule["evidence"]:  # role: whose words the evidence is, so pages mark that party
+            assert set(e) == {"start_s", "end_s", "text", "role"} and e["role"] in ("agent", "customer", "unknown", "")
 
 
 @pytest.mark.parametrize("call_id", CALLS)
