@@ -149,8 +149,11 @@ def test_demo_sample_calls_get_the_verdicts_they_were_written_for(tmp_path):
             assert verdicts["identity-verification"] == "pass"
         else:
             for rule_id in ("greeting", "job-number", "closing", "forbidden-phrase", "long-silence",
-                            "hold-announced", "complaint-apology"):
+                            "hold-announced"):
                 assert verdicts[rule_id] == "fail", (script["call_id"], rule_id)
+            # zh-bad's customer reports a fault and objects mildly; since the packs stopped reading a
+            # fault report as a complaint (issue 9), the apology rule may not apply there
+            assert verdicts["complaint-apology"] in ("fail", "na"), script["call_id"]
     assert (tmp_path / "agents" / "A1024.html").is_file() and (tmp_path / "agents" / "E2001.html").is_file()
 
 
