@@ -267,7 +267,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             "num_speakers": num_speakers, "files": [{**dataclasses.asdict(r), "rtf": r.rtf, "cpu_rtf": r.cpu_rtf}
                                                     for r in results],
             "means": means(results), "failed": failed,
-            "roles": [{**dataclasses.asdict(r), "time_share": r.time_share} for r in roles], "no_role": no_role},
+            "roles": [{**dataclasses.asdict(r), "agent_right": r.agent_right, "time_share": r.time_share}
+                      for r in roles], "no_role": no_role},
             indent=2) + "\n")
     return 1 if failed else 0
 
