@@ -222,9 +222,11 @@ def run_der(files: list[str], args: argparse.Namespace, options: DiarizationOpti
     print(f"settings: {args.pipeline_dir or json.dumps(dataclasses.asdict(options))}; num_speakers {num_speakers}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; load + warm-up {load_s:.1f} s\n")
     results, failed = [], []
-    for rel in files:
+    for number, rel in enumerate(files, 1):
         try:
             results.append(bench_file(rel, args.data, diarizer, num_speakers))
+            print(f"[{number}/{len(files)}] {results[-1].file}: DER {pct(results[-1].der)} %", file=sys.stderr,
+                  flush=True)  # a long run shows its progress (the table comes at the end)
         except Exception as exc:  # one file's failure never stops the benchmark
             failed.append(rel)
             print(f"{rel}: FAILED: {exc!r}", file=sys.stderr)
