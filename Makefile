@@ -40,7 +40,7 @@ test: setup
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
-bench: setup
+bench: setup bench-data
 	$(PY) bench/transcription.py
 	$(PY) bench/diarization.py
 	$(PY) bench/verdicts.py

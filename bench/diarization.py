@@ -222,9 +222,11 @@ def run_der(files: list[str], args: argparse.Namespace, options: DiarizationOpti
     print(f"settings: {args.pipeline_dir or json.dumps(dataclasses.asdict(options))}; num_speakers {num_speakers}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; load + warm-up {load_s:.1f} s\n")
     results, failed = [], []
-    for rel in files:
+    for number, rel in enumerate(files, 1):
         try:
             results.append(bench_file(rel, args.data, diarizer, num_speakers))
+            print(f"[{number}/{len(files)}] {results[-1].file}: DER {pct(results[-1].der)} %", file=sys.stderr,
+                  flush=True)  # a long run shows its progress (the table comes at the end)
         except Exception as exc:  # one file's failure never stops the benchmark
             failed.append(rel)
             print(f"{rel}: FAILED: {exc!r}", file=sys.stderr)
@@ -238,8 +240,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     files = args.files or (default_files(args.data) if args.source in ("dev", "all") else [])
     if args.source in ("corpus", "all") and not args.files:
         found = corpus_files(args.corpus, args.calls)
-        if not found:
+        if not found and args.source == "corpus":
             fail(f"no rendered corpus at {args.corpus}: run `make bench-data` (or set QC_BENCH_DATA)")
+        if not found:
+            print(f"(no rendered corpus at {args.corpus}: dev files only; `make bench-data` renders it)")
         files += found
     missing = [rel for rel in files if not (args.data / rel).is_file()]
     if missing:
@@ -265,7 +269,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             "num_speakers": num_speakers, "files": [{**dataclasses.asdict(r), "rtf": r.rtf, "cpu_rtf": r.cpu_rtf}
                                                     for r in results],
             "means": means(results), "failed": failed,
-            "roles": [{**dataclasses.asdict(r), "time_share": r.time_share} for r in roles], "no_role": no_role},
+            "roles": [{**dataclasses.asdict(r), "agent_right": r.agent_right, "time_share": r.time_share}
+                      for r in roles], "no_role": no_role},
             indent=2) + "\n")
     return 1 if failed else 0
 

@@ -6,7 +6,9 @@ qc diarizes a mono call, transcribes it, and gives each diarized speaker a role
 diarization label) and ``role``. Against the corpus reference turns, by time overlap:
 
 * each diarized speaker is the reference party it overlaps most;
-* the call is right when the speaker qc called the agent is the reference agent;
+* the call is right when the speaker qc called the agent is the reference agent and the one it
+  called the customer the reference customer; when every segment went to one speaker (the
+  customer lost in diarization), it is counted apart as ``one-speaker``, neither right nor wrong;
 * the time share is the segment time whose role equals the role of the reference turns under it.
 
 ``qc run`` goes through the database of bench/verdicts.py with the same call ids, so recordings that
@@ -27,11 +29,15 @@ MONO = ("tel8k", "16k wav")
 @dataclass(frozen=True)
 class RoleResult:
     call_id: str
-    agent_right: bool
+    status: str  # right | wrong | one-speaker
     time_right: float  # seconds of segment speech whose role matches the reference
     time_total: float  # seconds of segment speech over any reference turn
     speakers: dict  # diarized speaker -> {"role": qc's, "reference": the party it overlaps most}
     reason: str  # qc's own account of the decision
+
+    @property
+    def agent_right(self) -> bool:
+        return self.status == "right"
 
     @property
     def time_share(self) -> float:
@@ -58,10 +64,9 @@ def score_roles(call_id: str, doc: dict, reference: list[tuple[str, float, float
         total += sum(shares.values())
     speakers = {sp: {"role": v["role"], "reference": "agent" if v["agent"] >= v["customer"] else "customer"}
                 for sp, v in per_speaker.items() if v["agent"] + v["customer"] > 0}
-    agents = [v for v in speakers.values() if v["role"] == "agent"]
-    agent_right = bool(agents) and all(v["reference"] == "agent" for v in agents) and any(
-        v["reference"] == "agent" for v in speakers.values())
-    return RoleResult(call_id, agent_right, round(right, 2), round(total, 2), speakers,
+    matched = all(v["role"] == v["reference"] for v in speakers.values())
+    status = "one-speaker" if len(speakers) < 2 else "right" if matched else "wrong"
+    return RoleResult(call_id, status, round(right, 2), round(total, 2), speakers,
                       (doc.get("diarization") or {}).get("reason", ""))
 
 
@@ -89,21 +94,26 @@ def role_accuracy(calls: list[LabelledCall], corpus: Path, db: Path) -> tuple[li
     return results, missing
 
 
+def counts(rows: list[RoleResult]) -> str:
+    one = sum(r.status == "one-speaker" for r in rows)
+    return (f"{sum(r.agent_right for r in rows)}/{len(rows)} calls right, {sum(r.status == 'wrong' for r in rows)} "
+            f"wrong, {one} with every segment on one speaker")
+
+
 def print_roles(results: list[RoleResult], missing: list[str]) -> None:
     if not results:
         return
     width = max(len(r.call_id) for r in results)
     print(f"\nagent role on mono renderings (qc run: diarization, transcription, role assignment)")
-    print(f"{'file':<{width}} {'agent':>6} {'time%':>6}  speakers (qc role / reference party)")
+    print(f"{'file':<{width}} {'agent':>11} {'time%':>6}  speakers (qc role / reference party)")
     for r in results:
         speakers = ", ".join(f"{sp}: {v['role']}/{v['reference']}" for sp, v in r.speakers.items())
-        print(f"{r.call_id:<{width}} {'right' if r.agent_right else 'WRONG':>6} {100 * r.time_share:6.1f}  {speakers}")
+        print(f"{r.call_id:<{width}} {r.status.replace('wrong', 'WRONG'):>11} {100 * r.time_share:6.1f}  {speakers}")
     for rendering in MONO:
         rows = [r for r in results if r.call_id.endswith(".tel8k.wav") == (rendering == "tel8k")]
         if rows:
             time_share = sum(r.time_right for r in rows) / max(1e-9, sum(r.time_total for r in rows))
-            print(f"agent role {rendering:<8}: {sum(r.agent_right for r in rows)}/{len(rows)} calls right, "
-                  f"{100 * time_share:.1f} % of speech time with the right role")
-    print(f"agent role all     : {sum(r.agent_right for r in results)}/{len(results)} calls right")
+            print(f"agent role {rendering:<8}: {counts(rows)}, {100 * time_share:.1f} % of speech time with the right role")
+    print(f"agent role all     : {counts(results)}")
     if missing:
         print(f"no qc result for: {', '.join(missing)}")

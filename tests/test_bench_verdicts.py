@@ -64,4 +64,8 @@ def test_role_accuracy_maps_each_diarized_speaker_to_the_party_it_overlaps_most(
                                    for s in doc["segments"]]}
     wrong = score_roles("c.wav", swapped, reference)
     assert not wrong.agent_right and wrong.time_share == pytest.approx(0.0)
-    assert wrong.speakers["SPEAKER_00"] == {"role": "agent", "reference": "customer"}
+    assert wrong.speakers["SPEAKER_00"] == {"role": "agent", "reference": "customer"} and wrong.status == "wrong"
+    merged = {**doc, "segments": [{**s, "speaker": "SPEAKER_01", "role": "agent"} for s in doc["segments"]]}
+    lost = score_roles("c.wav", merged, reference)
+    assert lost.status == "one-speaker" and not lost.agent_right
+    assert lost.time_share == pytest.approx(6.0 / 10.2, abs=0.01)  # the customer's 4.2 s went to the agent

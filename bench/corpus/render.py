@@ -45,14 +45,28 @@ def default_out() -> Path:
 
 
 def stamp(call: CallScript) -> str:
+    """Of the whole script: any change (a label, a note) rewrites the call's references."""
     return hashlib.sha256(f"{RENDER_VERSION}\0{call.sha256}".encode()).hexdigest()
 
 
-def is_current(call: CallScript, out: Path) -> bool:
+def audio_stamp(call: CallScript) -> str:
+    """Of what is heard (turns, voices, recipe): only a change here renders the audio again, so
+    fixing a label keeps the recordings byte for byte and qc's analyses of them stay valid."""
+    heard = json.dumps([RENDER_VERSION, [t.__dict__ for t in call.turns],
+                        {sp: v.__dict__ for sp, v in sorted(call.voices.items())}], ensure_ascii=False)
+    return hashlib.sha256(heard.encode()).hexdigest()
+
+
+def rendered(call: CallScript, out: Path) -> dict:
+    """The call's JSON from its last rendering, or {} when some file is missing."""
     meta = out / f"{call.id}.json"
     if not meta.is_file() or not all((out / f"{call.id}.{r}").is_file() for r in RENDERINGS):
-        return False
-    return json.loads(meta.read_text(encoding="utf-8")).get("stamp") == stamp(call)
+        return {}
+    return json.loads(meta.read_text(encoding="utf-8"))
+
+
+def is_current(call: CallScript, out: Path) -> bool:
+    return rendered(call, out).get("stamp") == stamp(call)
 
 
 def place(call: CallScript, clips: list[np.ndarray]) -> list[tuple[float, float]]:
@@ -85,7 +99,7 @@ def render(call: CallScript, out: Path, cache_dir: Path) -> dict:
     for turn, clip, (start, _) in zip(call.turns, clips, times):
         at = int(round(start * SAMPLE_RATE_HZ))
         tracks[turn.speaker][at:at + len(clip)] += clip[: n - at]
-    rng = np.random.default_rng(int(call.sha256[:8], 16))
+    rng = np.random.default_rng(int(audio_stamp(call)[:8], 16))
     noise = 10 ** (NOISE_DBFS / 20)
     mix = tracks["agent"] + tracks["customer"] + rng.normal(0, noise, n)
     left, right = (tracks[s] + rng.normal(0, noise, n) for s in ("agent", "customer"))
@@ -106,7 +120,7 @@ def write_references(call: CallScript, times: list, duration_s: float, out: Path
             "agent_id": call.agent_id, "service_type": call.service_type, "topic": call.topic,
             "voices": {sp: v.__dict__ for sp, v in call.voices.items()}, "turns": turns,
             "stereo8k_channels": {"left": "agent", "right": "customer"}, "labels": call.labels,
-            "notes": call.notes, "compliant": call.compliant, "stamp": stamp(call),
+            "notes": call.notes, "compliant": call.compliant, "stamp": stamp(call), "audio_stamp": audio_stamp(call),
             "note": "turn times exact (placement of trimmed TTS clips); scripts in bench/corpus/calls"}
     (out / f"{call.id}.rttm").write_text("".join(
         f"SPEAKER {call.id} 1 {t['start']:.3f} {t['end'] - t['start']:.3f} <NA> <NA> {t['spk']} <NA> <NA>\n"
@@ -142,7 +156,11 @@ def main(argv=None) -> int:
     calls = load_calls(ids=args.ids)
     done = skipped = 0
     for call in calls:
-        if not args.force and is_current(call, out):
+        previous = {} if args.force else rendered(call, out)
+        if previous.get("stamp") == stamp(call) or previous.get("audio_stamp") == audio_stamp(call):
+            if previous.get("stamp") != stamp(call) or "audio_stamp" not in previous:  # labels or notes changed
+                times = [(t["start"], t["end"]) for t in previous["turns"]]
+                write_references(call, times, previous["duration"], out)
             skipped += 1
             continue
         t0 = time.perf_counter()
@@ -152,7 +170,7 @@ def main(argv=None) -> int:
               f"{time.perf_counter() - t0:.1f} s", flush=True)
     everything = load_calls()
     manifest = write_manifest([c for c in everything if is_current(c, out)], out)
-    print(f"rendered {done}, up to date {skipped}; {out} ({manifest.name} lists the renderings)")
+    print(f"rendered {done}, audio up to date {skipped}; {out} ({manifest.name} lists the renderings)")
     return 0
 
 
