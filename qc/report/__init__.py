@@ -35,6 +35,7 @@ from .pages import render_pages
 from .scorecards import call_stem, safe_name
 from .site import call_views, parse_calls, parse_row, selected as _selected
 from .state import RenderState, fingerprint, plan_render
+from ..timing import stage
 
 # What a call's page and files are made from, besides what every page shares (time stamps are
 # too coarse: two updates can share a second); its review is part of it too
@@ -73,9 +74,11 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
         previous = RenderState.load(out_dir)
         muted = {p.doc["uid"]: ((p.row.get("analysis") or {}).get("transcript") or {}).get("redacted") or []
                  for p in parsed if p.doc["uid"] in chosen} if redact else None
-        audio = publish_audio([(p.doc["uid"], call_stem(p.doc), p.row["path"]) for p in parsed
-                               if p.doc["uid"] in chosen], out_dir, options.audio,
-                              no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before}, muted=muted)
+        with stage("audio-copies"):
+            audio = publish_audio([(p.doc["uid"], call_stem(p.doc), p.row["path"]) for p in parsed
+                                   if p.doc["uid"] in chosen], out_dir, options.audio,
+                                  no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before},
+                                  muted=muted)
         present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}
         shared = fingerprint(__version__, language, options.audio, options.since, options.until, options.team,
                              options.agent, packs["pass_score"], redact,
