@@ -5,6 +5,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Calls are analysed in this process unless a test asks for workers: most tests replace the
+# models with fakes (monkeypatch), which a fresh worker process would not see. The worker pool
+# and its automatic sizing have their own tests (test_executors.py).
+os.environ.setdefault("QC_WORKERS", "1")
+
 
 def eval_data_dir() -> Path:
     return Path(os.environ.get("QC_EVAL_DATA") or ROOT.parent / "shared" / "data")

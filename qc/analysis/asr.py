@@ -44,14 +44,19 @@ class AsrOptions:
     hotwords: tuple[tuple[str, str], ...] = ()
     vad_min_silence_ms: int = 1000
     block_s: float = 300.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
+    batch_size: Optional[int] = None  # chunks decoded together (batched.py); None: 8 on CUDA, 1 (sequential) on CPU
 
     def fingerprint(self) -> dict:
         """The settings that affect output (device and precision included: they change text).
 
         Of the prompt and hotwords only whether they are given counts: they are hints derived
         from the rule sets, and a rule edit must never send a night's history back to Whisper;
-        a transcript made with an earlier hint stays valid (``--force`` redoes it)."""
-        return {**asdict(self), "initial_prompt": bool(self.initial_prompt), "hotwords": bool(self.hotwords)}
+        a transcript made with an earlier hint stays valid (``--force`` redoes it). A batch size
+        counts only when one was asked for (like ``auto`` device and precision)."""
+        data = {**asdict(self), "initial_prompt": bool(self.initial_prompt), "hotwords": bool(self.hotwords)}
+        if not self.batch_size or self.batch_size == 1:
+            del data["batch_size"]  # calls stored before batching existed keep their key
+        return data
 
     def prompt_for(self, language: Optional[str]) -> tuple[Optional[str], Optional[str]]:
         """(initial prompt, hotwords) for a call in ``language``."""
@@ -175,7 +180,7 @@ class WhisperTranscriber:
             condition_on_previous_text=False,
         )
         out_lang = info.language
-        convert = self._simplify if out_lang == "zh" else (lambda text: text)
+        convert = self.simplify if out_lang == "zh" else (lambda text: text)
         raw = []
         for seg in segments:
             words = tuple(Word(round(w.start, 3), round(w.end, 3), convert(w.word), round(w.probability, 3))
@@ -184,11 +189,18 @@ class WhisperTranscriber:
                                   seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio))
         return ChannelTranscript(out_lang, tuple(raw))
 
+    def batch_size(self) -> int:
+        """Chunks decoded together: the option, else 8 on CUDA and 1 (sequential) on CPU."""
+        if self.options.batch_size:
+            return self.options.batch_size
+        return 8 if pick_device(self.options.device)[0] == "cuda" else 1
+
     def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
         _, _, probabilities = self.model.detect_language(np.asarray(speech, dtype=np.float32))
         return dict(probabilities)
 
-    def _simplify(self, text: str) -> str:
+    def simplify(self, text: str) -> str:
+        """Traditional Chinese characters as simplified ones (Whisper writes either)."""
         if self._t2s is None:
             import opencc
 

@@ -10,6 +10,7 @@ import click
 
 from ..run.lock import exclusive
 from ..run.prompts import DEFAULT_PROMPT, OFF
+from .execution import execution_options
 from .common import (assign_option, check_models, day_end, domain_errors, embedding_model_option, formats_option,
                      iso_option, load_rules, models_dir_option, rules_option, site_option, wait_option)
 
@@ -82,6 +83,7 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
               help="YAML file of alert channels (DingTalk, WeCom, Feishu, Slack, webhook, SMTP): after the run, a "
                    "digest of fatal failures, failed calls and score drops goes there (docs/alerts.md). A failed "
                    "delivery is logged and never changes the exit code.")
+@execution_options
 @wait_option
 @models_dir_option
 @embedding_model_option
@@ -90,7 +92,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         initial_prompt, hotwords, company, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, direction, agent_phrases, site_file,
-        formats, alert_file,
+        formats, alert_file, workers, batch_size, executor, ray_address,
         wait_s, models_dir, embedding_model):
     """Process recordings (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
@@ -98,6 +100,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
     from ..report import ReportOptions
     from ..rules.ruleset import RULES_DIR
     from ..run.alerts import load_alerts
+    from ..run.execution import ExecutionSettings
     from ..run.pipeline import RunSettings
     from ..run.prompts import site_prompts
     from ..run.runner import Runner
@@ -118,6 +121,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         rules.check_fields(key for call in calls for key in call.extra)
     audio_settings = AudioSettings(
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
+                       batch_size=batch_size,
                        initial_prompt=site_prompts(initial_prompt, rules.rulesets, company),
                        hotwords=site_prompts(hotwords, rules.rulesets, company)),
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
@@ -130,7 +134,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
     with exclusive(db_path, wait_s):
         runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
                         rules, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
-                        report_options, alerts=alerts)
+                        report_options, ExecutionSettings(executor, workers, ray_address), alerts=alerts)
         if retry_quarantined:
             runner.store.release_quarantine()
         summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)

@@ -5,19 +5,26 @@ yields one :class:`Outcome` per task, in any order, as each finishes; it calls
 ``started(task)`` in the recording process before the task's work begins (so a crash
 leaves the call marked ``processing``, and the next run retries it). It never writes the
 store and never decides what a failure means: the batch records outcomes, in one
-process. A worker pool or a Ray executor is a new class here and one entry in
-:data:`EXECUTORS`.
+process. ``local`` runs in this process with one worker, else in a pool of worker processes
+(:class:`ProcessExecutor`); ``ray`` (:mod:`qc.run.ray_executor`) on a Ray cluster. Each
+outcome carries the worker's time per stage (:mod:`qc.timing`).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 import traceback
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Optional, Protocol, Sequence
 
+from .. import timing
+from ..errors import CallError
 from ..schema import CallAnalysis
 from .plan import Task
+from .workers import analyse_task, worker_init
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,7 @@ class Outcome:
     error: Optional[BaseException] = None
     seconds: float = 0.0
     traceback: str = ""
+    stages: dict = field(default_factory=dict)  # the worker's seconds per stage for this call
 
 
 class Executor(Protocol):
@@ -52,4 +60,71 @@ class InProcessExecutor:
             yield Outcome(task, analysis, None, time.monotonic() - t0)
 
 
-EXECUTORS: dict[str, type] = {executor.name: executor for executor in (InProcessExecutor,)}
+class ProcessExecutor:
+    """Calls side by side in ``workers`` processes, each with its own models and ``cpu_threads``.
+
+    At most ``workers + ahead`` calls are handed out at a time, so memory is bounded by the
+    workers, not by the batch; ``started`` is called when a call is handed out. Worker processes
+    are started fresh (spawn): no model runtime thread state is inherited. A worker that dies
+    (killed, out of memory) fails the call it held, with that reason, and the pool is restarted
+    for the rest; stopping the batch (a signal) stops the workers.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int, cpu_threads: int, ahead: int = 1):
+        self.workers, self.cpu_threads, self.ahead = workers, cpu_threads, ahead
+
+    def _pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=worker_init, initargs=(self.cpu_threads,))
+
+    def execute(self, tasks: Sequence[Task], work: Callable[[Task], CallAnalysis],
+                started: Callable[[Task], None]) -> Iterator[Outcome]:
+        pending = list(reversed(tasks))
+        running: dict = {}
+        pool = self._pool()
+        try:
+            while pending or running:
+                while pending and len(running) < self.workers + self.ahead:
+                    task = pending.pop()
+                    started(task)
+                    running[pool.submit(analyse_task, work, task)] = (task, time.monotonic())
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    task, t0 = running.pop(future)
+                    try:
+                        analysis, stages = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        error = CallError("the worker process analysing this call stopped (killed, or out of "
+                                          "memory)")
+                        yield Outcome(task, None, error, time.monotonic() - t0)
+                    except Exception as exc:  # noqa: BLE001 - raised in the worker, pickled back
+                        yield Outcome(task, None, exc, time.monotonic() - t0, _worker_traceback(exc))
+                    else:
+                        yield Outcome(task, analysis, None, time.monotonic() - t0, stages=stages)
+                if broken:  # the other calls it held are handed out again to a new pool
+                    pending.extend(task for task, _ in running.values())
+                    running.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._pool()
+        finally:
+            _stop(pool)
+
+
+def _worker_traceback(exc: BaseException) -> str:
+    cause = exc.__cause__  # concurrent.futures chains the worker's formatted traceback
+    return str(cause) if cause is not None else "".join(traceback.format_exception(exc))
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what was not started and end the workers now (a call in progress is left for the next run)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)

@@ -26,6 +26,7 @@ from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
 from ..schema import CallAnalysis, CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
+from ..timing import stage
 from .executors import Executor, InProcessExecutor, Outcome
 from .plan import Task, meta_changed, plan_batch, stored_meta
 from .store import Store
@@ -56,6 +57,7 @@ class BatchSummary:
     alert_errors: list[str] = field(default_factory=list)  # alerts not delivered (qc run --alert), one line each
     audio_s: float = 0.0
     wall_s: float = 0.0
+    stages: dict = field(default_factory=dict)  # seconds per stage spent in worker processes (qc.timing)
 
     @property
     def unfinished(self) -> int:
@@ -71,9 +73,12 @@ class BatchSummary:
 
 def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, sources: dict,
               ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
-              executor: Optional[Executor] = None, hook: Hook = no_hook) -> BatchSummary:
+              executor: Optional[Executor | Callable[[int], Executor]] = None, hook: Hook = no_hook,
+              work: Optional[Callable[[Task], CallAnalysis]] = None) -> BatchSummary:
     """Process every call; return what happened. ``sources`` maps a source kind to the object
-    that analyses its calls; it loads its models only when a call needs them."""
+    that analyses its calls; it loads its models only when a call needs them. ``executor`` is an
+    executor or a function of the number of calls to analyse that chooses one; ``work`` what it
+    runs per call (by default the sources' ``analyse``; a worker pool needs one that pickles)."""
     started = time.monotonic()
     plan = plan_batch(calls, sources, settings.language, store, settings.force)
     summary = BatchSummary(total=plan.total)
@@ -104,8 +109,12 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
             meta = replace(task.meta, layout=analysis.meta.layout, language=analysis.meta.language)
             _record(Outcome(task, replace(analysis, meta=meta)), store, ruleset_for, models, settings, summary, step)
             summary.reused += 1
-        work = lambda task: sources[task.source].analyse(task.meta, task.language)  # noqa: E731
+        work = work or (lambda task: sources[task.source].analyse(task.meta, task.language))
+        if executor is not None and not hasattr(executor, "execute"):
+            executor = executor(len(plan.todo))
         for outcome in (executor or InProcessExecutor()).execute(plan.todo, work, begin):
+            for name, seconds in outcome.stages.items():
+                summary.stages[name] = summary.stages.get(name, 0.0) + seconds
             _record(outcome, store, ruleset_for, models, settings, summary, step)
     except Interrupted as stop:  # the call in progress stays 'processing': the next run does it again
         summary.interrupted = stop
@@ -128,11 +137,13 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
-        score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
-        if settings.redact:
-            analysis, score = redact_call(analysis, score)
-        store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
-                      outcome.seconds)
+        with stage("scoring"):
+            score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
+            if settings.redact:
+                analysis, score = redact_call(analysis, score)
+        with stage("store"):
+            store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
+                          outcome.seconds)
         summary.scored.append(task.key)
     except EnvironmentFailure:
         raise

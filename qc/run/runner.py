@@ -8,9 +8,7 @@ under cron.
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import signal
 import sys
 import threading
@@ -21,6 +19,7 @@ from typing import Optional
 import click
 
 from .. import models as models_mod
+from .. import timing
 from ..analysis.blocks import return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
@@ -29,18 +28,19 @@ from ..rules.assign import Assignment
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet, models_needed
 from ..schema import CallMeta, now
-from ..sources.audio import AudioSettings, AudioSource
+from ..sources.audio import AudioSettings
 from .alerts import AlertSettings, alert_run
-from .executors import EXECUTORS
+from .execution import ExecutionSettings, make_executor
 from .pipeline import BatchSummary, RunSettings, run_batch
 from .store import Store
+from .workers import SourceRecipe, SourceWork, build_sources, usable_cores
 
 
 class Runner:
     def __init__(self, settings: RunSettings, audio: AudioSettings, rules: Assignment, db_path: Path,
                  out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
-                 report_options: Optional[ReportOptions] = None, executor: str = "in-process",
-                 alerts: Optional[AlertSettings] = None):
+                 report_options: Optional[ReportOptions] = None,
+                 execution: ExecutionSettings = ExecutionSettings(), alerts: Optional[AlertSettings] = None):
         return_freed_memory()  # long calls: memory back to the system between blocks
         self.settings = settings
         self.alerts = alerts
@@ -52,27 +52,13 @@ class Runner:
         models_dir = models_dir or models_mod.default_models_dir()
         self.model_path = models_mod.resolve(audio.asr.model, models_dir)
         self.progress = Progress()
-        diarizer = None
-        if audio.diarize:
-            if audio.diarization_pipeline:
-                diarizer = Diarizer.from_pipeline_dir(audio.diarization_pipeline, audio.diarization.device,
-                                                      hook=self.progress)
-            else:
-                diarizer = Diarizer(audio.diarization, models_dir, hook=self.progress)
-            diarizer.verify_models()  # a missing model stops the run here, before any audio
-        self.sources = {AudioSource.kind: AudioSource(audio, self._transcriber(audio), lambda: diarizer)}
-        self.executor = EXECUTORS[executor]()
+        if audio.diarize:  # a missing model or pipeline stops the run here, before any audio
+            (Diarizer.from_pipeline_dir(audio.diarization_pipeline) if audio.diarization_pipeline
+             else Diarizer(audio.diarization, models_dir)).verify_models()
+        self.recipe = SourceRecipe(audio, str(self.model_path), str(models_dir), usable_cores())
+        self.sources = build_sources(self.recipe, hook=self.progress)
+        self.execution = execution
         self.store = Store(db_path)
-
-    def _transcriber(self, audio: AudioSettings):
-        """A factory that creates the Whisper adapter on first need and then returns the same one."""
-        @functools.cache
-        def transcriber():
-            from ..analysis.asr import WhisperTranscriber
-
-            return WhisperTranscriber(audio.asr, self.model_path, cpu_threads=os.cpu_count() or 0)
-
-        return transcriber
 
     def ruleset_for(self, meta: CallMeta) -> RuleSet:
         return self.rules.pick(meta)
@@ -81,15 +67,22 @@ class Runner:
         """``unreadable``: input folders that could not be listed, reported with the failed calls."""
         run_id = self.store.start_run(inputs)
         self.progress.start(len(calls))
+        timing.take()
         with stop_on_signals():
             summary = run_batch(calls, self.settings, self.store, self.sources, self.ruleset_for, self.models,
-                                self.executor, self.progress)
+                                lambda todo: make_executor(self.execution, self.recipe, todo), self.progress,
+                                work=SourceWork(self.recipe, self.sources))
         left = summary.unfinished
         summary.failed.extend(unreadable)
         self.progress.close()
         batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
                  "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}
-        paths = write_outputs(self.store.latest_calls(), self.out_dir, batch, self.report_options)
+        with timing.stage("pages"):
+            paths = write_outputs(self.store.latest_calls(), self.out_dir, batch, self.report_options)
+        timing.add(summary.stages)
+        stages = timing.take()
+        logging.getLogger("qc.stages").info("time by stage (all workers, %.1f s wall): %s", summary.wall_s,
+                                            timing.table(stages, summary.wall_s))
         self.store.finish_run(run_id, summary.total, summary.processed, summary.skipped, len(summary.failed),
                               summary.exit_code)
         rtf = f", real-time factor {summary.wall_s / summary.audio_s:.2f}" if summary.audio_s else ""

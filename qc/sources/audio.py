@@ -19,6 +19,7 @@ import numpy as np
 from ..analysis.acoustics import measure
 from ..analysis.asr import AsrOptions, Transcriber, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
+from ..analysis.batched import transcribe_batched
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
 from ..analysis.language import call_language
@@ -29,6 +30,7 @@ from ..analysis.vad import speech_regions
 from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ
 from ..messages import render, say
 from ..schema import AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion
+from ..timing import stage
 
 IDENTICAL_CHANNELS_CORRELATION = 0.98
 DEFAULT_STEREO_LAYOUT = "stereo-agent-left"
@@ -77,23 +79,36 @@ class AudioSource:
 
     def analyse(self, meta: CallMeta, language: str) -> CallAnalysis:
         diarizer = self.diarizer if self.settings.diarize else None
-        return analyse_recording(meta, self.settings, self.transcriber(), language, diarizer)
+        with stage("analysis"):  # what the nested stages (decode, vad, asr...) leave: acoustics, roles, timeline
+            return analyse_recording(meta, self.settings, self.transcriber(), language, diarizer)
 
 
 def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Transcriber, language: str,
                       diarizer: Optional[Callable[[], Diarizer]] = None) -> CallAnalysis:
     """Decode, split by layout, detect speech and transcribe each channel, drop hallucinations,
     find speakers (channels, or diarization of a mono call), build the timeline."""
-    audio = decode_audio(meta.path)
-    if audio.duration_s > LONG_RECORDING_S:  # long calls held as float16: bounded memory (bench/long_call.py)
-        audio = audio.compact()
-    layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
+    with stage("decode"):
+        audio = decode_audio(meta.path)
+        if audio.duration_s > LONG_RECORDING_S:  # long calls held as float16: bounded memory (bench/long_call.py)
+            audio = audio.compact()
+        layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
     channel_words, speech, dropped, segment_starts = [], [], 0, []
-    voiced = [speech_regions(samples) for _, _, samples in channels]
-    language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en: one
-    for (speaker, role, samples), regions in zip(channels, voiced):
-        result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
-                                   settings.asr.block_s)
+    with stage("vad"):
+        voiced = [speech_regions(samples) for _, _, samples in channels]
+    with stage("language"):
+        language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en
+    batched = None
+    if language != "auto" and audio.duration_s <= LONG_RECORDING_S and _batch_size(transcriber) > 1:
+        with stage("asr"):  # every channel's chunks decoded together
+            batched = transcribe_batched(transcriber, [(samples, regions) for (_, _, samples), regions
+                                                       in zip(channels, voiced)], language)
+    for index, ((speaker, role, samples), regions) in enumerate(zip(channels, voiced)):
+        if batched is not None:
+            result = batched[index]
+        else:
+            with stage("asr"):
+                result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
+                                           settings.asr.block_s)
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed = filter_segments(result.segments, regions)
         dropped += len(removed)
@@ -125,6 +140,11 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                         diarization=diarization)
 
 
+def _batch_size(transcriber) -> int:
+    size = getattr(transcriber, "batch_size", None)  # a transcriber without batching decodes one chunk at a time
+    return size() if callable(size) else 1
+
+
 def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool,
                   direction: str = ""):
     """Check (or, when it was only assumed, correct) which channel is the agent's."""
@@ -143,8 +163,9 @@ def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diari
               direction: str, segment_starts_s):
     """Mono call: speaker turns from the diarizer, words joined to them (a clause starts where Whisper
     began a segment), agent chosen by evidence."""
-    turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
-                             max_speakers=settings.max_speakers, speech=voiced)
+    with stage("diarization"):
+        turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
+                                 max_speakers=settings.max_speakers, speech=voiced)
     unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}, segment_starts_s))
     decision = decide_roles(unlabelled, language, settings.agent_phrases, direction)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]

@@ -1,0 +1,130 @@
+"""What a worker needs to analyse calls, as plain data, and the function it runs.
+
+The batch builds its sources from a :class:`SourceRecipe` in this process; a worker process
+or a Ray actor receives the same recipe (it pickles: settings and paths, no model, no
+database) and builds its own sources once, on its first call. Each worker loads its own
+models, with ``cpu_threads`` threads each, so ``workers x cpu_threads`` is the CPU it uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, replace
+from typing import Optional
+
+from .. import timing
+from ..schema import CallAnalysis, Hook, no_hook
+from .plan import Task
+
+
+@dataclass(frozen=True)
+class SourceRecipe:
+    audio: object  # qc.sources.audio.AudioSettings
+    model_path: str  # the resolved Whisper model (a directory or a hub id)
+    models_dir: str
+    cpu_threads: int = 0  # 0: every core of the machine
+
+
+def build_sources(recipe: SourceRecipe, hook: Hook = no_hook) -> dict:
+    """The sources by kind; models are created on a call's first need, once per process."""
+    from ..sources.audio import AudioSource
+
+    audio = recipe.audio
+    return {AudioSource.kind: AudioSource(audio, _transcriber(recipe), _diarizer(recipe, hook))}
+
+
+def _transcriber(recipe: SourceRecipe):
+    @functools.cache
+    def transcriber():
+        from ..analysis.asr import WhisperTranscriber
+
+        return WhisperTranscriber(recipe.audio.asr, recipe.model_path, cpu_threads=recipe.cpu_threads)
+
+    return transcriber
+
+
+def _diarizer(recipe: SourceRecipe, hook: Hook):
+    from pathlib import Path
+
+    audio = recipe.audio
+    if not audio.diarize:
+        return lambda: None
+
+    @functools.cache
+    def diarizer():
+        from ..analysis.diarize import Diarizer
+
+        if audio.diarization_pipeline:
+            return Diarizer.from_pipeline_dir(audio.diarization_pipeline, audio.diarization.device, hook=hook)
+        return Diarizer(audio.diarization, Path(recipe.models_dir), hook=hook)
+
+    return diarizer
+
+
+_worker_threads = 0  # set in a worker process: its share of the cores
+_process_sources: dict = {}  # a worker's sources (and so its loaded models), by recipe
+
+
+class SourceWork:
+    """``work(task) -> CallAnalysis``, for any executor: in this process it uses the batch's own
+    sources; pickled into a worker it keeps only the recipe and builds the sources there."""
+
+    def __init__(self, recipe: SourceRecipe, sources: Optional[dict] = None):
+        self.recipe = recipe
+        self._sources = sources
+
+    def __getstate__(self):
+        return {"recipe": self.recipe, "_sources": None}
+
+    def __call__(self, task: Task) -> CallAnalysis:
+        if self._sources is None:  # in a worker: built once per process, whatever the pickled copies
+            recipe = replace(self.recipe, cpu_threads=_worker_threads or self.recipe.cpu_threads)
+            if recipe not in _process_sources:
+                _process_sources.clear()
+                _process_sources[recipe] = build_sources(recipe)
+            self._sources = _process_sources[recipe]
+        return self._sources[task.source].analyse(task.meta, task.language)
+
+
+def worker_init(cpu_threads: int) -> None:
+    """In a new worker process: its share of the cores for every library, and Ctrl-C left to the
+    batch (which stops the workers itself)."""
+    import signal
+
+    global _worker_threads
+    _worker_threads = cpu_threads
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if cpu_threads:  # read by torch (pyannote) and onnxruntime when they load, later, if a call needs them
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[name] = str(cpu_threads)
+
+
+def analyse_task(work: SourceWork, task: Task) -> tuple[CallAnalysis, dict]:
+    """Run in a worker: the analysis and the worker's time per stage for it."""
+    timing.take()
+    analysis = work(task)
+    return analysis, timing.take()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def plan_workers(requested: Optional[int], cores: int, todo: int, device: str) -> tuple[int, int]:
+    """(workers, threads per worker). ``requested`` None is automatic: on a GPU one worker holds the
+    model; on CPU one process per core pair (two threads each) or, on two cores, two single-threaded
+    processes (measured faster than one with two threads: bench/throughput.py); never more workers
+    than calls to analyse, and one when there is only one."""
+    cores = max(1, cores)
+    if requested is None:
+        if device == "cuda" or todo < 2:
+            requested = 1
+        else:
+            requested = cores if cores <= 2 else cores // 2
+    workers = max(1, min(requested, max(1, todo)))
+    return workers, max(1, cores // workers)
