@@ -30,6 +30,7 @@ from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet, models_needed
 from ..schema import CallMeta, now
 from ..sources.audio import AudioSettings, AudioSource
+from ..sources.chat import ChatSource
 from .alerts import AlertSettings, alert_run
 from .executors import EXECUTORS
 from .pipeline import BatchSummary, RunSettings, run_batch
@@ -40,7 +41,8 @@ class Runner:
     def __init__(self, settings: RunSettings, audio: AudioSettings, rules: Assignment, db_path: Path,
                  out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
                  report_options: Optional[ReportOptions] = None, executor: str = "in-process",
-                 alerts: Optional[AlertSettings] = None):
+                 alerts: Optional[AlertSettings] = None, recordings: bool = True):
+        """``recordings``: whether the batch has recordings (a night of chats only needs no speech model)."""
         return_freed_memory()  # long calls: memory back to the system between blocks
         self.settings = settings
         self.alerts = alerts
@@ -49,18 +51,19 @@ class Runner:
         self.out_dir = out_dir
         self.models = models
         models.verify(models_needed(rules.rulesets))  # a missing or corrupt model stops here, exit 2
-        models_dir = models_dir or models_mod.default_models_dir()
-        self.model_path = models_mod.resolve(audio.asr.model, models_dir)
+        models_dir = self.models_dir = models_dir or models_mod.default_models_dir()
+        self.model_path = models_mod.resolve(audio.asr.model, models_dir) if recordings else None
         self.progress = Progress()
         diarizer = None
-        if audio.diarize:
+        if audio.diarize and recordings:
             if audio.diarization_pipeline:
                 diarizer = Diarizer.from_pipeline_dir(audio.diarization_pipeline, audio.diarization.device,
                                                       hook=self.progress)
             else:
                 diarizer = Diarizer(audio.diarization, models_dir, hook=self.progress)
             diarizer.verify_models()  # a missing model stops the run here, before any audio
-        self.sources = {AudioSource.kind: AudioSource(audio, self._transcriber(audio), lambda: diarizer)}
+        self.sources = {AudioSource.kind: AudioSource(audio, self._transcriber(audio), lambda: diarizer),
+                        ChatSource.kind: ChatSource()}
         self.executor = EXECUTORS[executor]()
         self.store = Store(db_path)
 
@@ -70,7 +73,8 @@ class Runner:
         def transcriber():
             from ..analysis.asr import WhisperTranscriber
 
-            return WhisperTranscriber(audio.asr, self.model_path, cpu_threads=os.cpu_count() or 0)
+            model_path = self.model_path or models_mod.resolve(audio.asr.model, self.models_dir)
+            return WhisperTranscriber(audio.asr, model_path, cpu_threads=os.cpu_count() or 0)
 
         return transcriber
 
@@ -96,7 +100,8 @@ class Runner:
         extra = "".join(f", {n} {what}" for n, what in (
             (summary.reused, "re-used the analysis of an identical recording"),
             (summary.empty, "with no speech"), (len(summary.quarantined), "quarantined (not retried)")) if n)
-        click.echo(f"qc: {summary.total} calls: {summary.processed} processed, {summary.skipped} already done"
+        chats = f" ({summary.chats} of them chats)" if summary.chats else ""
+        click.echo(f"qc: {summary.total} calls: {summary.processed} processed{chats}, {summary.skipped} already done"
                    f"{f' ({summary.rescored} re-scored)' if summary.rescored else ''}{extra}, "
                    f"{len(summary.failed)} failed; {summary.audio_s:.0f} s of audio in {summary.wall_s:.0f} s{rtf}",
                    err=True)
