@@ -23,7 +23,7 @@ def is_chat_doc(doc: dict) -> bool:
 
 def channel_mix(calls: list[dict]) -> list[dict]:
     """``[{"channel", "calls", "chats"}]`` for call views (``channel``, ``chat_log``), most used first."""
-    counts = Counter((c["channel"], c["chat_log"]) for c in calls)
+    counts = Counter((c.get("channel") or "phone", bool(c.get("chat_log"))) for c in calls)
     channels = sorted({channel for channel, _ in counts}, key=lambda ch: (-sum(n for (c, _), n in counts.items()
                                                                              if c == ch), ch))
     return [{"channel": ch, "calls": counts[ch, False], "chats": counts[ch, True]} for ch in channels]

@@ -74,7 +74,7 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "role_confidence_pct": round(100 * doc["diarization"]["role_confidence"]) if doc["diarization"] else None,
         "diarization_reason": doc["diarization"]["reason"] if doc["diarization"] else "",
         "audio": audio, "metrics": None, "chat": [], "timeline": None,
-        "chat_log": is_chat_doc(doc), "channel": doc["channel"],
+        "chat_log": is_chat_doc(doc), "channel": doc.get("channel") or ("chat" if is_chat_doc(doc) else "phone"),
     }
     if analysis is not None:
         gaps = [] if view["chat_log"] else [(a, b) for a, b in silences(analysis.transcript) if b - a >= SILENCE_SHOWN_S]
@@ -300,7 +300,8 @@ def overview(calls: list[dict], agents: list[dict], language: str = "") -> dict:
     failed = [c for c in calls if c["status"] != "ok"]
     return {
         "teams": teams, "stats": stats, "top_rules": top_rules, "failed": failed,
-        "audio_s": sum(c["duration_s"] for c in calls if not c["chat_log"]), "processing_s": sum(c["processing_s"] for c in calls),
+        "audio_s": sum(c["duration_s"] for c in calls if not c.get("chat_log")),  # chats have no audio
+        "processing_s": sum(c["processing_s"] for c in calls),
         "rule_packs": _packs(calls),
         "low_confidence": sum(c["low_confidence"] for c in calls),
     }
