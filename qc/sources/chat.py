@@ -80,7 +80,7 @@ def _find(meta: CallMeta) -> Conversation:
     log = read_log(path)
     if not log.recognised:
         raise ChatError(say("chat.not_a_log", path=meta.path, expected=NOT_A_LOG))
-    found = next((c for c in log.conversations if c.conversation_id == meta.call_id), None)
+    found = log.by_id.get(meta.call_id)
     if found is None:
         raise ChatError(say("chat.not_found", file=path.name, id=meta.call_id))
     return found

@@ -97,6 +97,7 @@ class Conversation:
 class ChatLog:
     conversations: tuple[Conversation, ...]
     recognised: bool  # whether the file is a chat log at all (a manifest CSV, a JSON of something else: not)
+    by_id: dict = field(default_factory=dict, hash=False, compare=False)  # conversation id -> conversation
 
 
 def read_log(path: Path) -> ChatLog:
@@ -116,7 +117,8 @@ def _read(path: str, mtime_ns: int, size: int) -> ChatLog:
         recognised = _read_csv(text, builder)
     else:
         recognised = _read_json(text, builder)
-    return ChatLog(builder.conversations(), recognised)
+    conversations = builder.conversations()
+    return ChatLog(conversations, recognised, {c.conversation_id: c for c in conversations})
 
 
 def _canonical(row: dict) -> dict:
