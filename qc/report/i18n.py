@@ -140,6 +140,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "found": ("What qc found", "质检发现"),
     "example": ("Example", "示例"),
     "listen": ("listen", "收听"),
+    "read_chat": ("read", "查看"),
     "calls_worst_first": ("Calls, worst first", "通话（最差在前）"),
     "started": ("Started", "开始时间"),
     "duration": ("Duration", "时长"),

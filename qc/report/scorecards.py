@@ -283,7 +283,8 @@ def _example(failing: list[dict], rule_id: str, used: set[str]) -> Optional[dict
                              and _overlaps([item["start_s"], item["end_s"]], [e["start_s"], e["end_s"]])
                              for item in call["chat"])
             candidates.append((e["text"] in used, not agent_said, len(candidates),
-                               {**e, "call_id": call["call_id"], "page": call["page"]}))
+                               {**e, "call_id": call["call_id"], "page": call["page"],
+                                "chat_log": call.get("chat_log", False)}))
     return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
 
