@@ -18,7 +18,8 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout; optionally language, "
-                   "direction and any other column (kept as call metadata).")
+                   "direction and any other column (kept as call metadata). For a chat log, file is the log and "
+                   "call_id one of its conversations.")
 @rules_option
 @assign_option
 @click.option("--language", default="zh", show_default=True, callback=lambda ctx, param, value: _language(value),
