@@ -1,4 +1,4 @@
-# One command each: `make demo` sets everything up and runs qc on the sample calls;
+# One command each: `make demo` sets everything up and runs qc on the sample calls and chats;
 # `make test` sets everything up and runs the tests. Both are idempotent: a second run
 # only re-checks what is installed (seconds).
 PYTHON ?= python3
@@ -31,9 +31,11 @@ $(STAMP): pyproject.toml scripts/torchaudio-cpu-fix.py
 models: $(STAMP)
 	@$(QC) models install
 
+# the sample calls and the sample chats of the same agents, in one report
 demo: setup
-	$(QC) run examples/calls --manifest examples/calls/manifest.csv --out reports/demo --db reports/demo/qc.sqlite; \
-	  code=$$?; echo "open reports/demo/index.html (agents in reports/demo/agents/, calls with audio in reports/demo/calls/)"; exit $$code
+	$(QC) run examples/calls examples/chats --manifest examples/calls/manifest.csv --out reports/demo \
+	  --db reports/demo/qc.sqlite; \
+	  code=$$?; echo "open reports/demo/index.html (agents in reports/demo/agents/, calls with audio and chats in reports/demo/calls/)"; exit $$code
 
 test: setup
 	@# the layer contract of pyproject.toml [tool.importlinter]: which package may import which

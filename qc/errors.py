@@ -8,7 +8,8 @@
     │   ├── ManifestError        the call manifest CSV is wrong (missing column, unknown layout, ...)
     │   └── ModelError           a model is missing, corrupt or unloadable; says how to install it
     ├── CallError                one call cannot be processed; it is recorded as failed, the batch goes on
-    │   └── AudioError           the recording cannot be decoded (empty, corrupt, not audio, unknown format)
+    │   ├── AudioError           the recording cannot be decoded (empty, corrupt, not audio, unknown format)
+    │   └── ChatError            a chat conversation cannot be read (a malformed line, mixed time kinds, no such id)
     ├── EnvironmentFailure       the machine stops the batch (disk full, database unwritable); exit code 3
     ├── ReviewError              a review action is refused (role, state, a finding changed since shown)
     └── Busy                     another qc process is using the same database; exit code 4
@@ -69,6 +70,10 @@ class CallError(QcError):
 
 class AudioError(CallError):
     """A recording cannot be decoded."""
+
+
+class ChatError(CallError):
+    """A chat conversation cannot be read from its log."""
 
 
 class EnvironmentFailure(QcError):

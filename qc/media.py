@@ -21,6 +21,7 @@ from .messages import say
 
 SAMPLE_RATE_HZ = 16000  # what every recording is decoded to: Whisper, Silero VAD and pyannote all want it
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac", ".amr", ".gsm", ".wma", ".au")
+CHAT_EXTENSIONS = (".jsonl", ".json", ".csv")  # chat and IM logs: qc reads them itself (qc.sources.chat_log)
 TRUNCATION_TOLERANCE = 0.9  # decoded/declared duration below this means a damaged file
 _AMR_CODECS = ("amr_nb", "amrnb", "amr_wb", "amrwb")
 TOOL_ERRORS = {  # how ffmpeg's lines end for the usual failures (libavutil's error strings, strerror)

@@ -117,6 +117,23 @@ TEXTS = {
     "failure.no_speech": ("no speech heard in the recording (silent or noise only): nothing to score",
                           "录音中没有听到说话（静音或只有噪声）：没有可评分的内容"),
     "failure.internal": ("internal error: {detail}", "内部错误：{detail}"),
+    "failure.no_messages": ("no messages in the conversation: nothing to score", "会话中没有消息：没有可评分的内容"),
+    # why a chat conversation could not be read (qc.sources.chat_log); a place is file:line or file[item]
+    "chat.not_a_log": ("{path}: not a chat log (expected {expected})", "{path}：不是聊天记录（应为 {expected}）"),
+    "chat.problems": ("{first}; and {n} more problem(s)", "{first}；另有 {n} 处问题"),
+    "chat.not_json": ("{place}: not a {what} object", "{place}：不是 {what} 对象"),
+    "chat.no_conversation": ("{place}: no conversation id", "{place}：缺少会话编号"),
+    "chat.missing": ("{place}: {fields} missing", "{place}：缺少 {fields}"),
+    "chat.role": ("{place}: unknown role '{role}'; expected {roles}", "{place}：未知角色“{role}”，应为 {roles}（坐席、客户或机器人）"),
+    "chat.time": ("{place}: '{value}' is not a time (expected e.g. {example}, Unix time or seconds from the start)",
+                  "{place}：“{value}”不是时间（应如 {example}、时间戳或距会话开始的秒数）"),
+    "chat.zendesk_entry": ("{place}: a message of its {history} without a time or a known sender ({nick})",
+                           "{place}：{history} 中有消息缺少时间或发送方无法识别（{nick}）"),
+    "chat.mixed_times": ("{file}: conversation {id} mixes kinds of time (dates with and without a time zone, "
+                         "dates and seconds)", "{file}：会话 {id} 混用了不同类型的时间（带与不带时区的日期、日期与秒数）"),
+    "chat.not_found": ("{file}: no conversation {id} (the log changed since the batch was planned?)",
+                       "{file}：找不到会话 {id}（计划批次后记录被修改？）"),
+    "roles.chat": ("roles as the chat log gives them", "角色取自聊天记录"),
     # how the agent was told apart (said in the call's language: the analysis knows no pack)
     "roles.diarization_off": ("mono call, diarization off", "单声道通话，未区分说话人"),
     "roles.extra_channels": ("{reason}; {n} channels in the file, only the first two were analysed",

@@ -7,6 +7,10 @@ what "a 6 s silence" or "2 interruptions" means.
 Voice activity detection splits a turn at every short pause, so turn-taking measures first
 close a role's pauses shorter than ``turn_gap_s`` into turns. Calls stored without voice
 activity regions fall back to the sentences' times.
+
+A chat (``AudioInfo.layout == "chat"``) has messages, each a moment, and no sound: its waits are
+measured from message times (:func:`chat_waits`), and its time windows follow the agent's part
+of the conversation (:func:`window`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .schema import Acoustics, CallAnalysis, Segment, Transcript
+from .schema import CHAT_LAYOUT, Acoustics, CallAnalysis, Segment, Transcript
 from .text import CJK, LATIN_WORD
 
 TURN_GAP_S = 1.0
@@ -34,6 +38,43 @@ class Span(NamedTuple):
 
 def other(role: str) -> str:
     return "customer" if role == "agent" else "agent"
+
+
+def is_chat(analysis: CallAnalysis) -> bool:
+    """A chat or IM conversation: text with message times, nothing to hear."""
+    return analysis.audio.layout == CHAT_LAYOUT
+
+
+def window(analysis: CallAnalysis) -> tuple[float, float]:
+    """Where the conversation's time windows (the first 15 s, the last 30 s) start and end: the first
+    and last sentence of a call; in a chat, the agent's first and last message (before, the customer
+    was queued or talked to a bot; after, a late "thanks" or a survey), or the first and last message
+    when the agent wrote none."""
+    segments = analysis.transcript.segments
+    if not segments:
+        return 0.0, 0.0
+    if is_chat(analysis):
+        segments = [s for s in segments if s.role == "agent"] or segments
+    return min(s.start_s for s in segments), max(s.end_s for s in segments)
+
+
+def chat_waits(transcript: Transcript, role: str = "agent") -> list[Span]:
+    """How long the other party waited for each answer of ``role`` in a chat: (when the wait began,
+    the answer). A wait begins with the other party's first message since ``role`` last wrote, or
+    since a bot replied (the bot answered what came before it), and ends with ``role``'s next
+    message; a message of ``role`` that answers nothing opens no wait."""
+    waits, since, bot_answered = [], None, False
+    for seg in sorted(transcript.segments, key=lambda s: s.start_s):
+        if seg.role == role:
+            if since is not None:
+                waits.append(Span(since, seg.start_s))
+            since, bot_answered = None, False
+        elif seg.role == other(role):
+            if since is None or bot_answered:
+                since, bot_answered = seg.start_s, False
+        elif since is not None:  # a bot (or a sender of unknown role) answered what was asked so far
+            bot_answered = True
+    return waits
 
 
 def spans(transcript: Transcript, role: str) -> list[Span]:
@@ -122,12 +163,18 @@ def baseline(segments: Sequence[Segment]) -> Acoustics | None:
 
 def call_metrics(analysis: CallAnalysis, gaps: list[tuple[float, float]]) -> dict:
     """Talk share, silence, interruptions and speech rate of one call (agent measures need roles);
-    ``gaps`` are the silences the page counts."""
+    ``gaps`` are the silences the page counts. A chat has none of these, but the customer's waits
+    for the agent: the first (first response time) and the longest."""
     transcript = analysis.transcript
     duration = analysis.audio.duration_s or 1.0
     metrics = {"silence_pct": round(100 * sum(b - a for a, b in gaps) / duration, 1),
                "longest_silence_s": round(max((b - a for a, b in gaps), default=0.0), 1),
-               "talk_ratio_pct": None, "interruptions": None, "speech_rate": None, "rate_unit": None}
+               "talk_ratio_pct": None, "interruptions": None, "speech_rate": None, "rate_unit": None,
+               "first_response_s": None, "longest_wait_s": None}
+    if is_chat(analysis):
+        waits = [b - a for a, b in chat_waits(transcript)]
+        return {**dict.fromkeys(metrics), "first_response_s": round(waits[0], 1) if waits else None,
+                "longest_wait_s": round(max(waits), 1) if waits else None}
     if not transcript.roles_known:
         return metrics
     spoken = {role: speaking_s(transcript, role) for role in ("agent", "customer", "unknown")}

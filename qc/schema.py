@@ -17,6 +17,7 @@ from typing import Callable, Literal, NamedTuple, Optional
 Role = Literal["agent", "customer", "unknown"]
 Status = Literal["pass", "fail", "na"]
 LAYOUTS = ("mono", "stereo-agent-left", "stereo-agent-right")
+CHAT_LAYOUT = "chat"  # the layout of a chat or IM conversation: messages with times, no sound
 LOW_ROLE_CONFIDENCE = 0.6  # below this, which speaker is the agent is flagged as uncertain
 
 Hook = Callable[..., None]
@@ -284,6 +285,11 @@ def _diarization_summary(d: Diarization) -> dict:
             "low_confidence": d.low_confidence, "reason": d.reason}
 
 
+def channel_of(meta: CallMeta, layout: Optional[str]) -> str:
+    """Where the conversation took place: the metadata's ``channel`` (app, wechat, web...), else chat or phone."""
+    return str(meta.extra.get("channel") or ("chat" if layout == CHAT_LAYOUT else "phone"))
+
+
 CALL_STATUSES = ("ok", "failed", "empty", "quarantined")  # empty: nothing said, nothing to score
 
 
@@ -292,18 +298,11 @@ def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[
     """The published per-call JSON contract (``calls/<call_id>-<uid>.json``)."""
     audio = analysis.audio if analysis else None
     return {
-        "call_id": meta.call_id, "uid": uid,
-        "agent_id": meta.agent_id,
-        "agent_name": meta.agent_name,
-        "team": meta.team,
-        "started_at": meta.started_at,
-        "direction": meta.direction, "metadata": dict(meta.extra),
-        "audio": {
-            "path": meta.path,
-            "duration_s": _round(audio.duration_s) if audio else None,
-            "channels": audio.channels if audio else None,
-            "layout": audio.layout if audio else meta.layout,
-        },
+        "call_id": meta.call_id, "uid": uid, "agent_id": meta.agent_id, "agent_name": meta.agent_name,
+        "team": meta.team, "started_at": meta.started_at, "direction": meta.direction, "metadata": dict(meta.extra),
+        "channel": channel_of(meta, audio.layout if audio else meta.layout),
+        "audio": {"path": meta.path, "duration_s": _round(audio.duration_s) if audio else None,
+                  "channels": audio.channels if audio else None, "layout": audio.layout if audio else meta.layout},
         "language": analysis.transcript.language if analysis else meta.language,
         "diarization": _diarization_summary(analysis.diarization) if analysis and analysis.diarization else None,
         "segments": [segment_to_dict(s) for s in analysis.transcript.segments] if analysis else [],

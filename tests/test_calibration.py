@@ -202,7 +202,7 @@ def test_calibrate_prints_the_per_rule_table(calibrated):
     # closing: reviewers failed all six, qc three: precision 1, recall 0.5, kappa 0 (one status on their side)
     assert rows["closing"] == ["6", "50%", "1.00", "0.50", "0.00", "below", "0.60"]
     assert "1 human verdict(s) left out: call not among the stored calls of the period" in result.output
-    assert "1 of 13 rules below kappa 0.60: closing;" in result.output
+    assert "1 of 14 rules below kappa 0.60: closing;" in result.output
 
 
 def test_the_calibration_page_sits_beside_the_overview_and_links_to_the_disagreeing_calls(calibrated):

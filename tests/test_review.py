@@ -223,7 +223,7 @@ def test_a_sheet_exported_filled_in_and_imported_is_a_review_with_its_audit(stor
     result = runner.invoke(cli, ["review", "export", str(sheet), "--db", db, "--agent", "A1000"])
     assert result.exit_code == 0 and sheet.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = sheet_rows(sheet)
-    assert {r["call_id"] for r in rows} == {"zh-good", "zh-bad"} and len(rows) == 2 * 13
+    assert {r["call_id"] for r in rows} == {"zh-good", "zh-bad"} and len(rows) == 2 * 14
     bad = {r["rule_id"]: r for r in rows if r["call_id"] == "zh-bad"}
     assert bad["forbidden-phrase"]["finding_key"] and not bad["greeting"]["decision"]
     bad["forbidden-phrase"].update(decision="false_positive", comment="=客户原话")  # a formula-like comment

@@ -145,7 +145,7 @@ def test_fingerprint_changes_with_points(tmp_path):
 def test_cli_rules_check_ok_and_typo_exit_codes(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(cli, ["rules", "check", str(ROOT / "rules" / "zh-default.yaml")])
-    assert ok.exit_code == 0 and "ok (13 rules)" in ok.output
+    assert ok.exit_code == 0 and "ok (14 rules)" in ok.output
     bad = write(tmp_path, "bad.yaml", "rules:" + GOOD_RULE.replace("any:", "anyy:"))
     result = runner.invoke(cli, ["rules", "check", str(bad)])
     assert result.exit_code == 2

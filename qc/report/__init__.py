@@ -29,6 +29,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import ConfigError, environment_errors
 from .audio import AUDIO_MODES, publish_audio
+from .channel_mix import is_chat_doc
 from .exports import FINDING_COLUMNS, PER_CALL_FORMATS, RESULT_COLUMNS, write_exports
 from .options import ReportOptions
 from .pages import render_pages
@@ -76,7 +77,7 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
                  for p in parsed if p.doc["uid"] in chosen} if redact else None
         with stage("audio-copies"):
             audio = publish_audio([(p.doc["uid"], call_stem(p.doc), p.row["path"]) for p in parsed
-                                   if p.doc["uid"] in chosen], out_dir, options.audio,
+                                   if p.doc["uid"] in chosen and not is_chat_doc(p.doc)], out_dir, options.audio,
                                   no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before},
                                   muted=muted)
         present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}

@@ -25,7 +25,7 @@ from .scorecards import call_stem
 
 RESULT_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
                   "language", "layout", "score", "passed", "failed_rules", "path", "reviewed_score", "reviewed_passed",
-                  "review", "direction", "metadata", "rule_set", "rule_set_version", "sections")
+                  "review", "direction", "metadata", "rule_set", "rule_set_version", "sections", "channel")
 FINDING_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
                    "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence",
                    "reviewed_status")
@@ -92,6 +92,7 @@ def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
         "direction": d["direction"], "metadata": json.dumps(d["metadata"], ensure_ascii=False) if d["metadata"] else "",
         "rule_set": (d["rule_set"] or {}).get("name", ""), "rule_set_version": (d["rule_set"] or {}).get("version", ""),
         "sections": ";".join(f"{s['id']}={'na' if s['score'] is None else s['score']}" for s in d["sections"]),
+        "channel": d.get("channel", ""),
     } for d in docs]
     findings = [{
         "call_id": d["call_id"], "call_uid": d["uid"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],

@@ -39,6 +39,7 @@ def environment(language: str):
     env.filters["signed"] = lambda v: "–" if v is None else f"{v:+g}"
     t = translator(language)
     env.filters["duration"] = lambda seconds: _duration(seconds, t)
+    env.filters["channel"] = lambda name: t(f"channel_{name}") if f"channel_{name}" in STRINGS else name
     env.filters["audit_change"] = lambda before, after: _audit_change(before, after, t)
     env.globals.update(t=t, lang=language, charts=charts, version=__version__, generated_at=now(), actions=None)
     return env

@@ -17,15 +17,16 @@ from typing import Optional
 
 from ..metrics import call_metrics, silences, turns
 from ..schema import CallAnalysis
+from .channel_mix import channel_mix, is_chat_doc
 
 SILENCE_SHOWN_S = 2.0  # pauses at least this long are drawn and counted as silence
 OVERTALK_SHOWN_S = 0.3  # both parties heard at once for at least this long
 COACHING_POINTS = 3
 TOP_RULES = 8
 CATEGORY_ORDER = ("compliance", "service", "emotion")
-METRICS = (  # key, how it compares with the team (lower is better: None when neither)
+METRICS = (  # key, how it compares with the team (lower is better: None when neither); the last two: chats
     ("talk_ratio_pct", None), ("silence_pct", "lower"), ("longest_silence_s", "lower"),
-    ("interruptions", "lower"), ("speech_rate", None))
+    ("interruptions", "lower"), ("speech_rate", None), ("first_response_s", "lower"), ("longest_wait_s", "lower"))
 
 
 def safe_name(text: str) -> str:
@@ -73,12 +74,13 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "role_confidence_pct": round(100 * doc["diarization"]["role_confidence"]) if doc["diarization"] else None,
         "diarization_reason": doc["diarization"]["reason"] if doc["diarization"] else "",
         "audio": audio, "metrics": None, "chat": [], "timeline": None,
+        "chat_log": is_chat_doc(doc), "channel": doc.get("channel") or ("chat" if is_chat_doc(doc) else "phone"),
     }
     if analysis is not None:
-        gaps = [(a, b) for a, b in silences(analysis.transcript) if b - a >= SILENCE_SHOWN_S]
+        gaps = [] if view["chat_log"] else [(a, b) for a, b in silences(analysis.transcript) if b - a >= SILENCE_SHOWN_S]
         view["metrics"] = call_metrics(analysis, gaps)
         view["chat"] = _chat(doc["segments"], failed_rules, gaps)
-        view["timeline"] = _timeline(analysis, gaps, findings)
+        view["timeline"] = None if view["chat_log"] else _timeline(analysis, gaps, findings)
     return view
 
 
@@ -186,6 +188,7 @@ def group_stats(calls: list[dict], language: str = "") -> dict:
         "fatal": sum(c["fatal"] for c in scored), "rules": rules,
         "metrics": _mean_metrics(scored),
         "trend": [(day, round(mean(values), 1)) for day, values in sorted(by_day.items()) if day],
+        "channels": channel_mix(calls),
         "scores": [c["score"] for c in scored],
     }
 
@@ -240,6 +243,8 @@ def _measures(own: dict, team: dict) -> list[dict]:
     rows = []
     for key, better in METRICS:
         value, norm = own[key], team[key]
+        if value is None and norm is None:  # a measure of the other kind (calls, chats), or roles unknown
+            continue
         worse = better == "lower" and value is not None and norm is not None and value > norm * 1.2 + 0.1
         rows.append({"key": key, "value": value, "team": norm, "worse": worse,
                      "scale": max(value or 0, norm or 0) * 1.5 or 1,
@@ -278,7 +283,8 @@ def _example(failing: list[dict], rule_id: str, used: set[str]) -> Optional[dict
                              and _overlaps([item["start_s"], item["end_s"]], [e["start_s"], e["end_s"]])
                              for item in call["chat"])
             candidates.append((e["text"] in used, not agent_said, len(candidates),
-                               {**e, "call_id": call["call_id"], "page": call["page"]}))
+                               {**e, "call_id": call["call_id"], "page": call["page"],
+                                "chat_log": call.get("chat_log", False)}))
     return min(candidates, key=lambda c: c[:3])[3] if candidates else None
 
 
@@ -295,7 +301,8 @@ def overview(calls: list[dict], agents: list[dict], language: str = "") -> dict:
     failed = [c for c in calls if c["status"] != "ok"]
     return {
         "teams": teams, "stats": stats, "top_rules": top_rules, "failed": failed,
-        "audio_s": sum(c["duration_s"] for c in calls), "processing_s": sum(c["processing_s"] for c in calls),
+        "audio_s": sum(c["duration_s"] for c in calls if not c.get("chat_log")),  # chats have no audio
+        "processing_s": sum(c["processing_s"] for c in calls),
         "rule_packs": _packs(calls),
         "low_confidence": sum(c["low_confidence"] for c in calls),
     }

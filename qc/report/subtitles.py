@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from .channel_mix import is_chat_doc
 from .i18n import interface_language, translator
 
 
@@ -55,6 +56,8 @@ def cues(doc: dict) -> list[tuple[float, float, str, str]]:
             continue
         if seg["role"] in ("agent", "customer"):
             label = t(f"role_{seg['role']}")
+        elif seg["speaker"] == "bot":  # a chat's automated messages
+            label = t("role_bot")
         else:
             label = labels.setdefault(seg["speaker"], f"{t('role_unknown')} {len(labels) + 1}")
         out.append((seg["start_s"], max(seg["end_s"], seg["start_s"]), label, text))
@@ -66,7 +69,10 @@ def _separator(doc: dict) -> str:
 
 
 def srt(doc: dict) -> Optional[str]:
-    """SubRip text, or None when the call has no sentence (an empty SRT file is not a subtitle file)."""
+    """SubRip text, or None when the call has no sentence (an empty SRT file is not a subtitle file) or
+    is a chat (nothing to play the subtitles over)."""
+    if is_chat_doc(doc):
+        return None
     sep = _separator(doc)
     blocks = [f"{i}\n{clock(start, ',')} --> {clock(end, ',')}\n{label}{sep}{text.replace('-->', '->')}\n"
               for i, (start, end, label, text) in enumerate(cues(doc), 1)]
@@ -79,7 +85,9 @@ def _vtt_escape(text: str) -> str:
 
 def vtt(doc: dict) -> Optional[str]:
     """WebVTT with each cue in a voice span (``<v 坐席>``) and the label shown too (browsers do not
-    show voice names); None when the call has no sentence."""
+    show voice names); None when the call has no sentence or is a chat."""
+    if is_chat_doc(doc):
+        return None
     sep = _separator(doc)
     blocks = [f"{clock(start)} --> {clock(end)}\n<v {label}>{label}{sep}{_vtt_escape(text)}</v>\n"
               for start, end, label, text in cues(doc)]

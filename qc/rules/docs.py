@@ -28,6 +28,7 @@ def checks_markdown() -> str:
         doc = inspect.cleandoc(module.__doc__ or "")
         title, _, body = doc.partition("\n")
         scoped = " Scoped: takes the scope keys above." if getattr(module, "SCOPED", False) else ""
+        scoped += " Judges sound: `na` on chats." if getattr(module, "NEEDS_AUDIO", False) else ""
         out += [f"## `{check_id}`", "", title.split(":", 1)[-1].strip() + scoped, "",
                 _fence_examples(body.strip()), "", "| option | type | default |", "|---|---|---|"]
         for key, kind in module.CONF.items():

@@ -14,10 +14,14 @@ An expression is a condition name, an inline condition (a mapping with ``check:`
 hits; ``forbid`` fails when its expression hits.
 
 Text conditions are *scoped*: before the check sees them, sentences are narrowed by
-``role``, by time (``first_s`` / ``last_s`` of the conversation), by position
+``role``, by time (``first_s`` / ``last_s`` of the conversation: in a chat, from the agent's first message and back
+from the agent's last, see :func:`qc.metrics.window`), by position
 (``first_sentences`` / ``last_sentences`` of that role) and by an ``anchor`` to another
 condition's hits (``relation`` before / after / around, ``within_s`` or
 ``within_sentences``; ``first_hit: true`` measures from the anchor's first hit only).
+
+A check that judges sound (``NEEDS_AUDIO = True``: silence, loudness, overtalk, speech rate,
+talk ratio) makes its rule ``na`` on a chat, wherever it stands in the rule.
 
 Reasons and evidence are said in the rule set's ``language`` (zh or en), beside its rule
 titles. When a required item is missing, the evidence says what was looked for and where
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
 from ..messages import Message, joined, render, role
+from ..metrics import is_chat, window
 from ..schema import CallAnalysis, Evidence, Match, Segment, Verdict
 from .checks import CHECKS
 from .checks.base import NotApplicable
@@ -137,6 +142,8 @@ class Evaluator:
 
     def condition(self, cond: Condition) -> Match:
         module = CHECKS[cond.check]
+        if getattr(module, "NEEDS_AUDIO", False) and is_chat(self.call):
+            raise NotApplicable(say("needs_audio", check=cond.check))
         options, missing = expand(cond.options, module, self.variables)
         if missing:
             return Match(False, say("no_value", names=joined(f"{{{name}}}" for name in missing)))
@@ -155,12 +162,11 @@ class Evaluator:
         the looking began: the first sentence in scope, else the start of the scope's window. A
         moment, not the window: a reviewer listens from there, and the pages mark one sentence
         (where the greeting should have been), not every sentence of a long window."""
-        everything = self.call.transcript.segments
-        origin = min((s.start_s for s in everything), default=0.0)
+        origin, end = window(self.call)
         if segments:
             at = segments[0].start_s
         elif scope.last_s is not None:
-            at = max(max(s.end_s for s in everything) - scope.last_s, origin) if everything else origin
+            at = max(end - scope.last_s, origin)
         else:
             at = origin
         text = say("looked_for", sought=sought, where=_where(scope))
@@ -170,13 +176,11 @@ class Evaluator:
         transcript = self.call.transcript
         if scope.role != "any" and not transcript.roles_known:
             raise NotApplicable(say("roles_unknown", what=say("what.said", role=role(scope.role))))
-        everything = transcript.segments
-        chosen = [s for s in everything if scope.role == "any" or s.role == scope.role]
-        if everything and scope.first_s is not None:
-            origin = min(s.start_s for s in everything)
+        origin, end = window(self.call)
+        chosen = [s for s in transcript.segments if scope.role == "any" or s.role == scope.role]
+        if scope.first_s is not None:
             chosen = [s for s in chosen if s.start_s <= origin + scope.first_s]
-        if everything and scope.last_s is not None:
-            end = max(s.end_s for s in everything)
+        if scope.last_s is not None:
             chosen = [s for s in chosen if s.end_s >= end - scope.last_s]
         if scope.first_sentences is not None:
             chosen = chosen[:scope.first_sentences]
@@ -222,7 +226,7 @@ def _where(scope: Scope) -> Message:
 
 
 def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline) -> bool:
-    same = seg.start_s < ev.end_s and seg.end_s > ev.start_s  # the anchor's own sentence(s)
+    same = _shares(seg.start_s, seg.end_s, ev)  # the anchor's own sentence(s)
     after = seg.start_s >= ev.start_s and not same
     before = seg.end_s <= ev.end_s and not same
     side = {"after": after, "before": before, "around": after or before or same}[anchor.relation]
@@ -234,12 +238,17 @@ def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline) -> 
             return False
     if anchor.within_sentences is not None and not same:
         position = order[id(seg)]
-        anchor_positions = [i for i, s in enumerate(timeline) if s.start_s < ev.end_s and s.end_s > ev.start_s]
+        anchor_positions = [i for i, s in enumerate(timeline) if _shares(s.start_s, s.end_s, ev)]
         if not anchor_positions:
             anchor_positions = [min(range(len(timeline)), key=lambda i: abs(timeline[i].start_s - ev.start_s))]
         if min(abs(position - p) for p in anchor_positions) > anchor.within_sentences:
             return False
     return True
+
+
+def _shares(start_s: float, end_s: float, ev: Evidence) -> bool:
+    """A sentence holds evidence: they overlap, or they are the same moment (a chat message)."""
+    return (start_s < ev.end_s and end_s > ev.start_s) or (start_s == end_s == ev.start_s == ev.end_s)
 
 
 def _unique(items: tuple[Evidence, ...]) -> tuple[Evidence, ...]:

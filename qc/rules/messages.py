@@ -19,6 +19,7 @@ TEXTS = {
     "no_value": ("no value for {names} on this call (site file or manifest)",
                  "本通话没有 {names} 的取值（站点文件或清单）"),
     "roles_unknown": ("speaker roles unknown, cannot tell {what}", "说话人角色未知，无法判断{what}"),
+    "needs_audio": ("a chat has no sound: {check} is judged on recordings only", "在线会话没有声音：{check} 只用于录音"),
     "looked_for": ("looked for {sought} in {where}", "在{where}中未找到：{sought}"),
     "where": ("{who}{qualifiers}", "{qualifiers}{who}"),
     "where.call": ("the whole call", "整通电话"),
@@ -98,6 +99,12 @@ TEXTS = {
     "latency.fast": ("the {role} answered within {limit:g} s every time ({measured})",
                      "{role}每次都在 {limit:g} 秒内应答（{measured}）"),
     "what.answers": ("how fast the {role} answers", "{role}的应答速度"),
+    "latency.measured_chat": ("{n} answer(s), the first after {first:.0f} s, the longest wait {longest:.0f} s",
+                              "应答 {n} 次，首次响应 {first:.0f} 秒，最长等待 {longest:.0f} 秒"),
+    "latency.first_slow": ("the {role}'s first answer took {seconds:.0f} s, more than {limit:g} s ({measured})",
+                           "{role}首次响应用了 {seconds:.0f} 秒，超过 {limit:g} 秒（{measured}）"),
+    "latency.chat_evidence": ("{seconds:.0f} s of waiting before the {role} answered {said}",
+                              "等了 {seconds:.0f} 秒{role}才回复{said}"),
     # talk ratio, speech rate, sentence count, duration
     "talk.no_speech": ("no speech to measure", "没有可测量的语音"),
     "talk.share": ("the {role} spoke {share:.0%} of the speech time ({own:.1f} of {total:.1f} s; {bounds})",
@@ -123,6 +130,7 @@ TEXTS = {
                    "录音在最后一句后 {tail:.1f} 秒结束，话没说完就断了"),
     "hangup.tail": ("the recording ends {tail:.1f} s after the last sentence", "录音在最后一句后 {tail:.1f} 秒结束"),
     "hangup.roles_unknown": ("roles unknown, so who spoke last is not judged", "角色未知，不判断谁最后说话"),
+    "hangup.chat_not_cut": ("a chat ends on its last message, never mid-sentence", "在线会话以最后一条消息结束，不存在说到一半被切断"),
     "hangup.normal": ("normal ending: {notes}", "正常结束：{notes}"),
     "hangup.customer_silent": ("the customer never spoke", "客户没有说话"),
     "hangup.agent_after": ("the agent spoke after the customer", "坐席在客户之后还说了话"),
@@ -159,6 +167,7 @@ TEXTS = {
     "field.agent_name": ("agent_name", "坐席姓名"),
     "field.direction": ("direction", "呼叫方向"),
     "field.language": ("language", "语言"),
+    "field.source": ("source", "来源"),
     # similarity
     "similarity.pair": ('"{clause}" ~ "{example}" {score:.3f}', "“{clause}” ~ “{example}” {score:.3f}"),
     "similarity.pair_negative": ('"{clause}" ~ "{example}" {score:.3f} (negative "{negative}" {against:.3f})',
@@ -192,6 +201,7 @@ TEXTS = {
     "emotion.found": ("{n} {wanted} sentence(s) of {who}", "{who}有 {n} 句{wanted}"),
     "emotion.none": ("no {wanted} sentence of {who} (lowest score {lowest:+.2f})",
                      "{who}没有{wanted}的句子（最低分 {lowest:+.2f}）"),
+    "emotion.chat_not_angry": ("anger is told by the voice, and a chat has none", "愤怒要听声音判断，在线会话没有声音"),
     "what.felt": ("how the {role} felt", "{role}的情绪"),
 }
 say = catalogue(TEXTS)

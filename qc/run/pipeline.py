@@ -21,6 +21,7 @@ from typing import Callable, Optional, Sequence
 
 from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
 from ..messages import render, say
+from ..metrics import is_chat
 from ..redact import redact_call
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
@@ -55,7 +56,8 @@ class BatchSummary:
     interrupted: Optional[Interrupted] = None  # a signal stopped the batch; the rest waits for the next run
     scored: list[str] = field(default_factory=list)  # keys of the calls scored (or re-scored) in this run
     alert_errors: list[str] = field(default_factory=list)  # alerts not delivered (qc run --alert), one line each
-    audio_s: float = 0.0
+    audio_s: float = 0.0  # of the recordings processed: chats have none
+    chats: int = 0  # chat conversations processed
     wall_s: float = 0.0
     stages: dict = field(default_factory=dict)  # seconds per stage spent in worker processes (qc.timing)
 
@@ -132,8 +134,8 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         analysis = outcome.analysis
         ruleset = _pick(ruleset_for, analysis.meta, analysis)
         if not analysis.transcript.segments:
-            store.save_empty(task.key, analysis_to_dict(analysis), render(say("failure.no_speech"), ruleset.language),
-                             outcome.seconds)
+            nothing = say("failure.no_messages" if is_chat(analysis) else "failure.no_speech")
+            store.save_empty(task.key, analysis_to_dict(analysis), render(nothing, ruleset.language), outcome.seconds)
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
@@ -163,7 +165,10 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         step("failed", task.meta.call_id, reason=reason)
         return
     summary.processed += 1
-    summary.audio_s += analysis.audio.duration_s
+    if is_chat(analysis):
+        summary.chats += 1
+    else:
+        summary.audio_s += analysis.audio.duration_s
     step("done", task.meta.call_id, score=score.score)
 
 

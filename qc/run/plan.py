@@ -1,6 +1,8 @@
 """Plan a batch: what each call needs, given what the store already holds.
 
-A call is its id plus its recording's bytes (``call_uid``). A row's key adds every setting
+A call is its id plus its recording's bytes (``call_uid``; a chat conversation's id and its
+log's path: a conversation exported again with more messages is the same call, analysed
+again). A row's key adds every setting
 of its source that changes the analysis (derived from the source's settings dataclass),
 its language and layout. A call whose key is stored is *done*: re-scored if the rules
 changed, its metadata updated if a manifest now says otherwise. A call whose recording was
@@ -78,10 +80,10 @@ def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, 
     for meta in calls:
         kind = kind_of(meta.path)
         language = meta.language or default_language
-        content = content_sha256(meta.path)
-        fingerprint = sources[kind].fingerprint()
+        source = sources[kind]
+        content, fingerprint = source.content(meta), source.fingerprint()
         task = Task(meta, _key(content, fingerprint, language, meta.layout, meta.call_id, meta.direction), language,
-                    kind, call_uid(meta.call_id, content),
+                    kind, call_uid(meta.call_id, source.identity(meta, content)),
                     _key(content, fingerprint, language, meta.layout, "", meta.direction), content)
         row = None if force else store.get(task.key)
         if row and row["status"] in ("ok", "empty"):

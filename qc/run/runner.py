@@ -40,7 +40,9 @@ class Runner:
     def __init__(self, settings: RunSettings, audio: AudioSettings, rules: Assignment, db_path: Path,
                  out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
                  report_options: Optional[ReportOptions] = None,
-                 execution: ExecutionSettings = ExecutionSettings(), alerts: Optional[AlertSettings] = None):
+                 execution: ExecutionSettings = ExecutionSettings(), alerts: Optional[AlertSettings] = None,
+                 recordings: bool = True):
+        """``recordings``: whether the batch has recordings (a night of chats only needs no speech model)."""
         return_freed_memory()  # long calls: memory back to the system between blocks
         self.settings = settings
         self.alerts = alerts
@@ -49,13 +51,14 @@ class Runner:
         self.out_dir = out_dir
         self.models = models
         models.verify(models_needed(rules.rulesets))  # a missing or corrupt model stops here, exit 2
-        models_dir = models_dir or models_mod.default_models_dir()
-        self.model_path = models_mod.resolve(audio.asr.model, models_dir)
+        models_dir = self.models_dir = models_dir or models_mod.default_models_dir()
+        self.model_path = models_mod.resolve(audio.asr.model, models_dir) if recordings else None
         self.progress = Progress()
-        if audio.diarize:  # a missing model or pipeline stops the run here, before any audio
+        if audio.diarize and recordings:  # a missing model or pipeline stops the run here, before any audio
             (Diarizer.from_pipeline_dir(audio.diarization_pipeline) if audio.diarization_pipeline
              else Diarizer(audio.diarization, models_dir)).verify_models()
-        self.recipe = SourceRecipe(audio, str(self.model_path), str(models_dir), usable_cores())
+        self.recipe = SourceRecipe(audio, str(self.model_path) if self.model_path else None, str(models_dir),
+                                   usable_cores())
         self.sources = build_sources(self.recipe, hook=self.progress)
         self.execution = execution
         self.store = Store(db_path)
@@ -89,7 +92,8 @@ class Runner:
         extra = "".join(f", {n} {what}" for n, what in (
             (summary.reused, "re-used the analysis of an identical recording"),
             (summary.empty, "with no speech"), (len(summary.quarantined), "quarantined (not retried)")) if n)
-        click.echo(f"qc: {summary.total} calls: {summary.processed} processed, {summary.skipped} already done"
+        chats = f" ({summary.chats} of them chats)" if summary.chats else ""
+        click.echo(f"qc: {summary.total} calls: {summary.processed} processed{chats}, {summary.skipped} already done"
                    f"{f' ({summary.rescored} re-scored)' if summary.rescored else ''}{extra}, "
                    f"{len(summary.failed)} failed; {summary.audio_s:.0f} s of audio in {summary.wall_s:.0f} s{rtf}",
                    err=True)

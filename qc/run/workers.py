@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Optional
 
 from .. import timing
@@ -21,7 +22,7 @@ from .plan import Task
 @dataclass(frozen=True)
 class SourceRecipe:
     audio: object  # qc.sources.audio.AudioSettings
-    model_path: str  # the resolved Whisper model (a directory or a hub id)
+    model_path: Optional[str]  # the resolved Whisper model (a directory or a hub id); None: resolved on need
     models_dir: str
     cpu_threads: int = 0  # 0: every core of the machine
 
@@ -29,24 +30,26 @@ class SourceRecipe:
 def build_sources(recipe: SourceRecipe, hook: Hook = no_hook) -> dict:
     """The sources by kind; models are created on a call's first need, once per process."""
     from ..sources.audio import AudioSource
+    from ..sources.chat import ChatSource
 
     audio = recipe.audio
-    return {AudioSource.kind: AudioSource(audio, _transcriber(recipe), _diarizer(recipe, hook))}
+    return {AudioSource.kind: AudioSource(audio, _transcriber(recipe), _diarizer(recipe, hook)),
+            ChatSource.kind: ChatSource()}
 
 
 def _transcriber(recipe: SourceRecipe):
     @functools.cache
     def transcriber():
+        from .. import models
         from ..analysis.asr import WhisperTranscriber
 
-        return WhisperTranscriber(recipe.audio.asr, recipe.model_path, cpu_threads=recipe.cpu_threads)
+        model_path = recipe.model_path or models.resolve(recipe.audio.asr.model, Path(recipe.models_dir))
+        return WhisperTranscriber(recipe.audio.asr, model_path, cpu_threads=recipe.cpu_threads)
 
     return transcriber
 
 
 def _diarizer(recipe: SourceRecipe, hook: Hook):
-    from pathlib import Path
-
     audio = recipe.audio
     if not audio.diarize:
         return lambda: None

@@ -10,6 +10,7 @@ diarizer are created by the caller, once per run, and only when a call needs the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Optional
@@ -27,7 +28,7 @@ from ..analysis.roles import channel_roles, decide_roles
 from ..analysis.speakers import assign_words, turns_as_speech
 from ..analysis.timeline import build_transcript, split_sentences
 from ..analysis.vad import speech_regions
-from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ
+from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ, file_sha256
 from ..messages import render, say
 from ..schema import AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion
 from ..timing import stage
@@ -76,6 +77,17 @@ class AudioSource:
 
     def fingerprint(self) -> str:
         return self.settings.fingerprint()
+
+    def content(self, meta: CallMeta) -> str:
+        """The recording's sha256; an unreadable one is keyed by its name (analysing it says why)."""
+        try:
+            return file_sha256(meta.path).hexdigest()
+        except OSError:
+            return "unreadable:" + hashlib.sha256(meta.path.encode()).hexdigest()
+
+    def identity(self, meta: CallMeta, content: str) -> str:
+        """With its id, what makes a recording one call: its bytes (moved or copied, it is the same call)."""
+        return content
 
     def analyse(self, meta: CallMeta, language: str) -> CallAnalysis:
         diarizer = self.diarizer if self.settings.diarize else None

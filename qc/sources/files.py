@@ -6,6 +6,11 @@ added) or, without one, from each file's name through a regular expression with 
 groups. Any other column (queue, customer tier...) or named group is kept as the call's
 ``extra`` metadata, for rule set assignment and the metadata check. Files the manifest does
 not list are still processed (their metadata from the file name), so no recording is lost.
+
+A chat log (:mod:`qc.sources.chat`) holds many conversations, each a call: the log describes
+them, and manifest rows naming the log as ``file`` and a conversation as ``call_id`` fill in
+or override that (agent, team, ``channel``...). In folders, ``.csv``, ``.jsonl`` and ``.json``
+files are chat logs only when their header or keys say so: a manifest is not one.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from typing import Iterable, Optional
 from ..errors import ManifestError
 from ..schema import LAYOUTS, CallMeta
 from ..text import decode_text
-from . import source_extensions
+from . import kind_of, recognised, source_extensions
+from .chat import ChatSource, calls_in
 
 MANIFEST_COLUMNS = ("call_id", "file", "agent_id", "agent_name", "team", "started_at", "channels_layout")
 REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language", "direction" may be added
@@ -64,7 +70,8 @@ def _walk(root: Path, extensions, skipped: set[Path], problems) -> list[Path]:
     for folder, dirs, files in os.walk(root, onerror=unreadable):
         here = Path(folder)
         dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skipped)
-        found.extend(here / f for f in sorted(files) if Path(f).suffix.lower() in extensions)
+        found.extend(here / f for f in sorted(files) if Path(f).suffix.lower() in extensions
+                     and recognised(here / f))
     return found
 
 
@@ -95,8 +102,9 @@ def _iso_time(value: str, where: str) -> str:
                         f"2026-11-21T09:30:00+08:00 or 2026/11/21 9:30)")
 
 
-def read_manifest(path: Path) -> dict[Path, CallMeta]:
-    """Call metadata keyed by the resolved audio path."""
+def read_manifest(path: Path) -> dict[tuple[Path, str], CallMeta]:
+    """Call metadata keyed by the resolved file's path and the call id (a chat log's rows name its
+    conversations)."""
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found")
     with io.StringIO(_decoded(path), newline="") as fh:
@@ -106,7 +114,7 @@ def read_manifest(path: Path) -> dict[Path, CallMeta]:
         if missing:
             raise ManifestError(f"{path}: missing column(s) {', '.join(missing)}; "
                                 f"expected {','.join(MANIFEST_COLUMNS)}")
-        calls: dict[Path, CallMeta] = {}
+        calls: dict[tuple[Path, str], CallMeta] = {}
         ids: set[str] = set()
         for line, row in enumerate(reader, start=2):
             call_id = (row.get("call_id") or "").strip()
@@ -129,7 +137,7 @@ def read_manifest(path: Path) -> dict[Path, CallMeta]:
                 raise ManifestError(f"{path}:{line}: unknown direction {row['direction'].strip()!r}; "
                                     f"expected one of {', '.join(DIRECTIONS)} (or blank: unknown)")
             audio = (path.parent / file).resolve()
-            calls[audio] = CallMeta(
+            calls[audio, call_id] = CallMeta(
                 call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
                 agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
                 started_at=_iso_time((row.get("started_at") or "").strip(), f"{path}:{line}"), layout=layout,
@@ -163,18 +171,29 @@ def collect_calls(inputs: Iterable[str | Path], manifest: Optional[Path] = None,
     except re.error as exc:
         raise ManifestError(f"invalid filename pattern {filename_pattern!r}: {exc}") from None
     listed = read_manifest(manifest) if manifest else {}
-    files = discover(inputs, extensions, exclude, problems) if inputs else []
-    calls = list(listed.values()) if manifest and not inputs else []
-    seen_ids = {c.call_id for c in calls}
+    rows: dict[Path, list[CallMeta]] = {}
+    for (file, _), meta in listed.items():
+        rows.setdefault(file, []).append(meta)
+    files = discover(inputs, extensions, exclude, problems) if inputs else list(rows)
+    calls: list[CallMeta] = []
+    seen_ids: set[str] = set()
     for path in files:
-        if path.stem in SKIP_NAMES:
+        if inputs and path.stem in SKIP_NAMES:
             continue
-        meta = listed.get(path) or meta_from_filename(path, filename_pattern)
-        if meta.call_id in seen_ids:
-            meta = CallMeta(**{**meta.__dict__, "call_id": f"{meta.call_id}-{len(seen_ids)}"})
-        seen_ids.add(meta.call_id)
-        calls.append(meta)
+        for meta in _calls_in(path, rows.get(path, []), filename_pattern):
+            if meta.call_id in seen_ids and kind_of(path) != ChatSource.kind:  # a chat is found by its id
+                meta = CallMeta(**{**meta.__dict__, "call_id": f"{meta.call_id}-{len(seen_ids)}"})
+            seen_ids.add(meta.call_id)
+            calls.append(meta)
     if manifest and inputs:
         found = set(files)
-        calls.extend(m for p, m in listed.items() if p not in found and m.call_id not in seen_ids)
+        calls.extend(m for p, listed_here in rows.items() if p not in found for m in listed_here
+                     if m.call_id not in seen_ids)
     return calls
+
+
+def _calls_in(path: Path, rows: list[CallMeta], filename_pattern: str) -> list[CallMeta]:
+    """The calls of one file: a chat log's conversations, or the recording (its last manifest row)."""
+    if kind_of(path) == ChatSource.kind:
+        return calls_in(path, {m.call_id: m for m in rows})
+    return [rows[-1] if rows else meta_from_filename(path, filename_pattern)]

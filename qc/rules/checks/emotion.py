@@ -16,6 +16,7 @@ An aroused voice pulls neutral or negative words down (a shouted "hello? anyone 
 reads negative), and pleased words less so. The label is ``angry`` when the score is at or
 below ``angry_threshold`` and arousal is at least 0.3 (anger needs the voice: words alone
 say at most ``negative``), ``negative`` when at or below ``threshold``, else ``neutral``.
+A chat is read from its words alone: ``label: angry`` is ``na`` there.
 
 ``end`` and ``worsened`` read *turns*: a speaker's consecutive sentences with nobody else's
 in between, their words scored as one text and their arousal averaged by duration, so a
@@ -56,7 +57,7 @@ from statistics import median
 from typing import Optional, Sequence
 
 from ...messages import Message, joined, role as role_word
-from ...metrics import SILENCE_DB, baseline
+from ...metrics import SILENCE_DB, baseline, is_chat
 from ...schema import Acoustics, CallAnalysis, Evidence, Match, Segment
 from ...text import CJK_CHARS
 from ..messages import say, who
@@ -111,6 +112,8 @@ def validate(options: dict) -> Optional[str]:
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, models) -> Match:
     role = options["role"]
+    if options["label"] == "angry" and is_chat(call):
+        raise NotApplicable(say("emotion.chat_not_angry"))
     if role != "any" and not call.transcript.roles_known:
         raise NotApplicable(say("roles_unknown", what=say("what.felt", role=role_word(role))))
     spoken = [s for s in segments if (role == "any" or s.role == role) and SPOKEN_UNIT.search(s.text)]

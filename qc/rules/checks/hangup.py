@@ -7,7 +7,8 @@ agent's closing also ends a call this way, so pair it with a closing check when 
 normal: ``{all: [{check: hangup, mode: customer-last}, {not: <closing keyword>}]}``.
 *mid-sentence*: the last sentence ends within ``cut_s`` of the end of the recording, as when
 the line is cut while someone speaks. customer-last needs speaker roles; with ``mode: any``
-and roles unknown only mid-sentence is judged.
+and roles unknown only mid-sentence is judged. A chat ends on its last message: mid-sentence
+is ``na`` there, and ``any`` judges customer-last only.
 
 Options:
 - ``mode`` (customer-last, mid-sentence or any, default any): which endings count.
@@ -32,7 +33,8 @@ from __future__ import annotations
 from ...messages import joined
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from ..messages import say
-from .base import of_role
+from ...metrics import is_chat
+from .base import NotApplicable, of_role
 from .turns import need_roles, quote
 
 ID = "hangup"
@@ -48,7 +50,9 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
         return Match(False, say("hangup.no_sentence"))
     end_s, last = call.audio.duration_s, everything[-1]
     findings, notes = [], []
-    if mode in ("mid-sentence", "any"):
+    if is_chat(call) and mode == "mid-sentence":
+        raise NotApplicable(say("hangup.chat_not_cut"))
+    if mode in ("mid-sentence", "any") and not is_chat(call):
         tail_s = end_s - last.end_s
         if tail_s <= options["cut_s"]:
             findings.append((say("hangup.cut", tail=max(tail_s, 0)),

@@ -35,6 +35,7 @@ from ..messages import say
 from .base import NotApplicable
 
 ID = "loudness"
+NEEDS_AUDIO = True  # judges sound: na on a chat
 SCOPED = True
 CONF = {"max_db": float, "max_jump_db": float, "min_hits": int}
 DEFAULT = {"max_db": None, "max_jump_db": None, "min_hits": 1}

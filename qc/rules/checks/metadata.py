@@ -1,4 +1,4 @@
-"""metadata: the call's team, agent, direction, language, duration or any manifest column, for ``applies_when``.
+"""metadata: the call's team, agent, direction, language, source, duration or any manifest column, for ``applies_when``.
 
 Hits when every given option matches: lists match when the call's value is one of them,
 ignoring case (a language ``zh`` also matches ``zh-CN``); durations are the recording's
@@ -7,6 +7,8 @@ one team, or a verification rule to the VIP queue.
 
 Options:
 - ``team`` / ``agent_id`` / ``direction`` / ``language`` (lists of text): allowed values.
+- ``source`` (list of text: ``audio``, ``chat``): what the call is, a recording or a chat
+  conversation (a rule for chats only, or a rule set for them in an assignment file).
 - ``fields`` (mapping of a field name to a list of text): allowed values of any field: the
   ones above, ``agent_name``, or a manifest column qc has no field for (``fields: {queue:
   [vip], tier: [gold]}``); a call without that column matches none.
@@ -34,21 +36,25 @@ FAIL (calls longer than 10 s need a greeting; this one has none)::
 from __future__ import annotations
 
 from ...messages import joined
-from ...schema import CallAnalysis, CallMeta, Match, Segment
+from ...schema import CHAT_LAYOUT, CallAnalysis, CallMeta, Match, Segment
 from ..messages import TEXTS, say
 from .turns import bounds, outside
 
 ID = "metadata"
-CONF = {"team": [str], "agent_id": [str], "direction": [str], "language": [str], "fields": dict,
+CONF = {"team": [str], "agent_id": [str], "direction": [str], "language": [str], "source": [str], "fields": dict,
         "min_duration_s": float, "max_duration_s": float, "known": [str]}
 PHRASE_OPTIONS = ("known",)  # variables are expanded by the engine; one without a value never hits
 DEFAULT = dict.fromkeys(CONF)
-CALL_FIELDS = ("team", "agent_id", "agent_name", "direction", "language")  # the rest: manifest columns
+CALL_FIELDS = ("team", "agent_id", "agent_name", "direction", "language", "source")  # the rest: manifest columns
+SOURCES = ("audio", "chat")  # the call sources (qc.sources): a recording, a chat conversation
 
 
 def validate(options: dict) -> str | None:
     if all(value is None for value in options.values()):
         return f"at least one of {', '.join(CONF)} is needed"
+    unknown = [s for s in options["source"] or () if s not in SOURCES]
+    if unknown:
+        return f"source must be among {', '.join(SOURCES)}, found {', '.join(map(str, unknown))}"
     for name, allowed in (options["fields"] or {}).items():
         if not isinstance(allowed, list) or not allowed or not all(isinstance(a, (str, int)) for a in allowed):
             return f"fields.{name} must be a non-empty list of text, found {allowed!r}"
@@ -58,7 +64,8 @@ def validate(options: dict) -> str | None:
 def call_fields(meta: CallMeta, language: str) -> dict[str, str]:
     """Every field of a call a rule or a rule set assignment may test: qc's own and the manifest's extra columns."""
     own = {"team": meta.team, "agent_id": meta.agent_id, "agent_name": meta.agent_name,
-           "direction": meta.direction, "language": language}
+           "direction": meta.direction, "language": language,
+           "source": "chat" if meta.layout == CHAT_LAYOUT else "audio"}
     return {**{str(k): str(v) for k, v in meta.extra.items()}, **own}
 
 
@@ -70,7 +77,8 @@ def field_matches(key: str, value: str, allowed: str) -> bool:
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     values = call_fields(call.meta, call.transcript.language)
-    wanted = {**{k: options[k] for k in ("team", "agent_id", "direction", "language") if options[k] is not None},
+    wanted = {**{k: options[k] for k in ("team", "agent_id", "direction", "language", "source")
+                 if options[k] is not None},
               **(options["fields"] or {})}
     matched, missed = [], []
     for key, allowed in wanted.items():

@@ -41,6 +41,7 @@ from ..messages import say, who
 from .turns import need_roles, said_at
 
 ID = "overtalk"
+NEEDS_AUDIO = True  # judges sound: na on a chat
 CONF = {"by": ("agent", "customer", "any"), "min_delay_ms": int, "min_overlap_s": float, "min_count": int,
         "max_total_s": float, "max_share": float, "turn_gap_s": float}
 DEFAULT = {"by": "agent", "min_delay_ms": INTERRUPTION_DELAY_MS, "min_overlap_s": INTERRUPTION_OVERLAP_S,

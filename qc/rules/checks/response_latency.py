@@ -6,11 +6,18 @@ other party's turn to the start of the responder's next turn; it is measured onl
 responder was not already speaking and the other party did not go on speaking first (a
 caller who asks again into the silence is the ``silence`` check's business). Needs roles.
 
+In a chat, the latencies are the customer's waits, from message times: a wait begins with
+the customer's first message since the agent last wrote (or since a bot replied) and ends
+with the agent's next message, however many messages the customer sent meanwhile. The first
+wait is the first response time.
+
 Options:
 - ``role`` (agent or customer, default agent): the party who responds.
 - ``max_s`` (seconds, default 5): latencies longer than this count.
 - ``min_count`` (integer, default 1): how many slow answers make a hit.
 - ``turn_gap_s`` (seconds, default 1.0): pauses shorter than this do not end a turn.
+- ``first_max_s`` (seconds): the first answer (first response time) must come within this;
+  a slower one is a hit by itself (chats: ``{max_s: 120, first_max_s: 60}``).
 
 PASS::
 
@@ -31,13 +38,13 @@ from statistics import median
 
 from ...schema import CallAnalysis, Evidence, Match, Segment, Transcript
 from ...messages import role as role_word
-from ...metrics import TURN_GAP_S, Span, other, turns
+from ...metrics import TURN_GAP_S, Span, chat_waits, is_chat, other, turns
 from ..messages import say
 from .turns import need_roles, said_at
 
 ID = "response-latency"
-CONF = {"role": ("agent", "customer"), "max_s": float, "min_count": int, "turn_gap_s": float}
-DEFAULT = {"role": "agent", "max_s": 5.0, "min_count": 1, "turn_gap_s": TURN_GAP_S}
+CONF = {"role": ("agent", "customer"), "max_s": float, "min_count": int, "turn_gap_s": float, "first_max_s": float}
+DEFAULT = {"role": "agent", "max_s": 5.0, "min_count": 1, "turn_gap_s": TURN_GAP_S, "first_max_s": None}
 
 
 def validate(options: dict) -> str | None:
@@ -51,15 +58,22 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     transcript = call.transcript
     party = role_word(role)
     need_roles(transcript, role, say("what.answers", role=party))
-    waits = latencies(transcript, role, options["turn_gap_s"])
+    chat = is_chat(call)
+    waits = chat_waits(transcript, role) if chat else latencies(transcript, role, options["turn_gap_s"])
     if not waits:
         return Match(False, say("latency.unanswered", role=party, other=role_word(other(role))))
-    slow = [w for w in waits if w.end_s - w.start_s > limit]
     seconds = [w.end_s - w.start_s for w in waits]
-    measured = say("latency.measured", n=len(waits), median=median(seconds), longest=max(seconds))
-    evidence = tuple(Evidence(w.start_s, w.end_s, say("latency.evidence", seconds=w.end_s - w.start_s, role=party,
+    first_slow = options["first_max_s"] is not None and seconds[0] > options["first_max_s"]
+    slow = [w for w in waits if w.end_s - w.start_s > limit or (first_slow and w is waits[0])]
+    measured = (say("latency.measured_chat", n=len(waits), first=seconds[0], longest=max(seconds)) if chat else
+                say("latency.measured", n=len(waits), median=median(seconds), longest=max(seconds)))
+    shown = "latency.chat_evidence" if chat else "latency.evidence"
+    evidence = tuple(Evidence(w.start_s, w.end_s, say(shown, seconds=w.end_s - w.start_s, role=party,
                                                       said=said_at(transcript, other(role), w.start_s)), role)
                      for w in slow)
+    if first_slow:
+        return Match(True, say("latency.first_slow", role=party, seconds=seconds[0], limit=options["first_max_s"],
+                               measured=measured), evidence)
     if slow and len(slow) >= options["min_count"]:
         return Match(True, say("latency.slow", role=party, limit=limit, n=len(slow), measured=measured), evidence)
     if slow:

@@ -49,6 +49,7 @@ from ..messages import say
 from .turns import quote
 
 ID = "silence"
+NEEDS_AUDIO = True  # judges sound: na on a chat
 PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases",)
 CONF = {"min_s": float, "excuse_phrases": [str], "excuse_within_s": float, "min_count": int, "max_share": float}
 DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_within_s": 15.0, "min_count": 1, "max_share": None}

@@ -36,6 +36,7 @@ from ..messages import say, who
 from .turns import bounds, check_bounds, outside, role_sentences
 
 ID = "speech-rate"
+NEEDS_AUDIO = True  # judges sound: na on a chat
 CONF = {"role": ROLES, "per": ("call", "sentence"), "min": float, "max": float, "min_sentence_s": float}
 DEFAULT = {"role": "agent", "per": "call", "min": None, "max": None, "min_sentence_s": 1.0}
 

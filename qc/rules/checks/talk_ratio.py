@@ -30,6 +30,7 @@ from ..messages import say
 from .turns import bounds, check_bounds, need_roles, outside
 
 ID = "talk-ratio"
+NEEDS_AUDIO = True  # judges sound: na on a chat
 CONF = {"role": ("agent", "customer"), "min": float, "max": float}
 DEFAULT = {"role": "agent", "min": None, "max": None}
 
