@@ -39,7 +39,8 @@ from .state import RenderState, fingerprint, plan_render
 # What a call's page and files are made from, besides what every page shares (time stamps are
 # too coarse: two updates can share a second); its review is part of it too
 PAGE_INPUTS = ("call_key", "call_id", "path", "agent_id", "agent_name", "team", "started_at", "status", "error",
-               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at", "extra", "review")
+               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at", "extra", "review",
+               "context")
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
 

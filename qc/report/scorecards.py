@@ -73,6 +73,8 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "role_confidence_pct": round(100 * doc["diarization"]["role_confidence"]) if doc["diarization"] else None,
         "diarization_reason": doc["diarization"]["reason"] if doc["diarization"] else "",
         "audio": audio, "metrics": None, "chat": [], "timeline": None,
+        "channel": (doc.get("metadata") or {}).get("channel") or "",  # the manifest's (qc.report.reasons)
+        "reason": doc.get("reason"), "customer_load": doc.get("customer_load"),  # (qc.report.reasons, .wellbeing)
     }
     if analysis is not None:
         gaps = [(a, b) for a, b in silences(analysis.transcript) if b - a >= SILENCE_SHOWN_S]
