@@ -235,6 +235,9 @@ def test_an_angry_or_abusive_customer_makes_the_call_difficult_and_unknown_roles
     abusive = customer_load(call(("agent", "您好"), ("customer", "你们这帮废物")), sentiment)
     assert abusive.abusive_words == ("废物",) and abusive.angry_sentences == 0 and abusive.difficult
     assert customer_load(call(("agent", "您好"), ("customer", "废物"), roles_known=False), sentiment) is None
+    typed = replace(angry, transcript=transcript(*[(s.role, s.text) for s in angry.transcript.segments]))
+    assert customer_load(typed, sentiment).angry_sentences == 1  # a chat: no voice, the words alone
+    assert customer_load(typed, FixedSentiment({"到底": -0.5})).angry_sentences == 0
 
 
 def test_a_context_survives_its_json_and_redaction_masks_what_it_quotes(tmp_path):

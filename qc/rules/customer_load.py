@@ -3,8 +3,9 @@
 A call counts as *difficult* when the customer was angry in some sentence or used abusive
 words. Angry is read as the emotion check reads it (:mod:`qc.rules.checks.emotion`, its
 default thresholds: sentiment of the words at or below -0.6 with a raised voice against the
-customer's own baseline); abusive is a word of :data:`ABUSIVE` (insults and swearing aimed
-at a person, not words of dissatisfaction such as 投诉 or "terrible", which are a complaint's).
+customer's own baseline); a sentence with no voice (a chat message) is angry on its words
+alone. Abusive is a word of :data:`ABUSIVE` (insults and swearing aimed at a person, not
+words of dissatisfaction such as 投诉 or "terrible", which are a complaint's).
 
 Supervisors see, per agent, how many such calls they took: a load to support them with
 (debriefs, breaks, rotation), never a fault of the agent's, and never part of any score.
@@ -45,7 +46,8 @@ def customer_load(analysis: CallAnalysis, sentiment) -> Optional[CustomerLoad]:
     if not spoken:
         return CustomerLoad(0, ())
     readings = emotion.read_sentences(spoken, transcript.segments, emotion.DEFAULT, sentiment)
-    angry = [r.segment for r in readings if r.label == "angry"]
+    angry = [r.segment for r in readings if r.label == "angry"
+             or (r.segment.acoustics is None and r.text <= emotion.DEFAULT["angry_threshold"])]
     abusive = [(seg, words) for seg in spoken if (words := abusive_words(seg.text))]
     moments = sorted({(s.start_s, s.end_s, s.text) for s in angry + [seg for seg, _ in abusive]})
     return CustomerLoad(len(angry), tuple(w for _, words in abusive for w in words),
