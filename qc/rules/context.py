@@ -22,8 +22,8 @@ class Reason:
     topic: str  # a taxonomy topic id, or "other"
     topic_names: dict = field(hash=False)  # language -> the topic's name ({} for other)
     confidence: float = 0.0  # 0..1: how clearly the topic beats the others (see reasons.py)
-    similarity: float = 0.0  # cosine of the statement to the closest example of the topic
-    example: str = ""  # that example
+    similarity: float = 0.0  # cosine of the statement to the topic (the centroid of its examples)
+    example: str = ""  # the topic's example closest to the statement
     statement: str = ""  # the problem statement read (the customer's first substantive turns)
     start_s: float = 0.0  # where it starts in the call
     vector: str = ""  # other only: the statement's embedding (base64 float16), to cluster emerging topics
