@@ -46,6 +46,7 @@ bench: setup bench-data
 	$(PY) bench/transcription.py
 	$(PY) bench/diarization.py
 	$(PY) bench/verdicts.py
+	$(PY) bench/reasons.py
 	$(PY) bench/report.py
 
 # The labelled regression corpus (bench/corpus/calls) rendered to audio: into $$QC_BENCH_DATA,

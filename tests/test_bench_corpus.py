@@ -95,3 +95,11 @@ def test_identity_and_apology_labels_follow_the_tagged_turns(call):
     agent_after = [i for i, t in enumerate(call.turns) if i > complained and t.speaker == "agent"][:2]
     soothed = any("apology" in call.turns[i].tags for i in agent_after)
     assert call.labels["complaint-apology"] == ("pass" if soothed else "fail")
+
+
+def test_each_call_names_its_reason_by_a_topic_of_the_default_taxonomy():
+    from qc.rules.taxonomy import load_taxonomy
+
+    topics = {t.id for t in load_taxonomy().topics}
+    assert {c.reason for c in CALLS} <= topics, {c.reason for c in CALLS} - topics
+    assert len({c.reason for c in CALLS}) >= 8  # the bench measures a spread of topics, not one

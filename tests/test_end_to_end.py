@@ -120,6 +120,15 @@ def test_results_csv_and_scorecards(night):
     assert "不知道" in agent_page and call_file(night["out"], "zh-noncompliant", "json") in agent_page
 
 
+def test_the_night_says_why_each_customer_called(night):
+    reasons = {call_id: call_doc(night, call_id)["reason"] for call_id in CALLS}
+    assert reasons["zh-noncompliant"]["topic"] == "fault", reasons  # 宽带从昨天开始就一直断网
+    assert reasons["en-compliant"]["topic"] in ("account-security", "billing"), reasons  # a charge not made
+    assert all(r["confidence"] > 0 and r["statement"] and "vector" not in r for r in reasons.values())
+    insights = (night["out"] / "insights.html").read_text(encoding="utf-8")
+    assert "网络与设备故障" in insights and call_file(night["out"], "zh-noncompliant") in insights
+
+
 def test_rerun_processes_nothing_and_force_redoes(night):
     runner = CliRunner()
     again = runner.invoke(cli, ["run", "--manifest", str(night["manifest"]), "--out", str(night["out"])])

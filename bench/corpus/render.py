@@ -117,7 +117,7 @@ def write_references(call: CallScript, times: list, duration_s: float, out: Path
              for t, (s, e) in zip(call.turns, times)]
     meta = {"uri": call.id, "duration": duration_s, "language": call.language, "industry": call.industry,
             "direction": call.direction, "company": call.company, "agent_name": call.agent_name,
-            "agent_id": call.agent_id, "service_type": call.service_type, "topic": call.topic,
+            "agent_id": call.agent_id, "service_type": call.service_type, "topic": call.topic, "reason": call.reason,
             "voices": {sp: v.__dict__ for sp, v in call.voices.items()}, "turns": turns,
             "stereo8k_channels": {"left": "agent", "right": "customer"}, "labels": call.labels,
             "notes": call.notes, "compliant": call.compliant, "stamp": stamp(call), "audio_stamp": audio_stamp(call),

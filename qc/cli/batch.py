@@ -12,7 +12,8 @@ from ..run.lock import exclusive
 from ..run.prompts import DEFAULT_PROMPT, OFF
 from .execution import execution_options
 from .common import (assign_option, check_models, day_end, domain_errors, embedding_model_option, formats_option,
-                     iso_option, load_rules, models_dir_option, rules_option, site_option, wait_option)
+                     iso_option, load_reasons, load_rules, models_dir_option, reasons_option, rules_option,
+                     site_option, wait_option)
 
 
 @click.command()
@@ -78,6 +79,7 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 @click.option("--agent-phrase", "agent_phrases", multiple=True,
               help="A phrase only agents say (company name, script line): evidence for the agent role. Repeatable.")
 @site_option
+@reasons_option
 # what a run writes besides the pages, and who hears about it
 @formats_option
 @click.option("--alert", "alert_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -93,7 +95,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         initial_prompt, hotwords, company, filename_pattern, stereo_layout, force, diarization, num_speakers,
         diarization_pipeline, min_speakers,
         max_speakers, ui_language, audio, max_attempts, retry_quarantined, redact, direction, agent_phrases, site_file,
-        formats, alert_file, workers, batch_size, executor, ray_address,
+        reasons_file, formats, alert_file, workers, batch_size, executor, ray_address,
         wait_s, models_dir, embedding_model):
     """Process recordings and chat logs (files or directories, recursively) and write scorecards."""
     from ..analysis.asr import AsrOptions
@@ -115,6 +117,7 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
                                "--audio copy (personal numbers silenced) or --audio none")
     rules = load_rules(rules_file, assign_file, site_file, {"company": tuple(company)} if company else None)
     alerts = load_alerts(alert_file) if alert_file else None  # a mistake stops here, before any audio
+    reasons = load_reasons(reasons_file)
     unreadable: list[tuple[str, str]] = []
     calls = files.collect_calls(inputs, manifest, filename_pattern or files.DEFAULT_FILENAME_PATTERN,
                                 exclude=[out_dir], problems=unreadable)
@@ -133,7 +136,8 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
                                    formats=formats)
     db_path = db_path or out_dir / "qc.sqlite"
     with exclusive(db_path, wait_s):
-        runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact), audio_settings,
+        runner = Runner(RunSettings(language=language, force=force, max_attempts=max_attempts, redact=redact,
+                                    reasons=reasons), audio_settings,
                         rules, db_path, out_dir, check_models(models_dir, embedding_model), models_dir,
                         report_options, ExecutionSettings(executor, workers, ray_address), alerts=alerts,
                         recordings=any(kind_of(call.path) == AudioSource.kind for call in calls))
@@ -162,18 +166,22 @@ def _language(value: str) -> str:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to refresh JSON, CSV and HTML outputs [default: the database's folder].")
 @site_option
+@reasons_option
 @wait_option
 @models_dir_option
 @embedding_model_option
 @domain_errors
-def score(rules_file, assign_file, since, db_path, out_dir, site_file, wait_s, models_dir, embedding_model):
+def score(rules_file, assign_file, since, db_path, out_dir, site_file, reasons_file, wait_s, models_dir,
+          embedding_model):
     """Re-score stored calls with changed rules, without touching audio, and refresh the outputs.
 
     Each call gets the rule set qc run would give it (--rules, --assign or rules/assign.yaml,
-    else its language's pack), so the next night's run keeps these scores."""
+    else its language's pack), so the next night's run keeps these scores; its reason is
+    classified again when the --reasons taxonomy changed."""
     import time
 
     from ..report import write_outputs
+    from ..rules import describe
     from ..rules.ruleset import models_needed
     from ..run.pipeline import rescore_stored
     from ..run.reviews import flagged_calls
@@ -182,15 +190,16 @@ def score(rules_file, assign_file, since, db_path, out_dir, site_file, wait_s, m
     if not db_path.is_file():
         raise click.UsageError(f"no database at {db_path}; run 'qc run' first or pass --db")
     rules = load_rules(rules_file, assign_file, site_file)
+    reasons = load_reasons(reasons_file)
     models = check_models(models_dir, embedding_model)
-    models.verify(models_needed(rules.rulesets))
+    models.verify(models_needed(rules.rulesets) | (set(describe.MODELS) if reasons else set()))
     started = time.monotonic()
     with exclusive(db_path, wait_s):
         store = Store(db_path)
         stored = store.latest_calls(since=since)
         if stored:
             rules.check_fields(key for row in stored for key in row.get("extra") or {})
-        count = rescore_stored(store, rules.pick, models, since)
+        count = rescore_stored(store, rules.pick, models, since, reasons)
         rows = store.latest_calls()
         paths = write_outputs(rows, out_dir or db_path.parent)
     click.echo(f"qc: re-scored {count} calls in {time.monotonic() - started:.1f} s; scorecards: {paths['index']}")

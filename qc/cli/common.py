@@ -78,6 +78,22 @@ def load_rules(rules_file, assign_file, site_file, given=None):
     return load_assignment(assign_file, rules_file, site_file, given)
 
 
+def reasons_option(func):
+    return click.option("--reasons", "reasons_file", default=None, envvar="QC_REASONS", metavar="FILE|off",
+                        help="Taxonomy (YAML) of why customers call: each call gets a service type and a topic "
+                             "(shown on the insights page) [default: $QC_REASONS, else rules/reasons/default.yaml]; "
+                             "off: none. See README, why customers call.")(func)
+
+
+def load_reasons(value):
+    """The taxonomy ``--reasons`` names (checked now, before any call is read), or None for off."""
+    from ..rules.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+
+    if value == "off":
+        return None
+    return load_taxonomy(Path(value) if value else DEFAULT_TAXONOMY)
+
+
 def site_option(func):
     return click.option("--site", "site_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
                         envvar="QC_SITE",

@@ -13,10 +13,13 @@ Pages (self-contained: styles, scripts and charts inline, no network)::
     rules/<rule_id>.html     a failed rule's failing calls
     compare.html             the newest week against the week before, team against team
     search.html              calls by phrase, rule, agent and date (an inline index)
+    insights.html            why customers call (top reasons, teams, channels, emerging topics) and
+                             the calls with angry or abusive customers each agent took
 
 The modules: ``site`` (rows to documents and views, shared with ``qc serve``), ``reviewed``
 (what a review changes on the pages and in the JSON), ``scorecards`` (what the pages show,
-pure), ``insights`` (rule pages, comparison, search; pure), ``pages`` (templates),
+pure), ``insights`` (rule pages, comparison, search; pure), ``reasons``, ``emerging`` and
+``wellbeing`` (the insights page; pure), ``pages`` (templates),
 ``exports`` (the writer table: json, rttm, srt, vtt, txt, csv, parquet), ``subtitles`` (a
 call's transcript as srt, vtt and txt), ``audio`` (playable copies), ``charts`` (inline SVG)
 and ``i18n`` (interface texts).
@@ -41,7 +44,8 @@ from ..timing import stage
 # What a call's page and files are made from, besides what every page shares (time stamps are
 # too coarse: two updates can share a second); its review is part of it too
 PAGE_INPUTS = ("call_key", "call_id", "path", "agent_id", "agent_name", "team", "started_at", "status", "error",
-               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at", "extra", "review")
+               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at", "extra", "review",
+               "context")
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
 

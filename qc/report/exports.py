@@ -25,13 +25,15 @@ from .scorecards import call_stem
 
 RESULT_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "status", "error", "duration_s",
                   "language", "layout", "score", "passed", "failed_rules", "path", "reviewed_score", "reviewed_passed",
-                  "review", "direction", "metadata", "rule_set", "rule_set_version", "sections", "channel")
+                  "review", "direction", "metadata", "rule_set", "rule_set_version", "sections", "channel",
+                  "service_type", "reason", "reason_confidence", "customer_difficult")
 FINDING_COLUMNS = ("call_id", "call_uid", "agent_id", "agent_name", "team", "started_at", "rule_id", "title", "category",
                    "severity", "points", "fatal", "reason", "start_s", "end_s", "evidence_count", "evidence",
                    "reviewed_status")
 NUMERIC_COLUMNS = {"duration_s": "float64", "score": "float64", "passed": "bool", "points": "float64",
                    "fatal": "bool", "start_s": "float64", "end_s": "float64", "evidence_count": "int64",
-                   "reviewed_score": "float64", "reviewed_passed": "bool"}
+                   "reviewed_score": "float64", "reviewed_passed": "bool", "reason_confidence": "float64",
+                   "customer_difficult": "bool"}
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ def tables(docs: list[dict]) -> dict[str, tuple[list[dict], tuple[str, ...]]]:
         "rule_set": (d["rule_set"] or {}).get("name", ""), "rule_set_version": (d["rule_set"] or {}).get("version", ""),
         "sections": ";".join(f"{s['id']}={'na' if s['score'] is None else s['score']}" for s in d["sections"]),
         "channel": d.get("channel", ""),
+        # why the customer called and whether they were angry or abusive (qc.rules.context); empty when not read
+        "service_type": (d.get("reason") or {}).get("service_type", ""),
+        "reason": (d.get("reason") or {}).get("topic", ""), "reason_confidence": (d.get("reason") or {}).get("confidence"),
+        "customer_difficult": (d.get("customer_load") or {}).get("difficult"),
     } for d in docs]
     findings = [{
         "call_id": d["call_id"], "call_uid": d["uid"], "agent_id": d["agent_id"], "agent_name": d["agent_name"], "team": d["team"],

@@ -5,7 +5,7 @@ is the language of the calls it scored; ``--ui-language`` overrides it. Rule tit
 from the pack; reasons, evidence, failure reasons and role notes were said in the pack's
 language when they were stored (:mod:`qc.messages`) and are shown as they are.
 Placeholders use ``str.format`` names: ``t("n_calls", n=3)``. The review's and the login's
-strings are in :mod:`review_strings`.
+strings are in :mod:`review_strings`, the insights page's in :mod:`insight_strings`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Iterable
 
+from .insight_strings import INSIGHT_STRINGS
 from .review_strings import REVIEW_STRINGS
 
 LANGUAGES = ("en", "zh")
@@ -233,6 +234,7 @@ STRINGS: dict[str, tuple[str, str]] = {  # key: (English, Chinese)
     "points": ("−{points} points", "扣 {points} 分"),
 }
 STRINGS.update(REVIEW_STRINGS)
+STRINGS.update(INSIGHT_STRINGS)
 
 
 def translator(language: str) -> Callable[..., str]:

@@ -1,5 +1,5 @@
-"""The HTML pages: team overview, agent scorecards, call pages, rule pages, the comparison and
-the search page, from plain view data; the static report writes them all, ``qc serve`` renders
+"""The HTML pages: team overview, agent scorecards, call pages, rule pages, the comparison, the
+search page and the insights page (why customers call, agents' load), from plain view data; the static report writes them all, ``qc serve`` renders
 one per request with :func:`render`.
 
 Templates are a base layout plus partials, autoescaped, with undefined variables as errors.
@@ -19,7 +19,9 @@ from .files import write_text
 from .i18n import STRINGS, translator
 from .options import ReportOptions
 from .insights import comparison, rule_pages, search_index
+from .reasons import reason_insights
 from .scorecards import agent_views, overview
+from .wellbeing import load_by_agent
 
 CALIBRATION_PAGE = "calibration.html"  # written by qc calibrate beside the overview, which links to it
 
@@ -41,7 +43,8 @@ def environment(language: str):
     env.filters["duration"] = lambda seconds: _duration(seconds, t)
     env.filters["channel"] = lambda name: t(f"channel_{name}") if f"channel_{name}" in STRINGS else name
     env.filters["audit_change"] = lambda before, after: _audit_change(before, after, t)
-    env.globals.update(t=t, lang=language, charts=charts, version=__version__, generated_at=now(), actions=None)
+    env.globals.update(t=t, lang=language, charts=charts, version=__version__, generated_at=now(), actions=None,
+                       has_text=lambda key: key in STRINGS)
     return env
 
 
@@ -72,7 +75,7 @@ def _audit_change(before: dict, after: dict, t) -> str:
 
 
 def render(env, kind: str, root: str, **context) -> str:
-    """One page: ``kind`` names its template (index, agent, call, rule, compare, search)."""
+    """One page: ``kind`` names its template (index, agent, call, rule, compare, search, insights)."""
     return env.get_template(f"{kind}.html").render(root=root, **context)
 
 
@@ -91,16 +94,18 @@ def search_choices(calls: list[dict]) -> dict:
 def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict, options: ReportOptions,
                  language: str, packs: dict, changed: set[str], teams: set[str]) -> dict:
     """Write the pages of the ``chosen`` calls that ``changed``, the agent pages of ``teams`` (and
-    any missing one), the rule pages, the comparison, the search page and the overview."""
+    any missing one), the rule pages, the comparison, the search page, the insights and the overview."""
     shown = [v for v in views if v["uid"] in chosen]
     env = environment(language)
     agents = [a for a in agent_views(views, packs["descriptions"], language)
               if any(c["uid"] in chosen for c in a["worst_calls"])]
     common = common_context(options, packs)
+    loads = {row["agent_id"]: row for row in load_by_agent(shown)}
     for call in (c for c in shown if c["uid"] in changed):
         write_text(out_dir / call["page"], render(env, "call", "../", call=call, **common))
     for agent in (a for a in agents if a["team"] in teams or not (out_dir / a["page"]).is_file()):
-        write_text(out_dir / agent["page"], render(env, "agent", "../", agent=agent, **common))
+        write_text(out_dir / agent["page"], render(env, "agent", "../", agent=agent, load=loads.get(agent["agent_id"]),
+                                                   **common))
     if options.team is None and options.agent is None:  # agents with no call left (purged) lose their page
         current = {out_dir / a["page"] for a in agents}
         for stale in set((out_dir / "agents").glob("*.html")) - current:
@@ -115,6 +120,8 @@ def render_pages(views: list[dict], chosen: set[str], out_dir: Path, batch: dict
     write_text(out_dir / "search.html", render(env, "search", "", index=search_index(shown), results=None,
                                                 query=dict.fromkeys(SEARCH_FIELDS, ""), **search_choices(shown),
                                                 **common))
+    write_text(out_dir / "insights.html", render(env, "insights", "", insights=reason_insights(shown, language),
+                                                  load=list(loads.values()), **common))
     index = out_dir / "index.html"  # last: it links to the pages above
     write_text(index, render(env, "index", "", overview=overview(shown, agents, language), batch=batch,
                              rule_pages={r["rule_id"]: r["page"] for r in rules},

@@ -75,6 +75,7 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "diarization_reason": doc["diarization"]["reason"] if doc["diarization"] else "",
         "audio": audio, "metrics": None, "chat": [], "timeline": None,
         "chat_log": is_chat_doc(doc), "channel": doc.get("channel") or ("chat" if is_chat_doc(doc) else "phone"),
+        "reason": doc.get("reason"), "customer_load": doc.get("customer_load"),  # (qc.report.reasons, .wellbeing)
     }
     if analysis is not None:
         gaps = [] if view["chat_log"] else [(a, b) for a, b in silences(analysis.transcript) if b - a >= SILENCE_SHOWN_S]

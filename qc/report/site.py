@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Optional
 
 from ..redact import mask_meta
+from ..rules.context import published
 from ..rules.review import stored_form
 from ..schema import CallAnalysis, CallMeta, analysis_from_dict, call_json, score_from_dict
 from .i18n import interface_language, translator
@@ -47,10 +48,19 @@ def parse_calls(rows: list[dict], options: ReportOptions, redact: bool,
             cache[key] = parse_row(row, redact, language)
         plain.append((row, *cache[key]))
     packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row in rows}, language)
-    parsed = [Parsed(row, *review_docs(doc, row.get("review"), packs["pass_scores"].get(row.get("rules_name") or ""),
-                                       stored_form(row.get("score_detail") or {})), analysis)
+    parsed = [Parsed(row, *_with_vector(review_docs(doc, row.get("review"),
+                                                    packs["pass_scores"].get(row.get("rules_name") or ""),
+                                                    stored_form(row.get("score_detail") or {})), row), analysis)
               for row, doc, analysis in plain]
     return parsed, language, packs
+
+
+def _with_vector(docs: tuple[dict, dict], row: dict) -> tuple[dict, dict]:
+    """The pages' document of an ``other`` call keeps its statement's vector (to cluster emerging
+    topics); the published JSON does not."""
+    published_doc, shown = docs
+    vector = ((row.get("context") or {}).get("reason") or {}).get("vector")
+    return (published_doc, {**shown, "reason": {**shown["reason"], "vector": vector}}) if vector else docs
 
 
 def call_views(parsed: list[Parsed], audio_of: Callable[[dict], dict]) -> list[dict]:
@@ -84,4 +94,6 @@ def parse_row(row: dict, redact: bool = False, language: str = "en"):
     elif status == "quarantined":
         error = t("error_quarantined", attempts=row.get("attempts") or t("several"), error=error)
     shown = status if status in ("ok", "empty", "quarantined") else "failed"
-    return call_json(meta, analysis, score, error, row.get("call_uid") or "", shown), (analysis if score else None)
+    doc = call_json(meta, analysis, score, error, row.get("call_uid") or "", shown)
+    doc["reason"], doc["customer_load"] = published(row.get("context") if status == "ok" else None)
+    return doc, (analysis if score else None)

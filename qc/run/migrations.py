@@ -177,6 +177,10 @@ MIGRATIONS: tuple[tuple[str, Union[str, Callable[[sqlite3.Connection], None]]], 
         );
         CREATE INDEX review_audit_by_call ON review_audit (call_uid, id)
     """),
+    # Why the customer called and the load the agent carried (qc.rules.context), as JSON beside the
+    # score: made again without audio when the taxonomy or the model changes; NULL for calls
+    # recorded before, or without a taxonomy (--reasons off).
+    ("0006_call_context", "ALTER TABLE calls ADD COLUMN context TEXT"),
 )
 
 

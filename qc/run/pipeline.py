@@ -5,7 +5,9 @@ Calls already done are at most re-scored, without touching their audio. Execute:
 executor (``executors.py``) runs each remaining call's source (``qc.sources``: decode,
 voice activity, transcription, speakers, timeline) and yields outcomes as they finish.
 Record: in this process only, each outcome is scored against its rule set (``ruleset_for``
-the call's metadata: see :mod:`qc.rules.assign`) and stored, or recorded as failed with its
+the call's metadata: see :mod:`qc.rules.assign`), described (why the customer called, the load
+the agent carried: :mod:`qc.rules.describe`, when the run has a reasons taxonomy; it never
+changes the score) and stored, or recorded as failed with its
 reason (stored in the language of the call's rule set, like its rule reasons; the command
 line hears it in English). One call's failure never stops the batch; only
 configuration problems (a model that cannot load) and the environment (disk full,
@@ -23,9 +25,12 @@ from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
 from ..messages import render, say
 from ..metrics import is_chat
 from ..redact import redact_call
+from ..rules.context import context_to_dict
+from ..rules.describe import context_version, describe_call, redact_context
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
+from ..rules.taxonomy import Taxonomy
 from ..schema import CallAnalysis, CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
 from ..timing import stage
 from .executors import Executor, InProcessExecutor, Outcome
@@ -41,6 +46,7 @@ class RunSettings:
     force: bool = False  # analyse calls again even when done
     max_attempts: Optional[int] = 3  # failures before a call is quarantined (None: retried for ever)
     redact: bool = False  # mask personal numbers and e-mails in everything stored (see qc.redact)
+    reasons: Optional[Taxonomy] = None  # classify why customers call by this taxonomy (None: not at all)
 
 
 @dataclass
@@ -91,7 +97,7 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
         hook(name, call_id, completed=progress["completed"], total=summary.total, **info)
 
     for task, row in plan.done:
-        if _refresh(store, task, row, ruleset_for, models, settings.redact):
+        if _refresh(store, task, row, ruleset_for, models, settings):
             summary.rescored += 1
             summary.scored.append(task.key)
         summary.skipped += 1
@@ -141,11 +147,12 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             return
         with stage("scoring"):
             score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
+            context = _describe(analysis, settings.reasons, models, settings.redact)
             if settings.redact:
                 analysis, score = redact_call(analysis, score)
         with stage("store"):
             store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
-                          outcome.seconds)
+                          outcome.seconds, context)
         summary.scored.append(task.key)
     except EnvironmentFailure:
         raise
@@ -172,10 +179,10 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
     step("done", task.meta.call_id, score=score.score)
 
 
-def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckModels, redact: bool) -> bool:
+def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckModels, settings: RunSettings) -> bool:
     """A done call: new metadata from the inputs is stored, and it is re-scored when that or the
-    rules changed; stored in clear before redaction was asked for, it is masked now. Returns
-    whether it was re-scored."""
+    rules changed, described again when that or the taxonomy changed; stored in clear before
+    redaction was asked for, it is masked now. Returns whether it was re-scored."""
     changed = meta_changed(task.meta, row)
     if changed:
         store.update_meta(task.key, task.meta)
@@ -184,11 +191,12 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
         return False
     analysis = analysis_from_dict(row["analysis"])
     ruleset = _pick(ruleset_for, task.meta, analysis)
-    if redact and analysis.transcript.redacted is None:
+    if settings.redact and analysis.transcript.redacted is None:
         masked, score = redact_call(analysis, score_call(analysis, ruleset, models))
         store.save_ok(task.key, analysis_to_dict(masked), score_to_dict(score), ruleset.fingerprint(),
-                      row.get("processing_s") or 0.0)
+                      row.get("processing_s") or 0.0, _describe(analysis, settings.reasons, models, True))
         return True
+    _describe_again(store, row, analysis, settings.reasons, models, settings.redact, changed)
     if not changed and row["rules_hash"] == ruleset.fingerprint():
         return False
     store.save_score(task.key, score_to_dict(score_call(analysis, ruleset, models)), ruleset.fingerprint())
@@ -196,8 +204,9 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
 
 
 def rescore_stored(store: Store, ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
-                   since: Optional[str] = None) -> int:
-    """Score every stored call again with the current rules, without touching audio."""
+                   since: Optional[str] = None, reasons: Optional[Taxonomy] = None) -> int:
+    """Score every stored call again with the current rules, without touching audio; describe it
+    again when the taxonomy (or the method) changed since."""
     count = 0
     for row in store.latest_calls(since=since):
         if row["status"] != "ok":
@@ -206,8 +215,26 @@ def rescore_stored(store: Store, ruleset_for: Callable[[CallMeta], RuleSet], mod
         ruleset = _pick(ruleset_for, stored_meta(row), analysis)
         store.save_score(row["call_key"], score_to_dict(score_call(analysis, ruleset, models)),
                          ruleset.fingerprint())
+        _describe_again(store, row, analysis, reasons, models, analysis.transcript.redacted is not None)
         count += 1
     return count
+
+
+def _describe(analysis: CallAnalysis, reasons: Optional[Taxonomy], models: CheckModels,
+              redact: bool) -> Optional[dict]:
+    """Why the customer called and the agent's load, as stored (None without a taxonomy)."""
+    if reasons is None:
+        return None
+    context = describe_call(analysis, reasons, models)
+    return context_to_dict(redact_context(context) if redact else context)
+
+
+def _describe_again(store: Store, row: dict, analysis: CallAnalysis, reasons: Optional[Taxonomy],
+                    models: CheckModels, redact: bool, changed: bool = False) -> None:
+    """A stored call's context, made again when its metadata, the taxonomy or the method changed."""
+    if reasons is not None and (changed or (row.get("context") or {}).get("version")
+                                != context_version(reasons, models)):
+        store.save_context(row["call_key"], _describe(analysis, reasons, models, redact))
 
 
 def _pick(ruleset_for: Callable[[CallMeta], RuleSet], meta: CallMeta, analysis: CallAnalysis) -> RuleSet:

@@ -24,6 +24,7 @@ from ..analysis.blocks import return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
+from ..rules import describe
 from ..rules.assign import Assignment
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet, models_needed
@@ -50,7 +51,8 @@ class Runner:
         self.rules = rules
         self.out_dir = out_dir
         self.models = models
-        models.verify(models_needed(rules.rulesets))  # a missing or corrupt model stops here, exit 2
+        needed = models_needed(rules.rulesets) | (set(describe.MODELS) if settings.reasons else set())
+        models.verify(needed)  # a missing or corrupt model stops here, exit 2
         models_dir = self.models_dir = models_dir or models_mod.default_models_dir()
         self.model_path = models_mod.resolve(audio.asr.model, models_dir) if recordings else None
         self.progress = Progress()

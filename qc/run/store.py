@@ -89,23 +89,26 @@ class Store:
                 self.db.execute("UPDATE calls SET superseded = 1 WHERE path = ? AND content_sha256 = ? AND "
                                 "call_uid != ?", (meta.path, content_sha256, uid))
 
-    def save_ok(self, call_key: str, analysis: dict, score: dict, rules_hash: str, processing_s: float) -> None:
+    def save_ok(self, call_key: str, analysis: dict, score: dict, rules_hash: str, processing_s: float,
+                context: Optional[dict] = None) -> None:
+        """``context``: why the customer called and the agent's load (``qc.rules.context``), if described."""
         with environment_errors("saving call"):
             self.db.execute(
                 """UPDATE calls SET status = 'ok', error = NULL, attempts = 0, duration_s = ?, analysis = ?,
                        score_detail = ?, score = ?, passed = ?, rules_name = ?, rules_hash = ?, processing_s = ?,
-                       updated_at = ?
+                       context = ?, updated_at = ?
                    WHERE call_key = ?""",
                 (analysis["audio"]["duration_s"], json.dumps(analysis, ensure_ascii=False),
                  json.dumps(score, ensure_ascii=False), score["score"], int(score["passed"]), score["rules_name"],
-                 rules_hash, processing_s, now(), call_key))
+                 rules_hash, processing_s, _json(context), now(), call_key))
 
     def save_empty(self, call_key: str, analysis: dict, reason: str, processing_s: float) -> None:
         """Nothing was said in the recording: kept, shown with its reason, not scored, not retried."""
         with environment_errors("saving call"):
             self.db.execute(
                 """UPDATE calls SET status = 'empty', error = ?, attempts = 0, duration_s = ?, analysis = ?,
-                       score_detail = NULL, score = NULL, passed = NULL, processing_s = ?, updated_at = ?
+                       score_detail = NULL, score = NULL, passed = NULL, context = NULL, processing_s = ?,
+                       updated_at = ?
                    WHERE call_key = ?""",
                 (reason, analysis["audio"]["duration_s"], json.dumps(analysis, ensure_ascii=False), processing_s,
                  now(), call_key))
@@ -117,6 +120,11 @@ class Store:
                 " updated_at = ? WHERE call_key = ?",
                 (json.dumps(score, ensure_ascii=False), score["score"], int(score["passed"]), score["rules_name"],
                  rules_hash, now(), call_key))
+
+    def save_context(self, call_key: str, context: Optional[dict]) -> None:
+        with environment_errors("saving call"):
+            self.db.execute("UPDATE calls SET context = ?, updated_at = ? WHERE call_key = ?",
+                            (_json(context), now(), call_key))
 
     def save_failed(self, call_key: str, error: str, processing_s: float = 0.0,
                     max_attempts: Optional[int] = None) -> str:
@@ -229,10 +237,14 @@ class Store:
                                                             run_id))
 
 
+def _json(value: Optional[dict]) -> Optional[str]:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _row(row: sqlite3.Row) -> dict:
     data = dict(row)
     data.pop("newest", None)
-    for key in ("analysis", "score_detail", "extra"):
+    for key in ("analysis", "score_detail", "extra", "context"):
         if data.get(key):
             data[key] = json.loads(data[key])
     return data

@@ -1,7 +1,7 @@
 """The WSGI application: the report's pages at the report's addresses, from the database.
 
 ``/`` and ``/index.html``, ``/agents/<agent>.html``, ``/calls/<call>.html`` (and ``.json``),
-``/rules/<rule>.html``, ``/compare.html?week=DAY``, ``/search.html?q=&rule=&agent=&since=&until=``
+``/rules/<rule>.html``, ``/compare.html?week=DAY``, ``/insights.html``, ``/search.html?q=&rule=&agent=&since=&until=``
 (searched here, no script needed) and ``/audio/<call>`` (the report's MP3 copy, else the
 recording; byte ranges, so the player can seek). The review forms post to :mod:`.actions`;
 logging in is :mod:`.auth`. :func:`create_app` returns a Flask app, which any WSGI server
@@ -47,6 +47,7 @@ def create_app(db_path: Path, token: Optional[str] = None, audio_dir: Optional[P
     app.add_url_rule("/rules/<stem>.html", "rule", rule_page)
     app.add_url_rule("/compare.html", "compare", compare_page)
     app.add_url_rule("/search.html", "search", search_page)
+    app.add_url_rule("/insights.html", "insights", insights_page)
     app.add_url_rule("/audio/<stem>", "audio", audio)
     app.after_request(_no_store)
     return app
@@ -81,7 +82,9 @@ def call_json(stem: str):
 
 
 def agent_page(stem: str):
-    return _page("agent", agent=_site().agents.get(stem) or abort(404))
+    site = _site()
+    agent = site.agents.get(stem) or abort(404)
+    return _page("agent", agent=agent, load=site.loads.get(agent["agent_id"]))
 
 
 def rule_page(stem: str):
@@ -104,6 +107,11 @@ def search_page():
     found = search(site.views, query["q"], query["rule"], query["agent"], query["since"], query["until"])
     return _page("search", index=None, results=found if asked else None, query=query,
                  **search_choices(site.views))
+
+
+def insights_page():
+    site = _site()
+    return _page("insights", insights=site.insights, load=list(site.loads.values()))
 
 
 def audio(stem: str):

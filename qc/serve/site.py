@@ -17,8 +17,10 @@ from typing import Optional
 from ..report.insights import rule_pages, rule_stem
 from ..report.options import ReportOptions
 from ..report.pages import common_context, environment
+from ..report.reasons import reason_insights
 from ..report.scorecards import agent_views, call_stem, overview
 from ..report.site import Parsed, call_views, parse_calls
+from ..report.wellbeing import load_by_agent
 from ..run.reviews import attach_reviews
 from ..run.store import Store
 
@@ -37,6 +39,8 @@ class SiteData:
     rules: dict[str, dict]  # rule page stem -> rule page
     overview: dict
     audio: dict[str, Path]  # call stem -> the file to play
+    insights: dict  # why customers call (qc.report.reasons)
+    loads: dict[str, dict]  # agent id -> their calls with angry or abusive customers (qc.report.wellbeing)
 
 
 class Site:
@@ -71,7 +75,8 @@ class Site:
             language=language, env=_environment(language), common=common_context(self.options, packs), views=views,
             calls={call_stem(v): v for v in views}, docs={call_stem(p.doc): p.doc for p in parsed},
             agents={Path(a["page"]).stem: a for a in agents}, rules={rule_stem(r["rule_id"]): r for r in rules},
-            overview=overview(views, agents, language), audio=audio)
+            overview=overview(views, agents, language), audio=audio, insights=reason_insights(views, language),
+            loads={row["agent_id"]: row for row in load_by_agent(views)})
 
     def _audio_file(self, parsed: Parsed, redact: bool) -> Optional[Path]:
         """The report's browser copy when there is one, else the recording itself (never for a
