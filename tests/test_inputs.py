@@ -24,6 +24,21 @@ def test_manifest_rows_and_unlisted_files(tmp_path):
     assert calls["C9"].agent_id == "A7" and calls["C9"].started_at == "2026-11-21T09:30:00"
 
 
+def test_a_linked_recording_gets_the_manifest_row_that_names_the_link(tmp_path):
+    # PBX exports and staging folders often hold symbolic links to the recordings: the row that
+    # names the link must apply (it was silently ignored: language, layout and agent lost)
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "rec-0001.wav").write_bytes(b"x")
+    night = tmp_path / "night"
+    night.mkdir()
+    (night / "a.wav").symlink_to(store / "rec-0001.wav")
+    manifest = night / "manifest.csv"
+    manifest.write_text(HEADER + "call-1,a.wav,A1,王芳,宽带组,2026-11-21T09:00:00,stereo-agent-right\n")
+    [call] = collect_calls([night], manifest)
+    assert call.call_id == "call-1" and call.agent_name == "王芳" and call.layout == "stereo-agent-right"
+
+
 def test_manifest_alone_lists_missing_files_so_they_fail_visibly(tmp_path):
     manifest = tmp_path / "manifest.csv"
     manifest.write_text(HEADER + "gone,gone.wav,A1,,,,\n")

@@ -180,13 +180,14 @@ def collect_calls(inputs: Iterable[str | Path], manifest: Optional[Path] = None,
     for path in files:
         if inputs and path.stem in SKIP_NAMES:
             continue
-        for meta in _calls_in(path, rows.get(path, []), filename_pattern):
+        listed_rows = rows.get(path) or rows.get(path.resolve(), [])  # a row may name a link to the recording
+        for meta in _calls_in(path, listed_rows, filename_pattern):
             if meta.call_id in seen_ids and kind_of(path) != ChatSource.kind:  # a chat is found by its id
                 meta = CallMeta(**{**meta.__dict__, "call_id": f"{meta.call_id}-{len(seen_ids)}"})
             seen_ids.add(meta.call_id)
             calls.append(meta)
     if manifest and inputs:
-        found = set(files)
+        found = set(files) | {path.resolve() for path in files}
         calls.extend(m for p, listed_here in rows.items() if p not in found for m in listed_here
                      if m.call_id not in seen_ids)
     return calls
