@@ -67,9 +67,9 @@ def main() -> int:
             words = [[(w, max(turns, key=lambda x: min(x[1], w.end) - max(x[0], w.start))[2] if turns else "")
                       for w in words[0]]]
             stages["join"] += time.perf_counter() - t
-            texts[path] = "".join(w.word for w, _ in words[0])
-        else:
-            texts[path] = "".join(w.word for w in words[0] + words[1])
+            texts[path] = {"all": "".join(w.word for w, _ in words[0])}
+        else:  # the README's layout: the agent on the left
+            texts[path] = {"agent": "".join(w.word for w in words[0]), "customer": "".join(w.word for w in words[1])}
     print(json.dumps({"stages": stages, "texts": texts}, ensure_ascii=False))
     return 0
 

@@ -65,9 +65,10 @@ def pick_calls(count: int) -> list[tuple[str, str, Path]]:
     return chosen
 
 
-def reference(call_id: str, corpus: Path) -> str:
-    return " ".join(line.split(" ", 5)[5].strip() for line in (corpus / f"{call_id}.stm").read_text().splitlines()
-                    if line.count(" ") >= 5)
+def reference(call_id: str, corpus: Path, role: str) -> str:
+    """The reference words of ``role`` (agent, customer) or of both (all), in time order."""
+    lines = [line.split(" ", 5) for line in (corpus / f"{call_id}.stm").read_text().splitlines() if line.count(" ") >= 5]
+    return " ".join(parts[5].strip() for parts in lines if role in ("all", parts[2]))
 
 
 class PeakRss:
@@ -190,14 +191,19 @@ def run_qc(folder: Path, out: Path, qc_args: list[str], on_line=None) -> dict:
     texts = {}
     for path in (out / "calls").glob("*.json"):
         doc = json.loads(path.read_text())
-        texts[doc["call_id"]] = " ".join(seg["text"] for seg in doc.get("segments") or [])
+        segments = doc.get("segments") or []
+        texts[doc["call_id"]] = {role: " ".join(seg["text"] for seg in segments if role in ("all", seg.get("role")))
+                                 for role in ("all", "agent", "customer")}
     return {**result, "stages": stages, "texts": texts}
 
 
-def error_rate(calls, texts: dict) -> str:
+def error_rate(calls, texts: dict, layout: str) -> str:
+    """CER (zh) / WER (en) pooled over the calls: per channel on stereo, both parties in time order on mono."""
+    roles = ("agent", "customer") if layout == "stereo" else ("all",)
     parts = []
     for lang, measure in (("zh", cer), ("en", wer)):
-        counts = [measure(reference(c, corpus), texts.get(c, "")) for c, call_lang, corpus in calls if call_lang == lang]
+        counts = [measure(reference(c, corpus, role), texts.get(c, {}).get(role, ""))
+                  for c, call_lang, corpus in calls if call_lang == lang for role in roles]
         if counts:
             parts.append(f"{'CER' if lang == 'zh' else 'WER'} {100 * pooled(counts).rate:.1f} %")
     return ", ".join(parts)
@@ -225,7 +231,7 @@ def compare(args: argparse.Namespace, calls) -> None:
                         other = sum(v for k, v in run["stages"].items() if k not in MODEL_STAGES)
                         overhead = f"  overhead {100 * other / max(1e-9, other + model_s):.0f} % of stage time"
                     print(f"  round {round_ + 1} {name:5s}: wall {run['wall_s']:6.1f} s  RTF {run['wall_s'] / audio_s:.3f}"
-                          f"  peak RSS {run['peak_mb']:6.0f} MB  {error_rate(calls, run['texts'])}{overhead}", flush=True)
+                          f"  peak RSS {run['peak_mb']:6.0f} MB  {error_rate(calls, run['texts'], layout)}{overhead}", flush=True)
                     print(f"      stages (s): {stage_text(run['stages'], run['wall_s'])}", flush=True)
                 rows.append((plain["wall_s"], qc["wall_s"], plain["peak_mb"], qc["peak_mb"]))
             plain_s = sum(r[0] for r in rows) / len(rows)

@@ -182,3 +182,27 @@ def test_silent_and_noise_only_recordings_are_empty_calls_with_the_real_models(t
     for call_id in ("SILENT", "NOISE"):
         doc = json.loads((out / call_file(out, call_id, "json")).read_text(encoding="utf-8"))
         assert doc["status"] == "empty" and doc["score"] is None, (call_id, doc["segments"])
+
+
+def verdicts(out):
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in (out / "calls").glob("*.json")]
+    return {d["call_id"]: (d["status"], d["score"], [(r["rule_id"], r["status"]) for r in d["rules"]])
+            for d in docs}
+
+
+@pytest.mark.parametrize("how", [["--workers", "2"], ["--executor", "ray", "--workers", "2"]],
+                         ids=["worker-processes", "ray"])
+def test_workers_and_ray_give_the_verdicts_of_a_run_in_one_process(night, how, tmp_path, monkeypatch):
+    monkeypatch.delenv("QC_WORKERS", raising=False)
+    if "ray" in how:
+        ray = pytest.importorskip("ray")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(cli, ["run", "--manifest", str(night["manifest"]), "--out", str(out), *how])
+    finally:
+        if "ray" in how:
+            ray.shutdown()
+    assert result.exit_code == 1, result.output  # the same three bad files fail, each with its reason
+    assert "3 processed" in result.output and "3 failed" in result.output
+    assert verdicts(out) == verdicts(night["out"])

@@ -1,0 +1,18 @@
+"""Picklable stand-ins for a batch's work, for the executor tests (imported by worker processes)."""
+
+import os
+
+from qc.errors import CallError
+from qc.schema import AudioInfo, CallAnalysis, Transcript
+
+
+class EchoWork:
+    """Analyses a call into an empty transcript, in whichever process runs it; some calls go wrong."""
+
+    def __call__(self, task):
+        if task.meta.call_id == "bad":
+            raise CallError("this recording is unreadable")
+        if task.meta.call_id == "dies":
+            os._exit(9)  # the worker process is killed (out of memory, kill -9)
+        return CallAnalysis(task.meta, AudioInfo(task.meta.path, 1.0, 1, "mono", 8000),
+                            Transcript("zh", (), roles_known=False))

@@ -1,0 +1,62 @@
+"""Executors: the automatic worker count, and a pool of worker processes that records every
+call once, carries each failure back with its reason and survives a worker that dies."""
+
+import pytest
+
+from qc.run.executors import InProcessExecutor, ProcessExecutor
+from qc.run.plan import Task
+from qc.run.workers import plan_workers
+from qc.schema import CallMeta
+
+from executor_work import EchoWork
+
+
+def tasks(*ids):
+    return [Task(CallMeta(i, f"/calls/{i}.wav"), f"key-{i}", "zh", "audio", f"uid-{i}", f"content-{i}", "sha")
+            for i in ids]
+
+
+@pytest.mark.parametrize("requested,cores,todo,device,expected", [
+    (None, 2, 10, "cpu", (2, 1)),  # two cores: two single-threaded workers (measured faster than one with two)
+    (None, 8, 10, "cpu", (4, 2)),  # more cores: a worker per core pair
+    (None, 8, 3, "cpu", (3, 2)),  # never more workers than calls
+    (None, 8, 1, "cpu", (1, 8)),  # one call: in this process, every core
+    (None, 16, 50, "cuda", (1, 16)),  # a GPU: one worker holds the model
+    (3, 2, 10, "cpu", (3, 1)),  # asked for: as many as asked, at least one thread each
+    (1, 4, 10, "cpu", (1, 4)),
+])
+def test_automatic_workers(requested, cores, todo, device, expected):
+    assert plan_workers(requested, cores, todo, device) == expected
+
+
+def run(executor, batch):
+    started = []
+    outcomes = list(executor.execute(batch, EchoWork(), lambda task: started.append(task.meta.call_id)))
+    return started, {o.task.meta.call_id: o for o in outcomes}
+
+
+def test_a_pool_of_workers_gives_every_call_one_outcome_with_its_failure_reason():
+    batch = tasks("a", "b", "bad", "c", "d")
+    started, outcomes = run(ProcessExecutor(2, 1), batch)
+    assert sorted(started) == sorted(outcomes) == sorted(t.meta.call_id for t in batch)
+    assert str(outcomes["bad"].error) == "this recording is unreadable" and outcomes["bad"].analysis is None
+    done = [o for o in outcomes.values() if o.error is None]
+    assert len(done) == 4 and all(o.analysis.meta.call_id == o.task.meta.call_id for o in done)
+    assert all(o.stages is not None for o in done)
+
+
+def test_a_worker_that_dies_fails_its_call_and_the_rest_of_the_batch_completes():
+    batch = tasks("a", "dies", "b", "c", "d", "e")
+    _, outcomes = run(ProcessExecutor(2, 1, ahead=0), batch)
+    assert set(outcomes) == {"a", "dies", "b", "c", "d", "e"}
+    assert "stopped" in str(outcomes["dies"].error)
+    # at most the call that shared the pool when it broke fails with it; the pool is restarted for the rest
+    failed = [o for o in outcomes.values() if o.error is not None]
+    assert len(failed) <= 2 and all("stopped" in str(o.error) for o in failed)
+
+
+def test_in_process_and_pool_give_the_same_analyses():
+    batch = tasks("a", "b", "c")
+    _, local = run(InProcessExecutor(), batch)
+    _, pooled = run(ProcessExecutor(2, 1), batch)
+    assert {k: o.analysis for k, o in local.items()} == {k: o.analysis for k, o in pooled.items()}
