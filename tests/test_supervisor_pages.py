@@ -87,3 +87,14 @@ def test_the_static_report_has_rule_pages_a_comparison_and_a_search_index(tmp_pa
     zh_bad = next(c for c in data if c["id"] == "zh-bad")
     assert "forbidden-phrase" in zh_bad["rules"] and any("不知道" in text for _, text in zh_bad["said"])
     assert "<script>alert(1)" not in search_page  # the markup agent's name is escaped in the index too
+
+
+def test_an_agent_who_moved_team_gets_a_scorecard_even_when_the_first_team_never_saw_the_rule():
+    from qc.report.scorecards import agent_views
+
+    first = {**call("x1", "North", "2026-11-16", 0), "status": "failed", "score": None, "passed": False, "rules": [],
+             "low_confidence": False}
+    moved = {**call("x2", "South", "2026-11-17", 70, ["hold"]), "low_confidence": False}
+    [view] = agent_views([first, moved])  # the team norm is the first call's team, whose calls never ran "hold"
+    [point] = [p for p in view["coaching"] if p["rule_id"] == "hold"]
+    assert point["team_rate"] is None and point["example"]["text"] == "hold quote"

@@ -265,7 +265,8 @@ def _coaching(calls: list[dict], rules: dict, team_rules: dict, descriptions: di
         result = next(r for r in failing[0]["rules"] if r["rule_id"] == rule["rule_id"])
         example = _example(failing, rule["rule_id"], used)
         used.add(example["text"] if example else "")
-        points.append({**rule, "team_rate": team_rules[rule["rule_id"]]["rate"],
+        team_rule = team_rules.get(rule["rule_id"])  # an agent who moved team: their first team may never have run it
+        points.append({**rule, "team_rate": team_rule["rate"] if team_rule else None,
                        "description": descriptions.get(rule["rule_id"], ""), "reason": result["reason"],
                        "example": example})
     return points
