@@ -40,10 +40,10 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 
 from metrics import cer, pooled, wer  # noqa: E402
+from qc.timing import MODEL_STAGES  # noqa: E402
 
 QC = [sys.executable, "-m", "qc.cli"]
 STAGE_LINE = re.compile(r"time by stage \(all workers, ([\d.]+) s wall\): (.*)")
-MODEL_STAGES = ("asr", "language", "diarization")
 
 
 def corpus_dir() -> Path:

@@ -37,6 +37,7 @@ from typing import Optional, Union
 from ..messages import Message, joined, render, role
 from ..metrics import is_chat, window
 from ..schema import CallAnalysis, Evidence, Match, Segment, Verdict
+from ..timing import stage
 from .checks import CHECKS
 from .checks.base import NotApplicable
 from .messages import say
@@ -150,7 +151,8 @@ class Evaluator:
         scoped = getattr(module, "SCOPED", False)
         segments = self.scoped(cond.scope) if scoped else self.call.transcript.segments
         if getattr(module, "MODELS", ()):
-            found = module.evaluate(self.call, segments, options, self.models)
+            with stage("rule-models"):  # model calls (embeddings, sentiment): apart from the pipeline's overhead
+                found = module.evaluate(self.call, segments, options, self.models)
         else:
             found = module.evaluate(self.call, segments, options)
         if found.hit or found.sought is None:

@@ -225,7 +225,8 @@ def _describe(analysis: CallAnalysis, reasons: Optional[Taxonomy], models: Check
     """Why the customer called and the agent's load, as stored (None without a taxonomy)."""
     if reasons is None:
         return None
-    context = describe_call(analysis, reasons, models)
+    with stage("rule-models"):  # e5 embeddings of the customer's statement
+        context = describe_call(analysis, reasons, models)
     return context_to_dict(redact_context(context) if redact else context)
 
 
