@@ -5,10 +5,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 QC     := $(VENV)/bin/qc
-STAMP  := $(VENV)/.qc-installed
 # torch first and pinned: an unpinned torch pulls several GB of CUDA packages
 # (see README, troubleshooting). On a GPU machine with a CUDA torch 2.13 it is kept.
 TORCH  ?= torch==2.13.0
+# GPU=1 (make setup GPU=1, make test GPU=1): the CUDA build of TORCH instead of a CPU one, and
+# cuBLAS for CUDA 12, which ctranslate2 (Whisper) opens and torch's CUDA 13 build does not bring.
+# See README, GPU. Its own stamp, so switching between the two setups reinstalls.
+GPU    ?=
+CUBLAS ?= nvidia-cublas-cu12>=12.8,<13
+STAMP  := $(VENV)/.qc-installed$(if $(filter 1,$(GPU)),-gpu)
 
 .PHONY: setup system-deps venv models demo test bench bench-data clean
 
@@ -20,12 +25,22 @@ system-deps:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/torchaudio-cpu-fix.py
+$(STAMP): pyproject.toml scripts/torchaudio-cpu-fix.py $(if $(filter 1,$(GPU)),scripts/gpu-torch.sh)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+ifeq ($(GPU),1)
+	./scripts/gpu-torch.sh $(PY) '$(TORCH)'
+	$(PY) -m pip install -q -e '.[dev]' '$(CUBLAS)'
+	@# a CUDA torch loads torchaudio's native extension: put back what a CPU setup set aside, then check
+	$(PY) scripts/torchaudio-cpu-fix.py --undo
+	$(PY) scripts/torchaudio-cpu-fix.py --check
+	$(QC) devices
+else
 	$(PY) -m pip install -q $(TORCH)
 	$(PY) -m pip install -q -e '.[dev]'
 	@# pyannote.audio brings a CUDA-only torchaudio next to the CPU torch: see README, troubleshooting
 	$(PY) scripts/torchaudio-cpu-fix.py
+endif
+	@rm -f $(VENV)/.qc-installed $(VENV)/.qc-installed-gpu
 	@touch $(STAMP)
 
 models: $(STAMP)

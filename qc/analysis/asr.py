@@ -7,6 +7,7 @@ the methods that need them, so ``qc --help`` stays fast.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..schema import Word
 from ..media import SAMPLE_RATE_HZ
 from .blocks import blocks
 from .devices import choose_device
+from .gpu import ctranslate2_view
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +121,25 @@ def _shifted(seg: RawSegment, offset_s: float) -> RawSegment:
 
 
 def pick_device(requested: str) -> tuple[str, str]:
-    """Return (device, compute_type) for ``auto|cpu|cuda``."""
-    def gpus() -> int:
-        import ctranslate2
+    """Return (device, compute_type) for ``auto|cpu|cuda``.
 
-        return ctranslate2.get_cuda_device_count()
+    A GPU that ctranslate2 sees but cannot use (no cuBLAS 12, see :mod:`.gpu`) sends ``auto``
+    to the CPU, with the reason in the log, and stops ``cuda`` with it."""
+    def gpus() -> int:
+        view = ctranslate2_view()
+        if view.device == "cpu" and requested == "cuda":
+            raise ModelError(f"--device cuda was asked for but {view.detail}")
+        if view.device == "cpu" and view.visible:
+            _warn_once(f"Whisper runs on the CPU: {view.detail}")
+        return view.visible if view.device == "cuda" else 0
 
     device = choose_device(requested, gpus)
     return device, "float16" if device == "cuda" else "int8"
+
+
+@functools.cache
+def _warn_once(message: str) -> None:
+    log.warning("%s", message)
 
 
 class WhisperTranscriber:

@@ -6,7 +6,7 @@ could not be processed (each listed with its reason); 2 usage or configuration e
 before any work; 3 the environment stopped the batch (disk full, database unwritable).
 
 The commands live in ``batch`` (run, score, report, purge), ``calibrate``, ``rules``, ``models``,
-``serve`` and ``review`` (export, import); ``common`` holds what they share. Nothing else in qc
+``devices``, ``serve`` and ``review`` (export, import); ``common`` holds what they share. Nothing else in qc
 imports this package.
 """
 
@@ -20,6 +20,7 @@ from .. import __version__
 from .batch import purge, report, run, score
 from .calibrate import calibrate
 from .common import EXIT_CALLS_FAILED, EXIT_CONFIG, EXIT_ENVIRONMENT, EXIT_OK
+from .devices import devices
 from .models import models
 from .rules import rules
 from .review import review
@@ -41,7 +42,7 @@ def cli(verbose):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, score, report, purge, calibrate, models, rules, review, serve):
+for command in (run, score, report, purge, calibrate, models, devices, rules, review, serve):
     cli.add_command(command)
 
 

@@ -1,0 +1,38 @@
+"""bench/gpu.py, the GPU check for a lent machine, checked here without one: the inputs it
+makes and how it reads qc's stage line."""
+
+import csv
+
+from bench import gpu
+
+STAGES = ("2026-12-01 19:19:08,509 INFO qc.stages: time by stage (all workers, 52.1 s wall): diarization 44.5 s "
+          "(85 %), asr 6.5 s (13 %), analysis 0.7 s (1 %), pages 0.3 s (1 %), vad 0.2 s (0 %), language 0.0 s (0 %)\n")
+
+
+def test_the_stage_line_splits_into_gpu_and_cpu_stages():
+    wall_s, stages = gpu.parse_stages("noise\n" + STAGES)
+    assert wall_s == 52.1 and stages["diarization"] == 44.5 and len(stages) == 6
+    result = gpu.Result("mono", 8, 26.7, 56.0, wall_s, 1200, stages)
+    assert result.split() == "GPU stages 51.0 s, CPU stages 1.2 s"
+    assert round(result.rtf, 2) == 1.95
+    assert gpu.parse_stages("no such line") == (None, {})
+
+
+def test_sets_are_the_sample_calls_stereo_mono_and_looped(tmp_path, monkeypatch):
+    monkeypatch.setattr(gpu, "WORK", tmp_path)
+    sets = gpu.make_sets(long_minutes=1)
+    assert round(sets["stereo"][1]) == round(sets["mono"][1]) == 129
+    assert sets["long-mono"][1] >= 4 * 60
+    rows = list(csv.DictReader((sets["mono"][0] / "manifest.csv").open(encoding="utf-8")))
+    assert {row["channels_layout"] for row in rows} == {"mono"} and len(rows) == 4
+    frames, rate = gpu.read_wav(sets["mono"][0] / rows[0]["file"])
+    assert frames.shape[1] == 1 and rate == 8000
+
+
+def test_dry_run_prints_the_commands_and_runs_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(gpu, "WORK", tmp_path)
+    monkeypatch.setattr(gpu, "PARTS", tmp_path / "parts")
+    assert gpu.main(["run", "--dry-run", "--sets", "stereo", "--batch-sizes", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "--device cuda --batch-size 8" in out and "--reasons off" in out
+    assert "parts: missing SHA256SUMS" in out
