@@ -224,13 +224,16 @@ def compare(args: argparse.Namespace, calls) -> None:
             for round_ in range(args.rounds):
                 plain = run_plain(calls, layout, folder, threads, args.plain_vad)
                 qc = run_qc(folder, Path(tmp) / f"out{round_}", args.qc_args)
-                for name, run in (("plain", plain), ("qc", qc)):
+                sides = [("plain", plain), ("qc", qc)]
+                if args.one_worker:  # the memory-lean way: every call in one process
+                    sides.append(("qc -w1", run_qc(folder, Path(tmp) / f"one{round_}", [*args.qc_args, "--workers", "1"])))
+                for name, run in sides:
                     overhead = ""
-                    if name == "qc" and run["stages"]:
+                    if name.startswith("qc") and run["stages"]:
                         model_s = sum(run["stages"].get(s, 0.0) for s in MODEL_STAGES)
                         other = sum(v for k, v in run["stages"].items() if k not in MODEL_STAGES)
                         overhead = f"  overhead {100 * other / max(1e-9, other + model_s):.0f} % of stage time"
-                    print(f"  round {round_ + 1} {name:5s}: wall {run['wall_s']:6.1f} s  RTF {run['wall_s'] / audio_s:.3f}"
+                    print(f"  round {round_ + 1} {name:6s}: wall {run['wall_s']:6.1f} s  RTF {run['wall_s'] / audio_s:.3f}"
                           f"  peak RSS {run['peak_mb']:6.0f} MB  {error_rate(calls, run['texts'], layout)}{overhead}", flush=True)
                     print(f"      stages (s): {stage_text(run['stages'], run['wall_s'])}", flush=True)
                 rows.append((plain["wall_s"], qc["wall_s"], plain["peak_mb"], qc["peak_mb"]))
@@ -265,6 +268,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--sets", nargs="+", choices=("stereo", "mono"), default=["stereo", "mono"])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--plain-vad", action="store_true", help="give the plain pipeline faster-whisper's VAD filter")
+    parser.add_argument("--one-worker", action="store_true", help="also run qc with --workers 1 (one process)")
     parser.add_argument("--repeat", type=int, default=0, help="qc alone on this many calls; RSS every 100")
     parser.add_argument("--qc-args", nargs=argparse.REMAINDER, default=[], help="more `qc run` options (last)")
     args = parser.parse_args(argv)
