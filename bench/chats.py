@@ -30,7 +30,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.verdicts import Row, disagreements, pct, stats  # noqa: E402
+from bench.verdicts import Row, disagreements, print_table, stats  # noqa: E402
 
 LANGUAGES = ("zh", "en")
 ALL = "all"
@@ -82,19 +82,6 @@ def table(rows: list[Row]) -> dict:
     rules = list(dict.fromkeys(r.rule_id for r in rows))
     return {rule: {language: stats([r for r in rows if rule in (ALL, r.rule_id) and language in (ALL, r.rendering)])
                    for language in (*LANGUAGES, ALL)} for rule in (*rules, ALL)}
-
-
-def print_table(summary: dict) -> None:
-    width = max(len(rule) for rule in summary) + 1
-    columns = next(iter(summary.values()))
-    print(f"{'':<{width}}" + "".join(f"| {name:<25} " for name in columns))
-    print(f"{'rule':<{width}}" + "| agree% fail-P fail-R    n " * len(columns))
-    for rule, by_language in summary.items():
-        print(f"{rule:<{width}}" + "".join(
-            f"| {pct(s['agreement']):>6} {pct(s['fail_precision']):>6} {pct(s['fail_recall']):>6} {s['n']:>4} "
-            for s in by_language.values()))
-    print("agree%: verdicts equal to the label; fail-P: share of qc's fails the label calls fail; "
-          "fail-R: share of labelled fails qc found; n: labelled verdicts")
 
 
 def parse_args(argv):
