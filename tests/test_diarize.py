@@ -1,6 +1,7 @@
 """Diarization: the CAM++ network, the torchaudio fix script, and the real pyannote pipeline
 on a short real telephone call (the first 15 s of pyannote-audio/sample.wav)."""
 
+import re
 import subprocess
 import sys
 
@@ -288,3 +289,17 @@ def test_blocks_are_cut_in_the_longest_pause_near_their_end():
     assert all(b - a <= 60.0 for a, b in cuts[:-1]) and cuts[-1][1] - cuts[-1][0] <= 90.0 and cuts[-1][1] == 200.0
     assert all(x[1] == y[0] for x, y in zip(cuts, cuts[1:]))
     assert blocks(80.0, speech, 60.0) == [(0.0, 80.0)]  # not worth a 20 s tail block
+
+
+def test_memory_notes_are_logged_only_when_asked(caplog):
+    from qc.analysis.blocks import note_memory
+
+    with caplog.at_level("INFO", logger="qc.memory"):
+        note_memory("decode")
+    assert caplog.records == []
+    with caplog.at_level("DEBUG", logger="qc.memory"):
+        note_memory("decode")
+    [record] = caplog.records
+    rss_mb, peak_mb = (float(x) for x in re.findall(r"(\d+) MB", record.getMessage()))
+    assert record.getMessage().startswith("memory decode: rss") and 0 < rss_mb <= peak_mb
+

@@ -30,7 +30,7 @@ from ..errors import ModelError
 from ..media import SAMPLE_RATE_HZ
 from ..models import PACKAGED, default_models_dir, verify
 from ..schema import Hook, Turn, no_hook
-from .blocks import blocks
+from .blocks import blocks, note_memory
 from .devices import choose_device
 from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
 
@@ -111,6 +111,7 @@ class Diarizer:
             names = linker.link(labels, embeddings, spoken) if len(spans) > 1 else {l: l for l in labels}
             tracks += [(start_s + seg.start, start_s + min(seg.end, end_s - start_s), names[label])
                        for seg, _, label in annotation.itertracks(yield_label=True) if seg.start < end_s - start_s]
+            note_memory(f"diarization block {start_s:.0f}-{end_s:.0f} s")
         return _turns(tracks)
 
     def _run(self, samples: np.ndarray, num_speakers, min_speakers, max_speakers):

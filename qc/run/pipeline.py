@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
+from ..analysis.blocks import note_memory
 from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
 from ..redact import redact_call
 from ..rules.providers import CheckModels
@@ -122,12 +123,15 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
+        note_memory("analysis")
         ruleset = ruleset_for(analysis.transcript.language)
         score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
+        note_memory("scoring")
         if settings.redact:
             analysis, score = redact_call(analysis, score)
         store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                       outcome.seconds)
+        note_memory("stored")
     except EnvironmentFailure:
         raise
     except Exception as exc:  # one bad call never stops the batch

@@ -21,7 +21,7 @@ from typing import Optional
 import click
 
 from .. import models as models_mod
-from ..analysis.blocks import return_freed_memory
+from ..analysis.blocks import note_memory, return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
@@ -86,6 +86,7 @@ class Runner:
         batch = {"processed": summary.processed, "skipped": summary.skipped, "failed": len(summary.failed),
                  "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}
         paths = write_outputs(self.store.latest_calls(), self.out_dir, batch, self.report_options)
+        note_memory("pages")
         self.store.finish_run(run_id, summary.total, summary.processed, summary.skipped, len(summary.failed),
                               summary.exit_code)
         rtf = f", real-time factor {summary.wall_s / summary.audio_s:.2f}" if summary.audio_s else ""

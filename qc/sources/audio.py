@@ -18,6 +18,7 @@ import numpy as np
 from ..analysis.acoustics import measure
 from ..analysis.asr import AsrOptions, Transcriber, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
+from ..analysis.blocks import note_memory
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
 from ..analysis.roles import channel_roles, decide_roles
@@ -83,12 +84,15 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     audio = decode_audio(meta.path)
     if audio.duration_s > LONG_RECORDING_S:  # long calls held as float16: bounded memory (bench/long_call.py)
         audio = audio.compact()
+    note_memory("decode")
     layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
     channel_words, speech, dropped = [], [], 0
     for speaker, role, samples in channels:
         regions = speech_regions(samples)
+        note_memory(f"voice activity {speaker}")
         result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                    settings.asr.block_s)
+        note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed = filter_segments(result.segments, regions)
         dropped += len(removed)
@@ -134,7 +138,9 @@ def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diari
     """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
     turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
                              max_speakers=settings.max_speakers, speech=voiced)
+    note_memory("diarization")
     unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}))
+    note_memory("acoustics")
     decision = decide_roles(unlabelled, language, settings.agent_phrases)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
     speech = turns_as_speech(turns, decision.roles)
