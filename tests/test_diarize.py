@@ -303,3 +303,36 @@ def test_memory_notes_are_logged_only_when_asked(caplog):
     rss_mb, peak_mb = (float(x) for x in re.findall(r"(\d+) MB", record.getMessage()))
     assert record.getMessage().startswith("memory decode: rss") and 0 < rss_mb <= peak_mb
 
+
+ONE_BATCH = """
+import resource, torch
+from qc.analysis.blocks import return_freed_memory
+return_freed_memory()
+from qc.analysis.diarize import Diarizer, _import_pyannote
+_import_pyannote()
+from pyannote.audio import Model
+diarizer = Diarizer()
+o = diarizer.options
+segmentation = Model.from_pretrained(str(diarizer._model_path(o.segmentation, "pytorch_model.bin"))).eval()
+embedding = diarizer._embedding_model()
+window, speaking = 10 * 16000, torch.zeros(1, 589)
+speaking[:, :20] = 1  # a few active frames: the filterbanks of whole windows, little network work
+with torch.inference_mode():
+    segmentation(torch.zeros(1, 1, window)), embedding(torch.zeros(1, 1, window), speaking)
+    with open("/proc/self/statm") as statm:
+        before_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    segmentation(0.1 * torch.randn(o.segmentation_batch_size, 1, window))
+    embedding(0.1 * torch.randn(o.embedding_batch_size, 1, window), speaking.repeat(o.embedding_batch_size, 1))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before_mb)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_batch_of_windows_needs_little_memory_beyond_the_models():
+    """What diarization adds to its models is one batch of 10 s windows through each network: at
+    32 windows 330 MB for segmentation and 245 MB for the CAM++ filterbanks, too much beside a long
+    call's samples; the default batches stay well under that."""
+    proc = subprocess.run([sys.executable, "-c", ONE_BATCH], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 0 < float(proc.stdout.split()[-1]) < 150
