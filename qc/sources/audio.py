@@ -16,7 +16,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..analysis.acoustics import measure
-from ..analysis.asr import AsrOptions, Transcriber, transcribe_blocks
+from ..analysis.asr import AsrOptions, Transcriber, release_model, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.blocks import note_memory
 from ..analysis.diarize import DiarizationOptions, Diarizer
@@ -98,6 +98,10 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         dropped += len(removed)
         channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
+    if audio.duration_s > LONG_RECORDING_S:
+        # What follows (pyannote, the rules' models) needs the memory more than a warm Whisper does;
+        # loading it again for the next call takes a second or two, nothing beside a long call's minutes.
+        release_model(transcriber)
     if layout != "mono":
         segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
