@@ -74,7 +74,10 @@ def timed(command: list[str]) -> tuple[float, float, str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     if shutil.which("time") or Path("/usr/bin/time").exists():
         proc = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, env=env)
-        peak_kb = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        if found is None:  # time itself was killed
+            raise SystemExit(f"failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        peak_kb = float(found.group(1))
     else:
         proc = subprocess.run(command, capture_output=True, text=True, env=env)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
