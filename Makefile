@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.qc-installed
 # (see README, troubleshooting). On a GPU machine with a CUDA torch 2.13 it is kept.
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup system-deps venv models demo test bench clean
+.PHONY: setup system-deps venv models demo test bench bench-data clean
 
 setup: system-deps venv models
 
@@ -40,11 +40,17 @@ test: setup
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
-bench: setup
+bench: setup bench-data
 	$(PY) bench/transcription.py
 	$(PY) bench/diarization.py
 	$(PY) bench/verdicts.py
 	$(PY) bench/report.py
+
+# The labelled regression corpus (bench/corpus/calls) rendered to audio: into $$QC_BENCH_DATA,
+# else reports/bench-data/corpus. Idempotent: calls whose script is unchanged are skipped.
+bench-data:
+	@./scripts/bench-data-deps.sh
+	PYTHONPATH=$(CURDIR) build/tts-venv/bin/python -m bench.corpus.render
 
 clean:
 	rm -rf $(VENV) reports/demo .pytest_cache

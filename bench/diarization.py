@@ -12,9 +12,12 @@ pyannote.metrics inside each file's ``.uem`` (or the whole file when it has none
 * real-time factor: wall seconds and process CPU seconds (all threads) per audio second.
 
 Means are per-file means, for the call-like files (sample.wav, simulated and synthetic
-calls, 16 kHz and tel8k) and for the AMI meeting excerpts separately. See bench/README.md.
+calls, 16 kHz and tel8k), for the AMI meeting excerpts, and for the mono renderings of the
+regression corpus (``make bench-data``; ``--source`` chooses dev, corpus or all). On the corpus it
+also measures agent-role accuracy: which diarized speaker ``qc run`` calls the agent (bench/roles.py).
+See bench/README.md.
 
-    .venv/bin/python bench/diarization.py [--set segmentation_step=0.5 ...] [--json OUT]
+    .venv/bin/python bench/diarization.py [--source dev|corpus|all] [--set segmentation_step=0.5 ...] [--json OUT]
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from qc.analysis.diarize import DiarizationOptions, Diarizer  # noqa: E402
 from qc.errors import QcError  # noqa: E402
 from qc.media import SAMPLE_RATE_HZ  # noqa: E402
 
-CALL_LIKE, MEETINGS = "call-like", "AMI meetings"
+CALL_LIKE, MEETINGS, CORPUS = "call-like", "AMI meetings", "corpus"
 CALL_FILES = ("pyannote-audio/sample.wav",)
 CALL_GLOBS = ("simulated-from-real-zh/*.wav", "synthetic-tts-dialogues/*.wav")
 AMI_FILES = ("pyannote-audio/ami_excerpts/dev00.wav", "pyannote-audio/ami_excerpts/dev01.wav")
@@ -74,8 +77,14 @@ def default_files(data: Path) -> list[str]:
     return [*CALL_FILES, *calls, *AMI_FILES]
 
 
+def corpus_files(corpus: Path, ids=None) -> list[str]:
+    """The mono renderings (16 kHz mix, 8 kHz mu-law) of every rendered corpus call, as paths."""
+    return [str(p) for p in sorted(corpus.glob("*.wav")) if ".stereo8k." not in p.name
+            and (corpus / f"{p.name.split('.')[0]}.rttm").is_file() and (not ids or p.name.split(".")[0] in ids)]
+
+
 def group_of(rel: str) -> str:
-    return MEETINGS if "ami_excerpts/" in rel else CALL_LIKE
+    return CORPUS if Path(rel).is_absolute() else MEETINGS if "ami_excerpts/" in rel else CALL_LIKE
 
 
 def reference(path: Path, duration_s: float):
@@ -111,14 +120,14 @@ def score(ref, uem, turns) -> dict:
 
 
 def bench_file(rel: str, data: Path, diarizer: Diarizer, num_speakers: Optional[int]) -> FileResult:
-    path = data / rel
+    path = data / rel  # a corpus file is an absolute path, which the division keeps
     samples = decode_audio(path).mono()
     duration_s = len(samples) / SAMPLE_RATE_HZ
     ref, uem = reference(path, duration_s)
     wall0, cpu0 = time.perf_counter(), time.process_time()
     turns = diarizer.diarize(samples, num_speakers=num_speakers)
     wall_s, cpu_s = time.perf_counter() - wall0, time.process_time() - cpu0
-    return FileResult(rel, group_of(rel), duration_s, wall_s, cpu_s, len({t[0] for t in turns}),
+    return FileResult(Path(rel).name if Path(rel).is_absolute() else rel, group_of(rel), duration_s, wall_s, cpu_s, len({t[0] for t in turns}),
                       **score(ref, uem, turns))
 
 
@@ -143,7 +152,7 @@ def print_results(results: list[FileResult]) -> None:
 
 def means(results: list[FileResult]) -> dict[str, dict]:
     out = {}
-    for name in (CALL_LIKE, MEETINGS):
+    for name in (CALL_LIKE, MEETINGS, CORPUS):
         rows = [r for r in results if r.group == name]
         if rows:
             avg = lambda key: sum(getattr(r, key) for r in rows) / len(rows)  # noqa: E731
@@ -181,6 +190,16 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     default_data = Path(os.environ.get("QC_EVAL_DATA") or REPO_ROOT.parent / "shared" / "data")
     parser.add_argument("--data", type=Path, default=default_data,
                         help="evaluation data directory [default: $QC_EVAL_DATA or ../shared/data]")
+    parser.add_argument("--source", choices=("dev", "corpus", "all"), default="all",
+                        help="dev: ../shared/data; corpus: the rendered regression corpus [default: all]")
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("QC_BENCH_DATA") or
+                                                            REPO_ROOT / "reports" / "bench-data" / "corpus"),
+                        help="rendered corpus [default: $QC_BENCH_DATA or reports/bench-data/corpus]")
+    parser.add_argument("--calls", nargs="+", metavar="ID", help="only these corpus calls")
+    parser.add_argument("--no-roles", action="store_true", help="skip the agent-role accuracy (qc run on the corpus)")
+    parser.add_argument("--no-der", action="store_true", help="only the agent-role accuracy, no DER")
+    parser.add_argument("--db", type=Path, default=REPO_ROOT / "reports" / "bench" / "verdicts.sqlite",
+                        help="qc database for the role runs, shared with bench/verdicts.py")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write settings and per-file results as JSON")
     return parser.parse_args(argv)
 
@@ -190,17 +209,9 @@ def fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    args = parse_args(argv)
-    if not (args.data / "README.md").is_file():
-        fail(f"evaluation data not found at {args.data} (set QC_EVAL_DATA or put shared/ beside the repo)")
-    files = args.files or default_files(args.data)
-    missing = [rel for rel in files if not (args.data / rel).is_file()]
-    if missing:
-        fail(f"not in {args.data}: {', '.join(missing)}")
-    options = parse_options(args.set)
+def run_der(files: list[str], args: argparse.Namespace, options: DiarizationOptions,
+            num_speakers: Optional[int]) -> tuple[list[FileResult], list[str]]:
     diarizer = Diarizer.from_pipeline_dir(args.pipeline_dir) if args.pipeline_dir else Diarizer(options)
-    num_speakers = args.num_speakers or None
     t0 = time.perf_counter()
     try:
         diarizer.load()
@@ -211,22 +222,56 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"settings: {args.pipeline_dir or json.dumps(dataclasses.asdict(options))}; num_speakers {num_speakers}; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; load + warm-up {load_s:.1f} s\n")
     results, failed = [], []
-    for rel in files:
+    for number, rel in enumerate(files, 1):
         try:
             results.append(bench_file(rel, args.data, diarizer, num_speakers))
+            print(f"[{number}/{len(files)}] {results[-1].file}: DER {pct(results[-1].der)} %", file=sys.stderr,
+                  flush=True)  # a long run shows its progress (the table comes at the end)
         except Exception as exc:  # one file's failure never stops the benchmark
             failed.append(rel)
             print(f"{rel}: FAILED: {exc!r}", file=sys.stderr)
+    return results, failed
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    if not (args.data / "README.md").is_file():
+        fail(f"evaluation data not found at {args.data} (set QC_EVAL_DATA or put shared/ beside the repo)")
+    files = args.files or (default_files(args.data) if args.source in ("dev", "all") else [])
+    if args.source in ("corpus", "all") and not args.files:
+        found = corpus_files(args.corpus, args.calls)
+        if not found and args.source == "corpus":
+            fail(f"no rendered corpus at {args.corpus}: run `make bench-data` (or set QC_BENCH_DATA)")
+        if not found:
+            print(f"(no rendered corpus at {args.corpus}: dev files only; `make bench-data` renders it)")
+        files += found
+    missing = [rel for rel in files if not (args.data / rel).is_file()]
+    if missing:
+        fail(f"not in {args.data}: {', '.join(missing)}")
+    options = parse_options(args.set)
+    num_speakers = args.num_speakers or None
+    results, failed = ([], []) if args.no_der else run_der(files, args, options, num_speakers)
     if results:
         print_results(results)
         print(ISSUE_BASELINE)
+    roles, no_role = [], []
+    if any(group_of(rel) == CORPUS for rel in files) and not args.no_roles:
+        from bench.roles import mono_calls, print_roles, role_accuracy
+
+        t1 = time.perf_counter()
+        roles, no_role = role_accuracy(mono_calls(args.corpus, args.calls), args.corpus, args.db)
+        print_roles(roles, no_role)
+        print(f"(qc run for the roles took {time.perf_counter() - t1:.0f} s)")
     print(f"load average at the end {os.getloadavg()[0]:.1f} (timings are only comparable on an idle machine)")
     if args.json:
         args.json.write_text(json.dumps({
             "settings": str(args.pipeline_dir) if args.pipeline_dir else dataclasses.asdict(options),
             "num_speakers": num_speakers, "files": [{**dataclasses.asdict(r), "rtf": r.rtf, "cpu_rtf": r.cpu_rtf}
                                                     for r in results],
-            "means": means(results), "failed": failed}, indent=2) + "\n")
+            "means": means(results), "failed": failed,
+            "roles": [{**dataclasses.asdict(r), "agent_right": r.agent_right, "time_share": r.time_share}
+                      for r in roles], "no_role": no_role},
+            indent=2) + "\n")
     return 1 if failed else 0
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from qc.messages import render, say  # noqa: E402
 from qc.rules.ruleset import RULES_DIR, load_ruleset  # noqa: E402
 from qc.schema import (AudioInfo, CallAnalysis, CallMeta, Diarization, Segment, SpeechRegion, Transcript,  # noqa: E402
                        analysis_from_dict, analysis_to_dict, score_to_dict)
@@ -47,14 +48,16 @@ AGENTS = {  # language -> (agent id, name, team)
 
 
 def script_analysis(script: dict, meta: CallMeta) -> CallAnalysis:
-    """What qc would store for a scripted sample call: one sentence per turn, voice activity = the turns."""
+    """What qc would store for a scripted sample call: one sentence per turn, voice activity = the turns,
+    the agent on the left channel as a manifest gives it (the note qc writes then, in the call's language)."""
     sides = {"agent": "left", "customer": "right"}
     segments = tuple(Segment(sides[t["role"]], t["role"], t["start_s"], t["end_s"], t["text"]) for t in script["turns"])
     speech = tuple(SpeechRegion(s.speaker, s.role, s.start_s, s.end_s) for s in segments)
     return CallAnalysis(
         meta=meta, audio=AudioInfo(meta.path, script["duration_s"], 2, "stereo-agent-left", script["sample_rate"]),
         transcript=Transcript(script["language"], segments, speech, roles_known=True),
-        diarization=Diarization("channels", 2, 1.0, reason="one party per channel (stereo-agent-left)"))
+        diarization=Diarization("channels", 2, 1.0, reason=render(say("roles.given", side=say("side.left")),
+                                                                  script["language"])))
 
 
 @functools.lru_cache(maxsize=None)

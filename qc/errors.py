@@ -10,6 +10,7 @@
     ├── CallError                one call cannot be processed; it is recorded as failed, the batch goes on
     │   └── AudioError           the recording cannot be decoded (empty, corrupt, not audio, unknown format)
     ├── EnvironmentFailure       the machine stops the batch (disk full, database unwritable); exit code 3
+    ├── ReviewError              a review action is refused (role, state, a finding changed since shown)
     └── Busy                     another qc process is using the same database; exit code 4
 
     Interrupted (a BaseException, not a QcError: nothing may swallow it) is raised in the
@@ -62,7 +63,8 @@ class ModelError(ConfigError):
 
 
 class CallError(QcError):
-    """One call failed; the batch continues."""
+    """One call failed; the batch continues. Its argument is a message (``qc.messages``): the
+    batch stores it in the language of the call's rule pack; ``str()`` is English."""
 
 
 class AudioError(CallError):
@@ -83,6 +85,10 @@ def environment_errors(what: str) -> Iterator[None]:
     except OSError as exc:
         reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
         raise EnvironmentFailure(f"{what}: {reason} ({getattr(exc, 'filename', '') or ''})") from exc
+
+
+class ReviewError(QcError):
+    """A review action cannot be done: the actor's role, the review's state or a stale page forbids it."""
 
 
 class Busy(QcError):

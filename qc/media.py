@@ -4,7 +4,8 @@ ffprobe identifies a file, ffmpeg decodes it; AMR goes through sox because ffmpe
 AMR-NB decoder reports "Corrupt bitstream" on ordinary call-recorder files. Both the
 analysis (decoding to samples) and the report (browser-playable copies) start from
 :func:`probe` and :func:`decode_command`, so what qc can read is decided in one place.
-Every failure becomes one :class:`AudioError` line that names the file.
+Every failure becomes one :class:`AudioError` that names the file, its argument a message
+(:mod:`qc.messages`) the batch stores in the call's language.
 """
 
 from __future__ import annotations
@@ -16,11 +17,18 @@ import subprocess
 from pathlib import Path
 
 from .errors import AudioError, EnvironmentFailure
+from .messages import say
 
 SAMPLE_RATE_HZ = 16000  # what every recording is decoded to: Whisper, Silero VAD and pyannote all want it
 AUDIO_EXTENSIONS = (".wav", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".flac", ".amr", ".gsm", ".wma", ".au")
 TRUNCATION_TOLERANCE = 0.9  # decoded/declared duration below this means a damaged file
 _AMR_CODECS = ("amr_nb", "amrnb", "amr_wb", "amrwb")
+TOOL_ERRORS = {  # how ffmpeg's lines end for the usual failures (libavutil's error strings, strerror)
+    "Invalid data found when processing input": "tool.invalid_data",
+    "End of file": "tool.end_of_file",
+    "Permission denied": "tool.permission_denied",
+    "Decoder not found": "tool.no_decoder",
+}
 
 
 def require_tool(tool: str) -> str:
@@ -33,17 +41,17 @@ def require_tool(tool: str) -> str:
 def probe(path: Path) -> dict:
     """Return codec, channels, sample rate, format and duration; raise AudioError when it is not audio."""
     if not path.is_file():
-        raise AudioError(f"{path}: no such file")
+        raise AudioError(say("failure.no_file", path=str(path)))
     if path.stat().st_size == 0:
-        raise AudioError(f"{path}: empty file (0 bytes)")
+        raise AudioError(say("failure.empty_file", path=str(path)))
     cmd = [require_tool("ffprobe"), "-v", "error", "-select_streams", "a", "-show_entries",
            "stream=codec_name,channels,sample_rate:format=format_name,duration", "-of", "json", str(path)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     info = json.loads(proc.stdout or "{}")
     streams = info.get("streams") or []
     if proc.returncode != 0 or not streams:
-        detail = last_line(proc.stderr) or "no audio stream found"
-        raise AudioError(f"{path}: not a readable audio file ({detail})")
+        detail = tool_said(proc.stderr) or say("failure.no_stream")
+        raise AudioError(say("failure.not_audio", path=str(path), detail=detail))
     stream = streams[0]
     _check_wav_length(path)
     return {
@@ -87,10 +95,17 @@ def _check_wav_length(path: Path) -> None:
             available = path.stat().st_size - (pos + 8)
             streaming = size in (0, 0xFFFFFFFF)  # recorders that never patch the header
             if not streaming and available < TRUNCATION_TOLERANCE * size:
-                raise AudioError(f"{path}: truncated or corrupt WAV: the header promises {size} bytes of audio, "
-                                 f"the file holds {available}")
+                raise AudioError(say("failure.truncated_wav", path=str(path), promised=size, available=available))
             return
         pos += 8 + size + (size & 1)
+
+
+def tool_said(stderr: bytes | str):
+    """What a tool's last line of errors says: a message for the usual failures (so a Chinese page
+    does not quote ffmpeg's English), else the line itself."""
+    line = last_line(stderr)
+    known = next((key for text, key in TOOL_ERRORS.items() if line.endswith(text)), None)
+    return say(known) if known else line
 
 
 def last_line(stderr: bytes | str) -> str:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from .schema import CallAnalysis, CallScore, Evidence, Segment, Word
+from .schema import CallAnalysis, CallMeta, CallScore, Evidence, Segment, Word
 
 ENTITIES = ("phone", "id_card", "bank_card", "email")
 _DIGIT_CHARS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "幺": "1", "两": "2"}
@@ -87,14 +87,20 @@ def mask(text: str, keep_last: int = 4) -> tuple[str, list[Found]]:
     return "".join(chars), found
 
 
+def mask_meta(meta: CallMeta) -> CallMeta:
+    """The metadata a PBX may fill with the caller's number masked: the call id, the path and the
+    manifest's extra columns (a caller-number column)."""
+    return replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0],
+                   extra={k: mask(v)[0] for k, v in meta.extra.items()})
+
+
 def redact_call(analysis: CallAnalysis, score: Optional[CallScore], keep_last: int = 4):
     """The call with every sentence, word, reason and piece of evidence masked; the transcript's
     ``redacted`` holds the time spans (s) of the masked words, for the audio copies."""
     spans: list[tuple[float, float]] = list(analysis.transcript.redacted or ())
     segments = tuple(_segment(seg, keep_last, spans) for seg in analysis.transcript.segments)
     transcript = replace(analysis.transcript, segments=segments, redacted=tuple(sorted(set(spans))))
-    meta = replace(analysis.meta, call_id=mask(analysis.meta.call_id)[0], path=mask(analysis.meta.path)[0])
-    masked = replace(analysis, transcript=transcript, meta=meta,
+    masked = replace(analysis, transcript=transcript, meta=mask_meta(analysis.meta),
                      audio=replace(analysis.audio, path=mask(analysis.audio.path)[0]))
     if score is not None:
         rules = tuple(replace(r, reason=mask(r.reason, keep_last)[0],

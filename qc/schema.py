@@ -9,7 +9,8 @@ stage prints.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Callable, Literal, NamedTuple, Optional
 
@@ -28,8 +29,6 @@ def no_hook(step: str, call_id: str = "", **info) -> None:
 def call_uid(call_id: str, content_sha256: str) -> str:
     """A call's identity: its id and its recording's bytes. The next night's C0001 is another call;
     the same recording filed under two ids is two calls; a re-analysis is the same call."""
-    import hashlib
-
     return hashlib.sha256(f"{call_id}\0{content_sha256}".encode()).hexdigest()[:16]
 
 
@@ -59,6 +58,7 @@ class CallMeta:
     layout: Optional[str] = None  # None: decided from the channel count
     language: Optional[str] = None  # None: the run's language
     direction: str = ""  # inbound | outbound | "" (unknown)
+    extra: dict = field(default_factory=dict, hash=False)  # manifest columns qc has no field for (queue, tier...)
 
 
 @dataclass(frozen=True)
@@ -152,21 +152,20 @@ class CallAnalysis:
 class Evidence:
     start_s: float
     end_s: float
-    text: str
+    text: str  # a message (qc.messages) until the engine renders it in the pack's language
+    role: str = ""  # whose words or doing it shows, so pages mark that party; "" for nobody's (a silence)
 
 
 @dataclass(frozen=True)
 class Match:
-    """What one condition found in a call: whether it hit, and where.
-
-    ``context`` holds what the condition looked at when it did not hit (e.g. the agent's
-    opening sentences when no greeting was found), so a failed rule can still show evidence.
-    """
+    """What one condition found in a call: whether it hit, and where; ``reason`` and evidence texts
+    are messages (``qc.rules.messages``) the engine renders in the pack's language."""
 
     hit: bool
-    reason: str
+    reason: object
     evidence: tuple[Evidence, ...] = ()
-    context: tuple[Evidence, ...] = ()
+    context: tuple[Evidence, ...] = ()  # a miss: what it can still show (the closest sentences)
+    sought: object = None  # a miss: what it looked for; the engine says where, as evidence
 
 
 @dataclass(frozen=True)
@@ -184,11 +183,13 @@ class RuleResult:
     title: str
     status: Status
     severity: str
-    points: float
+    points: float  # deducted when it failed (see qc.rules.forms), else the rule's points
     fatal: bool
     category: str = "compliance"
     reason: str = ""
     evidence: tuple[Evidence, ...] = ()
+    bonus: float = 0.0  # added to the score: the rule passed and has a bonus
+    section: str = ""  # the scoring form's section it counts in
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,9 @@ class CallScore:
     passed: bool
     fatal_failed: bool = False
     rules_name: str = ""
+    rules_version: str = ""  # the rule set's fingerprint: what the call was scored with
+    sections: tuple[tuple[str, str, float, Optional[float]], ...] = ()  # (id, title, weight, score; None: all na)
+    form: dict = field(default_factory=dict, hash=False)  # the set's scoring form (qc.rules.forms.form_record)
 
 
 # -- (de)serialisation --------------------------------------------------------------------
@@ -260,25 +264,19 @@ def analysis_from_dict(data: dict) -> CallAnalysis:
 
 
 def rule_result_to_dict(r: RuleResult) -> dict:
-    out = asdict(r)
-    out["evidence"] = [{"start_s": _round(e.start_s), "end_s": _round(e.end_s), "text": e.text}
-                       for e in r.evidence]
-    return out
+    return {**asdict(r), "evidence": [{"start_s": _round(e.start_s), "end_s": _round(e.end_s), "text": e.text,
+                                      "role": e.role} for e in r.evidence]}
 
 
 def score_from_dict(data: dict) -> CallScore:
-    rules = tuple(replace(RuleResult(**{**r, "evidence": ()}),
-                          evidence=tuple(Evidence(**e) for e in r["evidence"]))
-                  for r in data["rules"])
-    return CallScore(rules=rules, score=data["score"], passed=data["passed"],
-                     fatal_failed=data.get("fatal_failed", False),
-                     rules_name=data.get("rules_name", ""))
+    rules = tuple(RuleResult(**{**r, "evidence": tuple(Evidence(**e) for e in r["evidence"])}) for r in data["rules"])
+    known = {f.name for f in fields(CallScore)} - {"rules", "sections"}
+    return CallScore(rules=rules, sections=tuple(tuple(s) for s in data.get("sections", ())),
+                     **{k: v for k, v in data.items() if k in known})
 
 
 def score_to_dict(score: CallScore) -> dict:
-    return {"rules": [rule_result_to_dict(r) for r in score.rules], "score": score.score,
-            "passed": score.passed, "fatal_failed": score.fatal_failed,
-            "rules_name": score.rules_name}
+    return {**asdict(score), "rules": [rule_result_to_dict(r) for r in score.rules]}
 
 
 def _diarization_summary(d: Diarization) -> dict:
@@ -294,12 +292,12 @@ def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[
     """The published per-call JSON contract (``calls/<call_id>-<uid>.json``)."""
     audio = analysis.audio if analysis else None
     return {
-        "call_id": meta.call_id,
-        "uid": uid,
+        "call_id": meta.call_id, "uid": uid,
         "agent_id": meta.agent_id,
         "agent_name": meta.agent_name,
         "team": meta.team,
         "started_at": meta.started_at,
+        "direction": meta.direction, "metadata": dict(meta.extra),
         "audio": {
             "path": meta.path,
             "duration_s": _round(audio.duration_s) if audio else None,
@@ -310,6 +308,8 @@ def call_json(meta: CallMeta, analysis: Optional[CallAnalysis], score: Optional[
         "diarization": _diarization_summary(analysis.diarization) if analysis and analysis.diarization else None,
         "segments": [segment_to_dict(s) for s in analysis.transcript.segments] if analysis else [],
         "rules": [rule_result_to_dict(r) for r in score.rules] if score else [],
+        "rule_set": {"name": score.rules_name, "version": score.rules_version} if score else None,
+        "sections": [dict(zip(("id", "title", "weight", "score"), s)) for s in score.sections] if score else [],
         "score": score.score if score else None,
         "passed": score.passed if score else None,
         "status": status or ("failed" if error else "ok"),

@@ -1,12 +1,22 @@
 """Text as qc reads it (pure): Chinese characters, and phrase matching that survives ASR
-(punctuation, spacing, case, digits and homophones).
+(punctuation, spacing, case, numbers, homophones, negation).
 
 - Chinese text is compared with every space and punctuation mark removed; other text on
   whole words, so "no" does not match inside "know".
-- Runs of two or more Chinese digits become Arabic digits on both sides (一零二四 = 1024),
-  so a job number matches however Whisper wrote it.
-- With ``pinyin=True`` Chinese phrases also match on toneless pinyin, allowing
-  ``tolerance`` differing syllables: Whisper writes 公号 for 工号 and 克服 for 客服.
+- Numbers are compared as digits however they were said or written: runs of two or more
+  Chinese digits (一零二四, 幺三九) and runs of English number words ("three eight seven
+  five"; in a run of four or more, the homophones Whisper writes for digits too: to, for,
+  won, ate...) become Arabic digits, and digits separated by spaces join (``3 8 7 5`` =
+  ``3875``). Regex rules see the same numerals (:func:`numerals`).
+- ``fuzzy`` matching tolerates recogniser errors: Chinese phrases also match on toneless
+  pinyin with ``tolerance`` differing syllables (公号 for 工号, 克服 for 客服); English words
+  of four letters or more match with one edit (two from eight letters): "verfy" for
+  "verify"; digit strings of four or more with one differing digit.
+- :func:`find_phrase` with ``negation=True`` ignores a phrase that a negation governs in its
+  clause: 不/没/无法/未/别 up to six characters before it (不能保证, 无法百分之百保证) or 不了
+  after it (保证不了); not/never/no/can't/won't/cannot up to three words before it ("I can't
+  guarantee"). ``excepts`` are near-miss phrases: an occurrence inside one of them does not
+  count (保证金 for 保证, 不知道您对 for 不知道).
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Sequence
 
 CJK_CHARS = "\u3400-\u9fff\uf900-\ufaff"  # CJK unified ideographs, extension A, compatibility ideographs
 CJK = re.compile(f"[{CJK_CHARS}]")  # one Chinese character: the one definition every module uses
@@ -22,6 +32,18 @@ LATIN_WORD = re.compile(r"[A-Za-z]+")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _HANZI_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "幺": "1", "两": "2"}
 _HANZI_NUMBER = re.compile(f"[{''.join(_HANZI_DIGITS)}]{{2,}}")
+_EN_DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())} | {"oh": "0"}
+# What Whisper writes for a digit said on its own, read as the digit only inside a run of numbers.
+_EN_DIGIT_SOUNDS = {"o": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "free": "3", "for": "4", "fore": "4",
+                    "ate": "8", "nein": "9"}
+_NUMBERISH = re.compile(r"[a-z]+|\d+|[^a-z\d]+")
+_SPACED_DIGITS = re.compile(r"(?<=\d)[ \-](?=\d)")
+_SCRIPT_CHANGE = re.compile(f"(?<=[{CJK_CHARS}])(?=[^{CJK_CHARS}\\s])|(?<=[^{CJK_CHARS}\\s])(?=[{CJK_CHARS}])")
+_CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n]+")
+NEGATION_ZH = ("不", "没", "无法", "未", "别", "甭")
+NEGATION_ZH_AFTER = ("不了", "不到")
+NEGATION_EN = frozenset({"not", "no", "never", "t", "cannot", "unable", "nor", "without", "neither"})
+NEGATION_ZH_CHARS, NEGATION_EN_WORDS = 6, 3
 
 
 # What editors and Excel write: UTF-8 (with a BOM or not), UTF-16 ("Unicode text") and, on a
@@ -45,9 +67,37 @@ def decode_text(data: bytes) -> Optional[str]:
 
 
 @lru_cache(maxsize=8192)
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower().replace("_", " ")
+def numerals(text: str) -> str:
+    """``text`` width-folded and lower-cased, with spoken and written numbers as Arabic digits."""
+    text = unicodedata.normalize("NFKC", text).lower()
     text = _HANZI_NUMBER.sub(lambda m: "".join(_HANZI_DIGITS[c] for c in m.group()), text)
+    return _SPACED_DIGITS.sub("", _english_digits(text))
+
+
+def _english_digits(text: str) -> str:
+    pieces = _NUMBERISH.findall(text)
+    out = list(pieces)
+    run: list[int] = []
+    for position, piece in enumerate(pieces + ["."]):
+        if piece[0].isalnum() and (piece in _EN_DIGITS or piece in _EN_DIGIT_SOUNDS or piece.isdigit()):
+            run.append(position)
+            continue
+        if not piece[0].isalnum() and piece.strip(" -") == "" and run:
+            continue  # a space or hyphen inside a run of numbers
+        strong = [i for i in run if pieces[i] in _EN_DIGITS or pieces[i].isdigit()]
+        if len(strong) >= 2:
+            for i in run:
+                if pieces[i] in _EN_DIGITS:
+                    out[i] = _EN_DIGITS[pieces[i]]
+                elif pieces[i] in _EN_DIGIT_SOUNDS and len(run) >= 4:
+                    out[i] = _EN_DIGIT_SOUNDS[pieces[i]]
+        run = []
+    return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def normalize(text: str) -> str:
+    text = _SCRIPT_CHANGE.sub(" ", numerals(text).replace("_", " "))  # 工号3875 -> 工号 3875: words apart
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -55,18 +105,31 @@ def has_cjk(text: str) -> bool:
     return bool(CJK.search(text))
 
 
-def find_phrase(text: str, phrase: str, pinyin: bool = False, tolerance: int = 0) -> bool:
-    """True when ``phrase`` occurs in ``text`` under the normalisation above."""
-    needle = normalize(phrase)
-    if not needle:
+def find_phrase(text: str, phrase: str, pinyin: bool = False, tolerance: int = 0, negation: bool = False,
+                excepts: Sequence[str] = ()) -> bool:
+    """True when ``phrase`` occurs in ``text`` under the normalisation above.
+
+    ``pinyin`` is the fuzzy switch (its historical name): pinyin for Chinese, edit distance
+    for English words and digit strings."""
+    if not normalize(phrase):
         return False
-    haystack = normalize(text)
-    if has_cjk(needle):
-        compact_needle, compact_hay = needle.replace(" ", ""), haystack.replace(" ", "")
-        if compact_needle in compact_hay:
+    if not negation and not excepts:
+        return bool(_spans(normalize(text), phrase, pinyin, tolerance))
+    whole = _spans(normalize(text), phrase, pinyin, tolerance)
+    if not whole:
+        return False
+    inside_clauses = 0
+    for clause in _CLAUSE_BREAK.split(unicodedata.normalize("NFKC", text)):
+        hay = normalize(clause)
+        blocked = [s for near in excepts for s in _spans(hay, near, pinyin, tolerance)]
+        for start, end in _spans(hay, phrase, pinyin, tolerance):
+            inside_clauses += 1
+            if any(b_start <= start and end <= b_end for b_start, b_end in blocked):
+                continue
+            if negation and _negated(hay, start, end, has_cjk(normalize(phrase))):
+                continue
             return True
-        return pinyin and _pinyin_match(compact_hay, compact_needle, tolerance)
-    return f" {needle} " in f" {haystack} "
+    return inside_clauses == 0  # found only across a clause break: neither test applies
 
 
 def first_match(text: str, phrases: Iterable[str], pinyin: bool = False, tolerance: int = 0) -> Optional[str]:
@@ -76,6 +139,52 @@ def first_match(text: str, phrases: Iterable[str], pinyin: bool = False, toleran
     return None
 
 
+def _spans(haystack: str, phrase: str, fuzzy: bool, tolerance: int) -> list[tuple[int, int]]:
+    """Where ``phrase`` occurs in the normalized ``haystack``: character offsets into its compact
+    form (spaces removed) for Chinese phrases, word offsets for other phrases."""
+    needle = normalize(phrase)
+    if has_cjk(needle):
+        compact_needle, compact_hay = needle.replace(" ", ""), haystack.replace(" ", "")
+        found = [(m.start(), m.start() + len(compact_needle))
+                 for m in re.finditer(f"(?={re.escape(compact_needle)})", compact_hay)]
+        if found or not fuzzy:
+            return found
+        return _pinyin_spans(compact_hay, compact_needle, tolerance)
+    target, words = needle.split(), haystack.split()
+    width = len(target)
+    return [(i, i + width) for i in range(len(words) - width + 1)
+            if all(_same_word(w, t, fuzzy) for w, t in zip(words[i:i + width], target))]
+
+
+def _same_word(word: str, target: str, fuzzy: bool) -> bool:
+    if word == target:
+        return True
+    if not fuzzy or len(target) < 4 or (target.isdigit() != word.isdigit()):
+        return False
+    if target.isdigit():
+        return len(word) == len(target) and sum(a != b for a, b in zip(word, target)) <= 1
+    return abs(len(word) - len(target)) <= 2 and edit_distance(word, target) <= (1 if len(target) < 8 else 2)
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _negated(haystack: str, start: int, end: int, chinese: bool) -> bool:
+    if chinese:
+        compact = haystack.replace(" ", "")
+        before, after = compact[max(0, start - NEGATION_ZH_CHARS):start], compact[end:end + 2]
+        return any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
+    words = haystack.split()
+    return any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
+
+
 @lru_cache(maxsize=8192)
 def syllables(text: str) -> tuple[str, ...]:
     from pypinyin import lazy_pinyin
@@ -83,11 +192,12 @@ def syllables(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(text, errors=lambda chars: list(chars)))
 
 
-def _pinyin_match(haystack: str, needle: str, tolerance: int) -> bool:
+def _pinyin_spans(haystack: str, needle: str, tolerance: int) -> list[tuple[int, int]]:
     target, source = syllables(needle), syllables(haystack)
     width = len(target)
-    for start in range(len(source) - width + 1):
-        window = source[start:start + width]
-        if sum(a != b for a, b in zip(window, target)) <= tolerance:
-            return True
-    return False
+    if len(source) != len(haystack):  # one syllable per character, or no reliable offsets
+        return [(0, len(haystack))] if any(
+            sum(a != b for a, b in zip(source[i:i + width], target)) <= tolerance
+            for i in range(len(source) - width + 1)) else []
+    return [(i, i + width) for i in range(len(source) - width + 1)
+            if sum(a != b for a, b in zip(source[i:i + width], target)) <= tolerance]

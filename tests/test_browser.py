@@ -20,6 +20,7 @@ from bench.report import CHROMIUM, CHROMIUM_FLAGS, duplicate_calls, seed_from_sc
 from qc.report import ReportOptions, write_outputs
 from qc.report.scorecards import agent_stem
 from qc.run.store import Store
+from test_calibration import calibrated  # noqa: F401 (a fixture: the report's calls calibrated by qc calibrate)
 from test_report import MARKUP_NAME, MARKUP_TEXT, make_store
 
 from helpers import call_file
@@ -150,6 +151,23 @@ def test_the_recording_copy_plays_in_the_browser(page, site):
     page.wait_for_function(f"{PLAYER}.readyState >= 1", timeout=10000)
     assert page.evaluate(f"{PLAYER}.duration") == pytest.approx(26.7, abs=0.5)
     assert page.evaluate(f"{PLAYER}.canPlayType('audio/mpeg')") in ("probably", "maybe")
+
+
+def test_the_calibration_page_from_the_overview_to_a_disagreeing_call(page, calibrated, screens):
+    out = calibrated["out"]
+    page.goto(url(out, "index.html"))
+    page.locator('a[href="calibration.html"]').click()
+    page.wait_for_url("**/calibration.html")
+    page.screenshot(path=screens / "calibration.png", full_page=True)
+    below = page.locator("table.calibration tr.below")
+    assert below.count() == 1 and "closing" in below.inner_text()
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    page.screenshot(path=screens / "calibration-narrow.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#disagree-greeting a", has_text="zh-bad").click()
+    page.wait_for_url("**/calls/zh-bad-*.html")
+    assert "zh-bad" in page.locator("h1").inner_text()
 
 
 def test_markup_in_names_and_transcripts_shows_as_text(page, site, screens):

@@ -31,6 +31,8 @@ def test_case(path, case, check_models):
     verdict = evaluate_case(path, case, check_models)
     assert verdict.status == case["expect"], verdict.reason
     assert verdict.reason
+    if "reason" in case:
+        assert case["reason"] in verdict.reason, verdict.reason
     if "evidence" in case:
         assert len(verdict.evidence) == case["evidence"], verdict.evidence
     for item in verdict.evidence:

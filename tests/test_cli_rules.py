@@ -65,7 +65,7 @@ def test_score_rescored_stored_calls_with_an_edited_rule_set(tmp_path):
     store = Store(db)
     source = AudioSource(AudioSettings(), ScriptedTranscriber)
     run_batch([CallMeta("a", str(audio), "A1", started_at="2026-11-21T09:00:00")], RunSettings(), store,
-              {"audio": source}, lambda lang: load_ruleset(ROOT / "rules" / "zh-default.yaml"), CheckModels())
+              {"audio": source}, lambda meta: load_ruleset(ROOT / "rules" / "zh-default.yaml"), CheckModels())
     edited = tmp_path / "strict.yaml"
     edited.write_text(f"extends: {ROOT / 'rules' / 'zh-default.yaml'}\nname: strict\nrules:\n"
                       "  - id: greeting\n    points: 40\n"

@@ -39,11 +39,12 @@ class FakeEmbedder:
         return np.stack([self.table[t] for t in texts])
 
 
-def verdict(condition: dict, transcript: str, table: dict):
+def verdict(condition: dict, transcript: str, table: dict, language: str = "en"):
+    """The verdict with its reason in ``language`` (English by default, whatever the transcript's)."""
     rule = build_rule(Path("test.yaml"), {"id": "r", "title": "r", "require": {"check": "similarity", **condition}})
     call = call_from_case({"name": "c", "transcript": transcript})
     return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid,
-                         CheckModels(embedder=FakeEmbedder(table)))
+                         CheckModels(embedder=FakeEmbedder(table)), language=language)
 
 
 def test_close_sentence_hits_with_its_example_and_score_in_the_reason():
@@ -62,6 +63,9 @@ def test_without_negatives_the_default_threshold_is_strict_and_the_closest_sente
     assert "no sentence like the examples (threshold 0.92)" in result.reason
     assert 'closest: "我想查一下话费" ~ "EXAMPLE" 0.910' in result.reason
     assert result.evidence[0].text == "我想查一下话费"
+    in_chinese = verdict({"examples": [EXAMPLE]}, "customer 1.0 2.0 我想查一下话费\ncustomer 3.0 4.0 好的",
+                         {"我想查一下话费": vec(0.91), "好的": vec(0.85)}, language="zh")
+    assert in_chinese.reason == "没有与示例相似的句子（阈值 0.92）；最接近：“我想查一下话费” ~ “EXAMPLE” 0.910"
 
 
 def test_with_negatives_a_lower_threshold_applies_and_the_margin_decides():

@@ -52,11 +52,11 @@ def call_doc(night, call_id):
 def test_batch_exit_code_and_failed_calls_listed(night):
     result = night["result"]
     assert result.exit_code == 1, result.output
-    for name, reason in (("empty", "empty file"), ("notes", "not a readable audio file"),
-                         ("cut", "truncated or corrupt WAV")):
-        assert f"qc: failed: {name}: " in result.output
-        doc = call_doc(night, name)
-        assert doc["status"] == "failed" and reason in doc["error"]
+    for name, said, stored in (("empty", "empty file", "空文件"), ("notes", "not a readable audio file", "不是可读取的音频文件"),
+                               ("cut", "truncated or corrupt WAV", "WAV 文件被截断或已损坏")):
+        assert f"qc: failed: {name}: " in result.output and said in result.output  # the command line: English
+        doc = call_doc(night, name)  # stored in the language of the call's (zh) pack
+        assert doc["status"] == "failed" and stored in doc["error"]
     assert "3 processed" in result.output and "3 failed" in result.output
 
 
@@ -72,8 +72,8 @@ def test_json_contract(night):
     assert starts == sorted(starts)
     for rule in doc["rules"]:
         assert rule["status"] in ("pass", "fail", "na") and isinstance(rule["fatal"], bool)
-        for e in rule["evidence"]:
-            assert set(e) == {"start_s", "end_s", "text"}
+        for e in rule["evidence"]:  # role: whose words the evidence is, so pages mark that party
+            assert set(e) == {"start_s", "end_s", "text", "role"} and e["role"] in ("agent", "customer", "unknown", "")
 
 
 @pytest.mark.parametrize("call_id", CALLS)
@@ -149,8 +149,11 @@ def test_demo_sample_calls_get_the_verdicts_they_were_written_for(tmp_path):
             assert verdicts["identity-verification"] == "pass"
         else:
             for rule_id in ("greeting", "job-number", "closing", "forbidden-phrase", "long-silence",
-                            "hold-announced", "complaint-apology"):
+                            "hold-announced"):
                 assert verdicts[rule_id] == "fail", (script["call_id"], rule_id)
+            # zh-bad's customer reports a fault and objects mildly; since the packs stopped reading a
+            # fault report as a complaint (issue 9), the apology rule may not apply there
+            assert verdicts["complaint-apology"] in ("fail", "na"), script["call_id"]
     assert (tmp_path / "agents" / "A1024.html").is_file() and (tmp_path / "agents" / "E2001.html").is_file()
 
 

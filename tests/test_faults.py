@@ -78,6 +78,7 @@ def test_a_cut_audio_copy_is_never_kept_and_the_next_run_makes_it_whole(tmp_path
     # ffmpeg on a full disk: exits 0 after writing a third of the copy
     (fake_bin / "ffmpeg").write_text(f'#!/bin/sh\n"{real_ffmpeg}" "$@" || exit $?\n'
                                      'for last; do :; done\n'
+                                     '[ -f "$last" ] || exit 0  # decoding to stdout ("-"): nothing to cut\n'
                                      'size=$(stat -c %s "$last"); truncate -s $((size / 3)) "$last"\n')
     (fake_bin / "ffmpeg").chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake_bin}:{os.environ['PATH']}")
@@ -240,7 +241,7 @@ def test_a_permanently_broken_recording_is_quarantined_after_three_nights(tmp_pa
     fourth = qc("run", calls, "--out", out, "--audio", "none")
     assert fourth.exit_code == 0 and "1 quarantined" in fourth.output
     broken = next(d for d in pages(out) if d["call_id"] == "BROKEN")
-    assert broken["status"] == "quarantined" and "quarantined after failing 3 times" in broken["error"]
+    assert broken["status"] == "quarantined" and "失败 3 次后已隔离" in broken["error"]  # a zh night: zh pages
     assert "BROKEN" in (out / "index.html").read_text(encoding="utf-8")
     retried = qc("run", calls, "--out", out, "--audio", "none", "--retry-quarantined")
     assert retried.exit_code == 1 and "qc: failed: BROKEN" in retried.output
@@ -255,8 +256,8 @@ def test_silence_is_an_empty_call_not_a_perfect_score(tmp_path):
     assert result.exit_code == 0, result.output
     [doc] = pages(out)
     assert doc["status"] == "empty" and doc["score"] is None and doc["passed"] is None
-    assert "no speech" in doc["error"]
-    assert "no speech" in (out / "index.html").read_text(encoding="utf-8")
+    assert "没有听到说话" in doc["error"]  # a zh night: said in its pack's language
+    assert "没有听到说话" in (out / "index.html").read_text(encoding="utf-8")
     assert "1 already done" in qc("run", folder, "--out", out, "--audio", "none").output  # not retried
 
 
@@ -315,7 +316,7 @@ def test_stereo_with_the_agent_on_the_right_is_noticed_without_a_manifest(tmp_pa
     [doc] = pages(out)
     assert doc["audio"]["layout"] == "stereo-agent-right"
     assert {s["speaker"]: s["role"] for s in doc["segments"]} == {"right": "agent", "left": "customer"}
-    assert "agent found on the right channel" in doc["diarization"]["reason"]
+    assert "坐席在右声道，而不是通常的左声道" in doc["diarization"]["reason"]  # agent found on the right channel
     # a layout the manifest gives is kept, but a contradiction is flagged instead of trusted blindly
     manifest = folder / "m.csv"
     manifest.write_text("call_id,file,channels_layout\nR2,20261121-093000_A1_R.wav,stereo-agent-left\n")
@@ -331,8 +332,8 @@ def test_channels_beyond_the_second_are_said_not_dropped_silently(tmp_path):
               [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1), tone(3.0, 500, amp=0.2), tone(3.0, 600, amp=0.2)])
     assert qc("run", folder, "--out", tmp_path / "out", "--audio", "none").exit_code == 0
     [doc] = pages(tmp_path / "out")
-    assert doc["audio"]["channels"] == 4 and "only the first two were analysed" in doc["diarization"]["reason"]
-    assert "only the first two were analysed" in (tmp_path / "out" / doc["page"]).read_text(encoding="utf-8")
+    assert doc["audio"]["channels"] == 4 and "只分析了前两个" in doc["diarization"]["reason"]  # a zh night's note
+    assert "只分析了前两个" in (tmp_path / "out" / doc["page"]).read_text(encoding="utf-8")
 
 
 # -- spreadsheets ------------------------------------------------------------------------------

@@ -31,12 +31,20 @@ def test_manifest_alone_lists_missing_files_so_they_fail_visibly(tmp_path):
     assert call.call_id == "gone" and call.path.endswith("gone.wav")
 
 
+def test_manifest_direction_is_read_in_any_case_and_may_be_blank(tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,file,direction\nin,a.wav,Inbound\nout,b.wav, outbound\nx,c.wav,\n")
+    assert {m.call_id: m.direction for m in read_manifest(manifest).values()} == {"in": "inbound", "out": "outbound",
+                                                                                  "x": ""}
+
+
 @pytest.mark.parametrize("body,message", [
     ("call_id,file\nx,a.wav\n", None),
     ("call_id,agent_id\nx,A\n", r"missing column\(s\) file"),
     (HEADER + "x,a.wav,A,,,,sideways\n", "unknown channels_layout 'sideways'"),
     (HEADER + "x,a.wav,A,,,,\nx,b.wav,A,,,,\n", "duplicate call_id 'x'"),
     (HEADER + ",a.wav,A,,,,\n", "call_id and file are required"),
+    ("call_id,file,direction\nx,a.wav,incoming\n", "unknown direction 'incoming'; expected one of inbound, outbound"),
 ])
 def test_manifest_errors(tmp_path, body, message):
     manifest = tmp_path / "m.csv"
@@ -58,3 +66,17 @@ def test_unmatched_filename_uses_the_stem():
 
     meta = meta_from_filename(Path("whatever name.wav"))
     assert meta.call_id == "whatever name" and meta.agent_id == "unknown"
+
+
+def test_manifest_keeps_direction_and_every_other_column_as_extra_metadata(tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("call_id,file,team,direction,queue,customer tier,note\n"
+                        "x,a.wav,sales,outbound,vip, gold ,\n", encoding="utf-8")
+    [meta] = read_manifest(manifest).values()
+    assert meta.direction == "outbound" and meta.team == "sales"
+    assert meta.extra == {"queue": "vip", "customer tier": "gold"}  # blank cells are no value
+
+
+def test_extra_named_groups_of_the_filename_pattern_are_extra_metadata(tmp_path):
+    meta = meta_from_filename(tmp_path / "vip-out-C1.wav", r"(?P<queue>[^-]+)-(?P<direction>[^-]+)-(?P<call_id>.+)")
+    assert (meta.call_id, meta.direction, meta.extra) == ("C1", "out", {"queue": "vip"})

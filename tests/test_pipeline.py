@@ -55,7 +55,7 @@ def batch(tmp_path):
 def batch_run(calls, store, transcriber, rules=RULES, diarizer=None, force=False, **audio):
     """run_batch as qc run wires it: one audio source with the given model factories."""
     source = AudioSource(AudioSettings(**audio), transcriber, diarizer)
-    return run_batch(calls, RunSettings(force=force), store, {"audio": source}, lambda lang: rules, CheckModels())
+    return run_batch(calls, RunSettings(force=force), store, {"audio": source}, lambda meta: rules, CheckModels())
 
 
 def run(calls, store, transcriber, rules=RULES, **settings):
@@ -74,9 +74,10 @@ def test_bad_call_fails_alone_and_batch_completes(batch):
     summary, _ = run(calls, store, ScriptedTranscriber())
     assert (summary.processed, summary.skipped, summary.exit_code) == (2, 0, 1)
     [(call_id, reason)] = summary.failed
-    assert call_id == "bad" and "not a readable audio file" in reason
+    assert call_id == "bad" and "not a readable audio file" in reason  # the command line's: English
     rows = {r["call_id"]: r for r in store.latest_calls()}
     assert rows["bad"]["status"] == "failed" and rows["good"]["status"] == "ok"
+    assert "不是可读取的音频文件" in rows["bad"]["error"]  # stored in the language of the call's (zh) pack
     segments = rows["good"]["analysis"]["transcript"]["segments"]
     assert [(s["role"], s["speaker"]) for s in segments] == [("agent", "left"), ("customer", "right")]
     greeting = next(r for r in rows["good"]["score_detail"]["rules"] if r["rule_id"] == "greeting")
@@ -257,10 +258,10 @@ def test_changed_diarization_settings_analyse_mono_calls_again(tmp_path):
 
 def test_the_run_gives_its_progress_hook_to_the_diarizer(tmp_path, caplog):
     """pyannote's notes reach the log (qc -v): the diarizer reports through the run's hook."""
-    from qc.rules.ruleset import load_rulesets
+    from qc.rules.assign import load_assignment
     from qc.run.runner import Runner
 
-    runner = Runner(RunSettings(), AudioSettings(), load_rulesets(), tmp_path / "qc.sqlite", tmp_path / "out",
+    runner = Runner(RunSettings(), AudioSettings(), load_assignment(), tmp_path / "qc.sqlite", tmp_path / "out",
                     CheckModels())
     diarizer = runner.sources["audio"].diarizer()
     assert diarizer is not None and diarizer.hook is runner.progress

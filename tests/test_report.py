@@ -118,7 +118,7 @@ def test_parquet_exports_match_the_csv(report):
         assert findings.num_rows == len(list(csv.DictReader(fh)))
     assert findings.schema.field("points").type == "double" and findings.schema.field("fatal").type == "bool"
     by_call = dict(zip(results.column("call_id").to_pylist(), results.column("score").to_pylist()))
-    assert by_call["zh-bad"] == call_doc(report, "zh-bad")["score"] == 35.0 and by_call["broken"] is None
+    assert by_call["zh-bad"] == call_doc(report, "zh-bad")["score"] == 45.0 and by_call["broken"] is None
 
 
 def test_markup_in_names_and_transcripts_is_escaped(report):
@@ -151,16 +151,17 @@ def test_overview_shows_teams_batch_and_failed_calls(report):
     html = page(report, "index.html")
     assert "团队: 宽带组" in html and "团队: Cards" in html
     assert "处理 5 通" in html and "not a readable audio file" in html and "最常失分的规则" in html
-    assert html.index(">王芳<") < html.index(">小李<")  # ranked by mean score: 95 (one call) before 65
+    assert html.index(">小李<") < html.index(">王芳<")  # worst first: a mean of 72.5 before 100 (one call)
 
 
 def test_agent_page_coaches_on_the_most_frequent_then_costly_failures(report):
     html = page(report, "agents/A1000.html")
     coaching = html[html.index("辅导要点"):html.index("分数分布")]
     first, second = coaching[:coaching.index("2. ")], coaching[coaching.index("2. "):coaching.index("3. ")]
-    assert "报工号" in first and "2 通中有 2 通不合格" in first  # failed in both calls
-    assert "服务禁语" in second and "坐席不得使用服务禁语" in second  # once, but 20 points; the pack's description
-    assert "这个我不知道" in second and f'{call_file(report["out"], "zh-bad")}#t=' in second
+    # each failed once in the two calls: the costlier first, with the pack's description
+    assert "服务禁语" in first and "2 通中有 1 通不合格" in first and "坐席不得使用服务禁语" in first
+    assert "这个我不知道" in first and f'{call_file(report["out"], "zh-bad")}#t=' in first
+    assert "开场问候" in second and "2 通中有 1 通不合格" in second  # 10 points, before 报工号's 5
     assert html.index("zh-bad") < html.index("zh-good")  # worst call first
 
 
@@ -226,7 +227,7 @@ def test_report_command_selects_period_team_and_agent(store, tmp_path):
                                  "--audio", "none"])
     assert result.exit_code == 0 and "report of 2 calls" in result.output
     agent = (tmp_path / "g" / "agents" / "A1001.html").read_text(encoding="utf-8")
-    assert "团队 67.5" in agent  # team norms still from the whole team: 95, 35, 95 and 45
+    assert "团队 72.5" in agent  # team norms still from the whole team: 100, 45, 100 and 45
 
 
 def test_report_command_errors_are_one_line(tmp_path, store):
@@ -287,7 +288,7 @@ def test_every_interface_string_exists_in_both_languages():
     for key, (en, zh) in i18n.STRINGS.items():
         assert en and zh, key
         assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", zh)), key
-    used = {key for path in TEMPLATES.glob("*.html")
+    used = {key for path in [*TEMPLATES.glob("*.html"), *TEMPLATES.parents[1].joinpath("serve", "templates").glob("*.html")]
             for key in re.findall(r"""\bt\(\s*["']([a-z_0-9]+)["']""", path.read_text(encoding="utf-8"))}
     prefixes = {key for key in used if key.endswith("_")}  # t("cat_" ~ category)
     assert all(any(k.startswith(p) for k in i18n.STRINGS) for p in prefixes), prefixes
@@ -312,3 +313,25 @@ def test_chat_marks_emotion_findings_and_sentence_labels():
     assert agent["emotions"] == ["neutral"]
     assert [(round(a), round(b)) for a, b in view["timeline"]["overtalk"]] == [(15, 18)]
     assert view["timeline"]["marks"] == [{"start_s": 12.0, "end_s": 20.0, "title": "客户结束时情绪"}]
+
+
+def test_a_finding_marks_the_sentences_of_the_party_it_is_about():
+    """The agent cuts in on the customer (15-18 s inside the customer's 12-20 s): the interruption is
+    the agent's, so its chip goes on the agent's sentence, not on the customer's it overlaps."""
+    from qc.report.scorecards import call_view
+
+    segments = [{"speaker": s.speaker, "role": s.role, "start_s": s.start_s, "end_s": s.end_s, "text": s.text}
+                for s in two_party_call().transcript.segments]
+    overtalk = {"rule_id": "interrupting", "title": "抢话", "status": "fail", "severity": "minor", "points": 5.0,
+                "fatal": False, "category": "service", "reason": "坐席打断客户 1 次",
+                "evidence": [{"start_s": 15.0, "end_s": 18.0, "text": "坐席在客户说话 3.0 秒时插话", "role": "agent"}]}
+    doc = {"call_id": "o", "uid": "0123456789abcdef", "agent_id": "A", "agent_name": "", "team": "",
+           "started_at": "2026-11-21T09:00:00", "diarization": None, "status": "ok", "error": None,
+           "audio": {"path": "o.wav", "duration_s": 30.0, "channels": 2, "layout": "stereo-agent-left"},
+           "language": "zh", "score": 95.0, "passed": True, "segments": segments, "rules": [overtalk]}
+    flags = lambda view: {item["text"]: item["flags"] for item in view["chat"] if item["kind"] == "sentence"}  # noqa: E731
+    marked = flags(call_view(doc, two_party_call(), {"mode": "none", "src": None}))
+    assert marked["我知道了"] == ["抢话"] and marked["我的宽带坏了"] == []
+    # evidence stored before it named its party marks whoever spoke then, as it always did
+    del overtalk["evidence"][0]["role"]
+    assert flags(call_view(doc, two_party_call(), {"mode": "none", "src": None}))["我的宽带坏了"] == ["抢话"]

@@ -98,6 +98,37 @@ rules:
     assert ruleset.pass_score == 70 and ruleset.name == "team"
 
 
+def test_extends_finds_the_maintained_packs_from_any_folder(tmp_path):
+    """A team's set kept outside rules/ builds on a maintained pack by its name, with or without .yaml."""
+    for base in ("zh-default.yaml", "zh-default"):
+        team = write(tmp_path, f"team-{base}.yaml", f"extends: {base}\nname: team\nrules:\n"
+                                                   "  - id: greeting\n    points: 25\n")
+        ruleset = load_ruleset(team)
+        assert next(r for r in ruleset.rules if r.id == "greeting").points == 25 and len(ruleset.rules) > 10
+
+
+def test_extends_prefers_a_file_beside_the_set_and_names_both_folders_when_missing(tmp_path):
+    write(tmp_path, "zh-default.yaml", "name: local\nrules:" + GOOD_RULE)
+    team = write(tmp_path, "team.yaml", "extends: zh-default.yaml\nrules: []\n")
+    assert [r.id for r in load_ruleset(team).rules] == ["greeting"]
+    lost = write(tmp_path, "lost.yaml", "extends: nowhere.yaml\nrules: []\n")
+    with pytest.raises(RuleConfigError, match=rf"rule set not found in {tmp_path} or .*rules.*'nowhere.yaml'"):
+        load_ruleset(lost)
+
+
+def test_disabling_a_rule_the_base_does_not_have_is_an_error(tmp_path):
+    write(tmp_path, "base.yaml", "rules:" + GOOD_RULE)
+    typo = write(tmp_path, "team.yaml", "extends: base.yaml\nrules:\n  - id: greting\n    enabled: false\n")
+    with pytest.raises(RuleConfigError, match=r'rule "greting": option "enabled": disables a rule base.yaml does '
+                                              r'not have \(did you mean "greeting"\?\)'):
+        load_ruleset(typo)
+    alone = write(tmp_path, "alone.yaml", "rules:\n  - id: greeting\n    enabled: false\n")
+    with pytest.raises(RuleConfigError, match="disables a rule this file does not extend"):
+        load_ruleset(alone)
+    switched_off = write(tmp_path, "off.yaml", "rules:" + GOOD_RULE + "    enabled: false\n")
+    assert load_ruleset(switched_off).rules == ()
+
+
 def test_extends_cycle_is_one_clear_error(tmp_path):
     write(tmp_path, "a.yaml", "extends: b.yaml\nrules:" + GOOD_RULE)
     write(tmp_path, "b.yaml", "extends: a.yaml\nrules: []\n")
@@ -158,3 +189,26 @@ def test_named_condition_may_be_an_expression(tmp_path):
 
     ruleset = load_ruleset(path)
     assert uses_check(ruleset, "keyword") and not uses_check(ruleset, "similarity")
+
+
+def test_site_file_and_company_option_fill_the_company_variable_and_the_prompt(tmp_path):
+    from qc.rules.ruleset import load_rulesets
+    from qc.run.prompts import site_prompts
+
+    site = tmp_path / "site.yaml"
+    site.write_text("company: [星河通信]\n", encoding="utf-8")
+    rulesets = load_rulesets(None, site, {"company": ("Galaxy Telecom",)})
+    assert dict(rulesets["zh"].variables)["company"] == ("星河通信", "Galaxy Telecom")
+    prompts = dict(site_prompts("auto", rulesets))
+    assert "星河通信" in prompts["zh"] and "Galaxy Telecom" in prompts["en"]
+    assert "company" not in dict(load_rulesets()["zh"].variables)
+
+
+def test_a_typo_in_a_rule_variable_is_a_rule_error(tmp_path):
+    from qc.errors import RuleConfigError
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('rules:\n  - id: g\n    title: G\n    require: {check: keyword, any: ["{compnay}"]}\n',
+                   encoding="utf-8")
+    with pytest.raises(RuleConfigError, match="unknown variable"):
+        load_ruleset(bad)

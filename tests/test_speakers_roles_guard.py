@@ -65,13 +65,13 @@ def test_english_opening():
 
 def test_no_evidence_is_low_confidence():
     sentences = [sentence("A", 0.5, "嗯"), sentence("B", 2.0, "嗯")]
-    decision = decide_roles(sentences, "zh", agent_speaks_first=False)
+    decision = decide_roles(sentences, "zh")
     assert decision.low_confidence
 
 
 def test_site_phrases_help():
     sentences = [sentence("A", 0.5, "ok"), sentence("B", 2.0, "Acme hotline")]
-    decision = decide_roles(sentences, "en", extra_agent_phrases=["acme hotline"], agent_speaks_first=False)
+    decision = decide_roles(sentences, "en", extra_agent_phrases=["acme hotline"])
     assert decision.roles["B"] == "agent"
 
 

@@ -1,8 +1,8 @@
 """Speech recognition with faster-whisper (CTranslate2), behind a small interface.
 
-:class:`WhisperTranscriber` loads its model once, on first use, and transcribes one
-channel at a time. faster-whisper, ctranslate2 and opencc are imported only here, inside
-the methods that need them, so ``qc --help`` stays fast.
+:class:`WhisperTranscriber` loads its model on first use (and again after a long recording
+released it) and transcribes one channel at a time. faster-whisper, ctranslate2 and opencc are
+imported only here, inside the methods that need them, so ``qc --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from .devices import choose_device
 
 log = logging.getLogger(__name__)
 
-# No default prompt: with word timestamps, a Chinese prompt made Whisper base loop on the
-# leftover tail of each window (224-token repeats, retried at every temperature), 5-20x
-# slower on short clips, for CER 12.6 vs 14.4 % on four real clips and 14.6 vs 13.9 % on
-# the calls (bench/transcription.py). --initial-prompt still sets one.
-DEFAULT_PROMPTS: dict[str, str] = {}
+# The prompt goes before the first 30-second window of each channel (condition_on_previous_text
+# is off); hotwords before every window. For the site's words (company names and the packs'
+# required phrases, qc.rules.vocabulary) the prompt won on 17 stereo calls (bench/hotwords.py):
+# CER 17.4 vs 18.8 % (zh), WER 28.6 vs 31.8 % (en), required-phrase recall 95.7 vs 84.8 % and
+# 83.0 vs 63.8 %, no forbidden phrase heard that was not said; as hotwords Whisper base looped
+# ("bye, bye, ...") and invented a forbidden phrase, CER 21.6 %. A plain Chinese prompt made it
+# loop on short clips before (5-20x slower), so there is no prompt without the site's words.
 
 
 @dataclass(frozen=True)
@@ -37,14 +39,31 @@ class AsrOptions:
     device: str = "auto"  # auto | cpu | cuda
     compute_type: str = "auto"  # auto: float16 on CUDA, int8 on CPU
     beam_size: int = 5
-    initial_prompt: Optional[str] = None  # None: the language's default prompt
-    hotwords: Optional[str] = None
+    # (language, text) pairs, "*" for any language: each call gets its language's text
+    initial_prompt: tuple[tuple[str, str], ...] = ()
+    hotwords: tuple[tuple[str, str], ...] = ()
     vad_min_silence_ms: int = 1000
     block_s: float = 300.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
 
     def fingerprint(self) -> dict:
-        """The settings that affect output (device and precision included: they change text)."""
-        return asdict(self)
+        """The settings that affect output (device and precision included: they change text).
+
+        Of the prompt and hotwords only whether they are given counts: they are hints derived
+        from the rule sets, and a rule edit must never send a night's history back to Whisper;
+        a transcript made with an earlier hint stays valid (``--force`` redoes it)."""
+        return {**asdict(self), "initial_prompt": bool(self.initial_prompt), "hotwords": bool(self.hotwords)}
+
+    def prompt_for(self, language: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+        """(initial prompt, hotwords) for a call in ``language``."""
+        def pick(pairs):
+            given = dict(pairs)
+            return given.get(language or "") or given.get("*")
+
+        return pick(self.initial_prompt), pick(self.hotwords)
+
+    def by_language(self) -> bool:
+        """Whether the prompt or hotwords depend on the language (it must be known first)."""
+        return any(key != "*" for key, _ in (*self.initial_prompt, *self.hotwords))
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,9 @@ class ChannelTranscript:
 
 class Transcriber(Protocol):
     def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript: ...
+
+    def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
+        """How likely each language is, from the first 30 s of ``speech`` (needed for a list of languages)."""
 
 
 def release_model(transcriber: Transcriber) -> None:
@@ -148,17 +170,18 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript:
         lang = None if language in (None, "auto") else language
-        prompt = self.options.initial_prompt
-        if prompt is None:
-            prompt = DEFAULT_PROMPTS.get(lang or "", None)
+        vad = {"min_silence_duration_ms": self.options.vad_min_silence_ms}
+        if lang is None and self.options.by_language():
+            lang, _, _ = self.model.detect_language(samples, vad_filter=True, vad_parameters=vad)  # as Whisper would
+        prompt, hotwords = self.options.prompt_for(lang)
         segments, info = self.model.transcribe(
             samples,
             language=lang,
             beam_size=self.options.beam_size,
-            initial_prompt=prompt or None,
-            hotwords=self.options.hotwords or None,
+            initial_prompt=prompt,
+            hotwords=hotwords,
             vad_filter=True,
-            vad_parameters={"min_silence_duration_ms": self.options.vad_min_silence_ms},
+            vad_parameters=vad,
             word_timestamps=True,
             condition_on_previous_text=False,
         )
@@ -171,6 +194,10 @@ class WhisperTranscriber:
             raw.append(RawSegment(round(seg.start, 3), round(seg.end, 3), convert(seg.text.strip()), words,
                                   seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio))
         return ChannelTranscript(out_lang, tuple(raw))
+
+    def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
+        _, _, probabilities = self.model.detect_language(np.asarray(speech, dtype=np.float32))
+        return dict(probabilities)
 
     def _simplify(self, text: str) -> str:
         if self._t2s is None:

@@ -1,7 +1,8 @@
 """Decode any recording to float32 channels at 16 kHz, keeping the channels apart.
 
 Which tool reads which file is decided in :mod:`qc.media`; this stage runs it and turns
-its output into samples. Every failure becomes one :class:`AudioError` line that names the file.
+its output into samples. Every failure becomes one :class:`AudioError` that names the file (a
+message, :mod:`qc.messages`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
-from ..media import SAMPLE_RATE_HZ, decode_command, last_line, probe
+from ..media import SAMPLE_RATE_HZ, decode_command, probe, tool_said
+from ..messages import say
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,10 @@ def decode_audio(path: str | Path, sample_rate_hz: int = SAMPLE_RATE_HZ) -> Deco
     samples, code, stderr = _run_into_array(decode_command(path, info, sample_rate_hz, n_channels),
                                             int(info["duration_s"] * sample_rate_hz * n_channels * 1.01) + 4096)
     if code != 0:
-        raise AudioError(f"{path}: cannot decode {info['codec']} audio ({last_line(stderr)})")
+        raise AudioError(say("failure.cannot_decode", path=str(path), codec=info["codec"], detail=tool_said(stderr)))
     usable = len(samples) - len(samples) % n_channels
     if usable < sample_rate_hz // 10 * n_channels:
-        raise AudioError(f"{path}: no audio samples (decoded {len(samples) / n_channels / sample_rate_hz:.2f} s)")
+        raise AudioError(say("failure.no_samples", path=str(path), seconds=len(samples) / n_channels / sample_rate_hz))
     frames = samples[:usable].reshape(-1, n_channels)
     channels = tuple(np.ascontiguousarray(frames[:, i]) for i in range(n_channels))
     return DecodedAudio(channels, sample_rate_hz, info["sample_rate_hz"], info["codec"])

@@ -33,6 +33,7 @@ from ..schema import Hook, Turn, no_hook
 from .blocks import blocks, note_memory
 from .devices import choose_device
 from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
+from .turn_clustering import two_speakers_by_turn
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,23 @@ class Diarizer:
             tracks += [(start_s + seg.start, start_s + min(seg.end, end_s - start_s), names[label])
                        for seg, _, label in annotation.itertracks(yield_label=True) if seg.start < end_s - start_s]
             note_memory(f"diarization block {start_s:.0f}-{end_s:.0f} s")
-        return _turns(tracks)
+        turns = _turns(tracks)
+        two = num_speakers == 2 or (num_speakers is None and max_speakers == 2 and len({t[0] for t in turns}) == 2)
+        if two and self.options.two_speakers_by_turn:  # see turn_clustering.py
+            found = two_speakers_by_turn(turns, self._embedding_of(samples))
+            turns = _turns([(t.start_s, t.end_s, t.speaker) for t in found])
+        return turns
+
+    def _embedding_of(self, samples: np.ndarray):
+        """``embed(start_s, end_s)``: the pipeline's speaker embedding of that stretch (at least 0.3 s)."""
+        import torch
+
+        def embed(start_s: float, end_s: float) -> np.ndarray:
+            middle, half = (start_s + end_s) / 2, max(end_s - start_s, 0.3) / 2
+            part = samples[max(0, int((middle - half) * SAMPLE_RATE_HZ)):int((middle + half) * SAMPLE_RATE_HZ)]
+            return self.pipeline._embedding(torch.tensor(np.asarray(part, dtype=np.float32))[None, None])[0]
+
+        return embed
 
     def _run(self, samples: np.ndarray, num_speakers, min_speakers, max_speakers):
         """pyannote on one block: its annotation, and the speakers' centroid embeddings (or None)."""
@@ -139,7 +156,7 @@ class Diarizer:
         from pyannote.audio import Model
         from pyannote.audio.pipelines import SpeakerDiarization
 
-        from .pyannote_models import NoPLDA
+        from .pyannote_models import AtLeastClustering, NoPLDA
 
         o = self.options
         path = self._model_path(o.segmentation, "pytorch_model.bin")
@@ -157,6 +174,8 @@ class Diarizer:
             clustering=o.clustering,
             plda=NoPLDA(),
         )
+        if o.clustering == "AgglomerativeClustering":  # never fewer speakers than asked for
+            pipeline.clustering = AtLeastClustering(metric=pipeline.clustering.metric)
         clustering = ({"method": o.clustering_method, "threshold": o.clustering_threshold,
                        "min_cluster_size": o.min_cluster_size} if o.clustering == "AgglomerativeClustering" else {})
         pipeline.instantiate({"segmentation": {"min_duration_off": o.min_duration_off_s}, "clustering": clustering})

@@ -1,5 +1,6 @@
 """What qc hands to pyannote.audio's ``SpeakerDiarization``: CAM++ as a speaker-embedding model,
-and an explicit "no PLDA" for agglomerative clustering.
+an explicit "no PLDA" for agglomerative clustering, and a clustering that never gives fewer speakers
+than it was asked for.
 
 pyannote's ``SpeakerDiarization(embedding=...)`` accepts any pyannote ``Model`` instance: it
 wraps it in ``PyannoteAudioPretrainedSpeakerEmbedding`` and calls
@@ -24,21 +25,28 @@ marks such speakers inactive.
 :class:`NoPLDA`: the pipeline's constructor always loads a PLDA (by default from the hub,
 which fails offline) although only VBx clustering uses it; qc clusters agglomeratively and
 passes this empty PLDA, which fails loudly if anything ever tries to use it.
+
+:class:`AtLeastClustering`: pyannote's agglomerative clustering can return one speaker when two
+were asked for (its "Found only 1 clusters" note): then the cluster with the most speech is split
+in two by :func:`qc.analysis.speaker_split.split_in_two`, until there are as many as asked.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from pyannote.audio import Model
 from pyannote.audio.core.plda import PLDA
+from pyannote.audio.pipelines.clustering import AgglomerativeClustering
 
 from ..media import SAMPLE_RATE_HZ
 from .campplus import (EMBEDDING_DIM, CamPlusPlus, load_campplus, log_mel_fbank, mel_filterbank,
                        povey_window, statistics_pooling)
 from .diarize_options import POOLINGS
+from .speaker_split import split_in_two
 
 ACTIVE_THRESHOLD = 0.5
 
@@ -108,3 +116,28 @@ class NoPLDA(PLDA):
 
     def __call__(self, embeddings):
         raise RuntimeError("no PLDA is available offline: use agglomerative clustering, not VBx")
+
+
+class AtLeastClustering(AgglomerativeClustering):
+    """Agglomerative clustering that ends with at least ``num_clusters`` (or ``min_clusters``) speakers."""
+
+    def __call__(self, embeddings, segmentations=None, num_clusters=None, min_clusters=None, max_clusters=None,
+                 **kwargs):
+        hard, soft, centroids = super().__call__(embeddings, segmentations=segmentations, num_clusters=num_clusters,
+                                                 min_clusters=min_clusters, max_clusters=max_clusters, **kwargs)
+        wanted = num_clusters or min_clusters or 1
+        frames = segmentations.data.sum(axis=1) if segmentations is not None else None  # speech per local speaker
+        if frames is None or not (frames > 0).any() or len(np.unique(hard[frames > 0])) >= wanted:
+            return hard, soft, centroids
+        _, hard = np.unique(np.where(frames > 0, hard, -1), return_inverse=True)
+        hard = hard.reshape(frames.shape) - int((frames == 0).any())  # silent: -1, the others 0..n-1
+        while hard.max() + 1 < wanted:
+            biggest = max(range(hard.max() + 1), key=lambda k: frames[hard == k].sum())
+            labels, _ = split_in_two(embeddings, frames, hard == biggest)
+            if not (labels == 1).any() or not (labels == 0).any():
+                break  # nothing left to split
+            hard = np.where(labels == 1, hard.max() + 1, hard)
+        unit = np.nan_to_num(embeddings / np.linalg.norm(embeddings, axis=2, keepdims=True))
+        centroids = np.vstack([unit[hard == k].mean(axis=0) for k in range(hard.max() + 1)])
+        soft = 1 + unit @ (centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)).T
+        return hard, soft, centroids

@@ -1,32 +1,41 @@
-"""Decide which diarized speaker is the agent (pure), with a confidence.
+"""Decide which diarized speaker is the agent (pure), with an honest confidence.
 
-Evidence, per speaker: agent phrases (the scripted opening: greeting, company or service
-name, 工号 / agent number, "how may I help"; plus a site's own phrases), weighted more in
-the first 30 s of the call; customer phrases (我想, my card...) count against; and on an
-inbound call the agent usually speaks first. The confidence is the share of the evidence
-margin in the total evidence, so a call where nobody said anything typical is flagged
-rather than guessed silently.
+Evidence, per speaker, from the tables of :mod:`qc.analysis.role_cues` (one class of phrases
+each, per language): the scripted opening (doubled in the first 30 s), service forms, asking
+for identity data, stating what the account shows, for the agent; describing a problem,
+addressing the company as "you", giving one's own data, for the customer; plus a site's own
+agent phrases. Who speaks first counts with the call's direction: on an inbound call the agent
+answers, on an outbound call the customer picks up (喂? hello?) and the agent introduces
+themselves; when the direction is unknown it counts as on an inbound call, but half as much, and
+not at all when the first words only answer the phone (a customer picking up, or a curt agent).
+
+So an agent who skips the script is still found by what they do. The confidence is the
+logistic of the evidence margin between the two most agent-like speakers: 0.5 when the
+evidence is balanced (a call where nobody said anything typical is flagged, not guessed
+silently), near 1 when it is one-sided. The reason, shown on the call's page, is said in the
+call's language (:mod:`qc.messages`, roles.* and cue.*).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
+from ..messages import Message, joined, render, say
 from ..schema import LOW_ROLE_CONFIDENCE, Segment
-from ..text import find_phrase
+from ..text import find_phrase, normalize
+from .role_cues import (ASKED_SHORT_CHARS, CUES, EN_QUESTION_STARTS, FIRST_PERSON, PICKUP, QUESTION_MARKS,
+                        QUESTION_WORDS, Cue)
 
-AGENT_PHRASES = {
-    "zh": ("您好", "很高兴为您服务", "请问有什么可以帮您", "有什么可以帮您", "工号", "客服", "这里是", "请您稍等",
-           "感谢您的来电", "还有其他", "为您", "帮您", "请问您"),
-    "en": ("thank you for calling", "thanks for calling", "how may i help", "how can i help", "my name is",
-           "speaking", "please hold", "is there anything else", "have a great day", "for calling"),
-}
-CUSTOMER_PHRASES = {
-    "zh": ("我想", "我的", "你们", "我要", "为什么", "怎么", "我叫"),
-    "en": ("i want", "i'd like", "my card", "my account", "i was", "why", "you guys"),
-}
 OPENING_S = 30.0
+SITE_PHRASE_WEIGHT = 2.0  # a site's own agent phrase (--agent-phrase) weighs like the script
+# Who speaks first, by direction and by whether the first words only answer the phone (喂? hello?):
+# the agent answers an inbound call; the customer picks up an outbound one.
+FIRST_SPEAKER_WEIGHT = {("inbound", False): 1.0, ("inbound", True): 1.0, ("outbound", False): -0.5,
+                        ("outbound", True): -1.0, ("", False): 0.5, ("", True): 0.0}
+MARGIN_SCALE = 2.0  # evidence margin that moves the confidence from 0.5 to 0.73 (logistic)
+DIRECTIONS = ("inbound", "outbound")
 
 
 @dataclass(frozen=True)
@@ -41,34 +50,90 @@ class RoleDecision:
 
 
 def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrases: Sequence[str] = (),
-                 agent_speaks_first: bool = True) -> RoleDecision:
-    speakers = list(dict.fromkeys(s.speaker for s in sorted(sentences, key=lambda s: s.start_s)))
+                 direction: str = "") -> RoleDecision:
+    """The agent among the speakers of ``sentences``; ``direction``: inbound, outbound or "" (unknown)."""
+    ordered = sorted(sentences, key=lambda s: s.start_s)
+    speakers = list(dict.fromkeys(s.speaker for s in ordered))
     if not speakers:
-        return RoleDecision({}, 0.0, "nobody spoke")
-    agent_phrases = AGENT_PHRASES.get(language, AGENT_PHRASES["en"]) + tuple(extra_agent_phrases)
-    customer_phrases = CUSTOMER_PHRASES.get(language, CUSTOMER_PHRASES["en"])
-    start = min(s.start_s for s in sentences)
+        return RoleDecision({}, 0.0, render(say("roles.nobody"), language))
+    cues = CUES.get(language, CUES["en"])
+    if extra_agent_phrases:
+        cues = (*cues, Cue("site phrase", SITE_PHRASE_WEIGHT, tuple(extra_agent_phrases)))
     points = {sp: 0.0 for sp in speakers}
-    for s in sentences:
-        weight = 2.0 if s.start_s - start <= OPENING_S else 1.0
-        points[s.speaker] += weight * sum(find_phrase(s.text, p, pinyin=language == "zh") for p in agent_phrases)
-        points[s.speaker] -= 0.5 * sum(find_phrase(s.text, p) for p in customer_phrases)
-    if agent_speaks_first:
-        points[speakers[0]] += 1.0
+    found: dict[str, dict[str, int]] = {sp: {} for sp in speakers}
+    start = ordered[0].start_s
+    for cue in cues:
+        for speaker in speakers:
+            said = [s for s in ordered if s.speaker == speaker and _says(s.text, cue, language)]
+            weights = sorted((2.0 if cue.name == "script" and s.start_s - start <= OPENING_S else 1.0 for s in said),
+                             reverse=True)[:cue.cap]
+            if said:
+                points[speaker] += cue.weight * sum(weights)
+                found[speaker][cue.name] = len(said)
+    first, pickup = ordered[0].speaker, _picks_up(ordered[0].text, language)
+    direction = direction if direction in DIRECTIONS else ""
+    points[first] += FIRST_SPEAKER_WEIGHT[direction, pickup]
     ranked = sorted(speakers, key=lambda sp: -points[sp])
     agent = ranked[0]
     roles = {sp: ("agent" if sp == agent else "customer") for sp in speakers}
+    evidence = joined((_summary(sp, points[sp], found[sp]) for sp in ranked), "clauses")
+    said_first = say(f"direction.{direction or 'unknown'}")
+    first_note = (say("roles.first_pickup", speaker=_speaker(first), words=_first_words(ordered[0].text),
+                      direction=said_first) if pickup else
+                  say("roles.first", speaker=_speaker(first), direction=said_first))
     if len(speakers) == 1:
-        return RoleDecision(roles, 0.3, "only one speaker heard; taken as the agent")
+        return RoleDecision(roles, 0.3, render(say("roles.one_speaker", evidence=evidence), language))
     margin = points[agent] - points[ranked[1]]
-    total = sum(abs(v) for v in points.values())
-    confidence = round(max(0.0, min(1.0, margin / (total + 1.0))) * 0.5 + (0.5 if margin > 0 else 0.0), 3)
-    summary = ", ".join(f"{sp} {points[sp]:+.1f}" for sp in ranked)
-    return RoleDecision(roles, confidence, f"agent = {agent} (evidence {summary})")
+    confidence = round(1.0 / (1.0 + math.exp(-margin / MARGIN_SCALE)), 3)
+    return RoleDecision(roles, confidence, render(say("roles.decided", agent=_speaker(agent), evidence=evidence,
+                                                      first=first_note), language))
+
+
+def _says(text: str, cue: Cue, language: str) -> bool:
+    for phrase in cue.phrases:
+        if find_phrase(text, phrase, pinyin=language == "zh" and cue.name in ("script", "site phrase")):
+            return not cue.asked or _asks_for(text, phrase, language)
+    return False
+
+
+def _asks_for(text: str, phrase: str, language: str) -> bool:
+    """Whether ``text`` asks for ``phrase`` (a question, or hardly more than the phrase) rather
+    than gives one's own (我的手机号是..., my number is...)."""
+    if any(find_phrase(text, own) for own in FIRST_PERSON.get(language, FIRST_PERSON["en"])):
+        return False
+    plain = normalize(text)
+    if len(plain.replace(" ", "")) <= len(normalize(phrase).replace(" ", "")) + ASKED_SHORT_CHARS:
+        return True
+    if text.strip().endswith(QUESTION_MARKS):
+        return True
+    if any(find_phrase(text, word) for word in QUESTION_WORDS.get(language, QUESTION_WORDS["en"])):
+        return True
+    return language != "zh" and any(f" {plain} ".startswith(f" {word} ") for word in EN_QUESTION_STARTS)
+
+
+def _picks_up(text: str, language: str) -> bool:
+    plain = normalize(text).replace(" ", "") if language == "zh" else normalize(text)
+    return any(plain.startswith(word) for word in PICKUP.get(language, PICKUP["en"])) and len(plain) <= 12
+
+
+def _first_words(text: str) -> str:
+    return text if len(text) <= 12 else text[:12] + "…"
+
+
+def _summary(speaker: str, points: float, found: dict[str, int]) -> Message:
+    if not found:
+        return say("roles.points", speaker=_speaker(speaker), points=points)
+    detail = joined(say("roles.cue_count", cue=say(f"cue.{name}"), n=count) for name, count in found.items())
+    return say("roles.points_found", speaker=_speaker(speaker), points=points, found=detail)
+
+
+def _speaker(speaker: str):
+    """A speaker as the note names it: a stereo channel (left, 左声道) or the diarizer's id (SPEAKER_00)."""
+    return say(f"speaker.{speaker}") if speaker in ("left", "right") else speaker
 
 
 def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: bool, language: str,
-                  extra_agent_phrases: Sequence[str] = ()) -> tuple[str, float, str]:
+                  extra_agent_phrases: Sequence[str] = (), direction: str = "") -> tuple[str, float, str]:
     """Which channel of a stereo call is the agent's: ``(side, confidence, reason)``.
 
     A layout the manifest or ``--stereo-layout`` gave is kept, at confidence 1.0 unless what
@@ -78,16 +143,15 @@ def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: b
     is the evidence's.
     """
     other = "right" if agent_side == "left" else "left"
-    decision = decide_roles(sentences, language, extra_agent_phrases)
+    decision = decide_roles(sentences, language, extra_agent_phrases, direction)
     found = next((sp for sp, role in decision.roles.items() if role == "agent"), None)
     clear = found is not None and not decision.low_confidence and len(decision.roles) == 2
+    sides = {"side": say(f"side.{agent_side}"), "other": say(f"side.{other}"), "reason": decision.reason}
     if layout_given:
         if clear and found == other:
-            return agent_side, round(1.0 - decision.confidence, 3), (
-                f"the layout puts the agent on the {agent_side} channel, but the {other} channel says the agent's "
-                f"lines ({decision.reason})")
-        return agent_side, 1.0, f"one party per channel, agent on the {agent_side} as given"
+            return agent_side, round(1.0 - decision.confidence, 3), render(say("roles.contradicted", **sides), language)
+        return agent_side, 1.0, render(say("roles.given", side=sides["side"]), language)
     if clear and found == other:
-        return other, decision.confidence, f"agent found on the {other} channel, not the usual {agent_side} ({decision.reason})"
+        return other, decision.confidence, render(say("roles.found_other", **sides), language)
     confidence = decision.confidence if found == agent_side else round(1.0 - decision.confidence, 3)
-    return agent_side, confidence, f"agent assumed on the {agent_side} channel ({decision.reason})"
+    return agent_side, confidence, render(say("roles.assumed", side=sides["side"], reason=decision.reason), language)

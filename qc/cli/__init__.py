@@ -5,8 +5,9 @@ Exit codes: 0 the batch completed (rule failures are results, not errors); 1 som
 could not be processed (each listed with its reason); 2 usage or configuration error
 before any work; 3 the environment stopped the batch (disk full, database unwritable).
 
-The commands live in ``batch`` (run, score, report, purge), ``rules`` and ``models``; ``common``
-holds what they share. Nothing else in qc imports this package.
+The commands live in ``batch`` (run, score, report, purge), ``calibrate``, ``rules``, ``models``,
+``serve`` and ``review`` (export, import); ``common`` holds what they share. Nothing else in qc
+imports this package.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import click
 
 from .. import __version__
 from .batch import purge, report, run, score
+from .calibrate import calibrate
 from .common import EXIT_CALLS_FAILED, EXIT_CONFIG, EXIT_ENVIRONMENT, EXIT_OK
 from .models import models
 from .rules import rules
+from .review import review
+from .serve import serve
 
 __all__ = ["cli", "main", "EXIT_OK", "EXIT_CALLS_FAILED", "EXIT_CONFIG", "EXIT_ENVIRONMENT"]
 
@@ -37,7 +41,7 @@ def cli(verbose):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
-for command in (run, score, report, purge, models, rules):
+for command in (run, score, report, purge, calibrate, models, rules, review, serve):
     cli.add_command(command)
 
 

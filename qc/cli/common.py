@@ -54,8 +54,55 @@ def wait_option(func):
 
 def rules_option(func):
     return click.option("--rules", "rules_file", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Rule set YAML for every call [default: rules/<language>-default.yaml by call "
-                             "language].")(func)
+                        help="Rule set YAML for every call [default: by the assignment file, else "
+                             "rules/<language>-default.yaml by call language].")(func)
+
+
+def assign_option(func):
+    return click.option("--assign", "assign_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        envvar="QC_ASSIGN",
+                        help="Assignment file (YAML) picking each call's rule set by team, queue, direction, "
+                             "language, agent or any manifest column [default: $QC_ASSIGN, else rules/assign.yaml "
+                             "when present]. See README, rule sets per team.")(func)
+
+
+def load_rules(rules_file, assign_file, site_file, given=None):
+    """The rule sets of a run or a re-scoring: one for every call (``--rules``), or one per call by the
+    assignment file (``--assign``, else ``rules/assign.yaml`` when present), else by language."""
+    from ..rules.assign import DEFAULT_ASSIGN, load_assignment
+
+    if rules_file and assign_file:
+        raise click.UsageError("give --rules (one rule set for every call) or --assign (a set per call), not both")
+    if not rules_file and not assign_file and DEFAULT_ASSIGN.is_file():
+        assign_file = DEFAULT_ASSIGN
+    return load_assignment(assign_file, rules_file, site_file, given)
+
+
+def site_option(func):
+    return click.option("--site", "site_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        envvar="QC_SITE",
+                        help="Site file (YAML) with the values of rule variables such as {company} "
+                             "[default: $QC_SITE]. See README, site variables.")(func)
+
+
+def formats_option(func):
+    """``--formats``: which writers of ``qc.report.exports.WRITERS`` run (listed here so that ``--help``
+    imports no report code; a test checks the list against the table)."""
+    def parse(ctx, param, value):
+        from click.core import ParameterSource
+
+        from ..report.exports import parse_formats
+
+        try:  # the default names parquet, left out without pyarrow; asked for, it must be there
+            return parse_formats(value, explicit=ctx.get_parameter_source(param.name) != ParameterSource.DEFAULT)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return click.option("--formats", default="json,rttm,csv,parquet", show_default=True, callback=parse,
+                        help="Files written besides the pages, comma-separated, or all. Per call, beside its page "
+                             "in calls/: json, rttm, srt, vtt, txt (subtitles and transcript, speakers labelled "
+                             "agent/customer in the call's language). For the report: csv, parquet (results and "
+                             "findings; parquet when pyarrow is installed).")(func)
 
 
 def check_models(models_dir, embedding_model):

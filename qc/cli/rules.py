@@ -20,12 +20,18 @@ def rules():
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @domain_errors
 def rules_check(files):
-    """Validate rule set files; each mistake is one line naming file, rule and option (exit 2)."""
+    """Validate rule set files and assignment files (with every set they name); each mistake is one
+    line naming file, rule and option (exit 2)."""
+    from ..rules.assign import is_assignment, load_assignment
     from ..rules.ruleset import load_ruleset
 
     failed = False
     for file in files:
         try:
+            if is_assignment(file):
+                entries = load_assignment(file).entries
+                click.echo(f"{file}: ok ({len(entries)} entries: {', '.join(e.ruleset.name for e in entries)})")
+                continue
             ruleset = load_ruleset(file)
         except ConfigError as exc:
             click.echo(f"qc: error: {exc}", err=True)
@@ -40,9 +46,10 @@ def rules_check(files):
 @domain_errors
 def rules_list(files):
     """List the rules of rule set files (default: the packs under rules/): id, points, title."""
+    from ..rules.assign import is_assignment
     from ..rules.ruleset import RULES_DIR, load_ruleset
 
-    for file in files or sorted(RULES_DIR.glob("*.yaml")):
+    for file in files or [f for f in sorted(RULES_DIR.glob("*.yaml")) if not is_assignment(f)]:
         ruleset = load_ruleset(file)
         click.echo(f"{file} ({ruleset.name}, pass score {ruleset.pass_score:g})")
         for rule in ruleset.rules:

@@ -6,59 +6,46 @@ audio into samples (the audio copies are transcoded by ffmpeg).
 
 Pages (self-contained: styles, scripts and charts inline, no network)::
 
-    index.html               team overview: agents ranked per team, most failed rules, trend, batch
+    index.html               team overview: agents ranked worst first per team, most failed rules, trend
     agents/<agent_id>.html   an agent's scorecard against the team, coaching points, worst calls
-    calls/<call_id>-<uid>.html  one call: player, timeline, transcript as a chat, clickable findings
+    calls/<call_id>-<uid>.html  one call: player, timeline, transcript as a chat, clickable findings,
+                             its human review
+    rules/<rule_id>.html     a failed rule's failing calls
+    compare.html             the newest week against the week before, team against team
+    search.html              calls by phrase, rule, agent and date (an inline index)
 
-The modules: ``scorecards`` (what the pages show, pure), ``pages`` (templates), ``exports``
-(the writer table: json, rttm, csv, parquet), ``audio`` (playable copies), ``charts`` (inline
-SVG) and ``i18n`` (interface texts).
+The modules: ``site`` (rows to documents and views, shared with ``qc serve``), ``reviewed``
+(what a review changes on the pages and in the JSON), ``scorecards`` (what the pages show,
+pure), ``insights`` (rule pages, comparison, search; pure), ``pages`` (templates),
+``exports`` (the writer table: json, rttm, srt, vtt, txt, csv, parquet), ``subtitles`` (a
+call's transcript as srt, vtt and txt), ``audio`` (playable copies), ``charts`` (inline SVG)
+and ``i18n`` (interface texts).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from .. import __version__
 from ..errors import ConfigError, environment_errors
-from ..redact import mask
-from ..schema import CallMeta, analysis_from_dict, call_json, score_from_dict
 from .audio import AUDIO_MODES, publish_audio
-from .exports import FINDING_COLUMNS, RESULT_COLUMNS, write_exports
+from .exports import FINDING_COLUMNS, PER_CALL_FORMATS, RESULT_COLUMNS, write_exports
 from .options import ReportOptions
-from .i18n import interface_language
-from .pages import render_pages, rule_packs
-from .scorecards import call_stem, call_view, safe_name
+from .pages import render_pages
+from .scorecards import call_stem, safe_name
+from .site import call_views, parse_calls, parse_row, selected as _selected
 from .state import RenderState, fingerprint, plan_render
 
 # What a call's page and files are made from, besides what every page shares (time stamps are
-# too coarse: two updates can share a second)
+# too coarse: two updates can share a second); its review is part of it too
 PAGE_INPUTS = ("call_key", "call_id", "path", "agent_id", "agent_name", "team", "started_at", "status", "error",
-               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at")
+               "attempts", "score", "rules_name", "rules_hash", "processing_s", "updated_at", "extra", "review")
 __all__ = ["ReportOptions", "write_outputs", "call_document", "safe_name", "RESULT_COLUMNS", "FINDING_COLUMNS"]
 
 
 def call_document(row: dict) -> dict:
-    """The published JSON of one stored call."""
-    return _parse(row)[0]
-
-
-def _parse(row: dict, redact: bool = False):
-    meta = CallMeta(call_id=row["call_id"], path=row["path"], agent_id=row["agent_id"],
-                    agent_name=row["agent_name"], team=row["team"], started_at=row["started_at"])
-    if redact:  # PBX files are often named after the caller's number
-        meta = replace(meta, call_id=mask(meta.call_id)[0], path=mask(meta.path)[0])
-    status = row["status"]
-    analysis = analysis_from_dict(row["analysis"]) if row.get("analysis") and status in ("ok", "empty") else None
-    score = score_from_dict(row["score_detail"]) if row.get("score_detail") and status == "ok" else None
-    error = row["error"] if status != "ok" else None
-    if status == "processing":
-        error = "interrupted while processing; will be retried on the next run"
-    elif status == "quarantined":
-        error = f"quarantined after failing {row.get('attempts') or 'several'} times (qc run --retry-quarantined): {error}"
-    shown = status if status in ("ok", "empty", "quarantined") else "failed"
-    return call_json(meta, analysis, score, error, row.get("call_uid") or "", shown), (analysis if score else None)
+    """The published JSON of one stored call (without its review)."""
+    return parse_row(row)[0]
 
 
 def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
@@ -66,7 +53,8 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
     """Write everything under ``out_dir``; return the main paths.
 
     ``rows`` are the calls of the period; team norms are computed over all of them, pages and
-    exports are written for those ``options.team`` / ``options.agent`` select.
+    exports are written for those ``options.team`` / ``options.agent`` select. Scores and
+    verdicts on the pages are the reviewed ones (``row["review"]``); the JSON keeps both.
     """
     options = options or ReportOptions()
     if options.audio not in AUDIO_MODES:
@@ -77,38 +65,30 @@ def write_outputs(rows: list[dict], out_dir: Path, batch: dict | None = None,
         raise ConfigError("with redaction, --audio link would publish the original recordings unmasked; use "
                           "--audio copy (personal numbers silenced) or --audio none")
     with environment_errors(f"writing reports to {out_dir}"):
-        for folder in (out_dir, out_dir / "calls", out_dir / "agents"):
+        for folder in (out_dir, out_dir / "calls", out_dir / "agents", out_dir / "rules"):
             folder.mkdir(parents=True, exist_ok=True)
-        parsed = [(row, *_parse(row, redact)) for row in rows]
-        chosen = {doc["uid"] for _, doc, _ in parsed if _selected(doc, options)}
-        docs = [doc for _, doc, _ in parsed if doc["uid"] in chosen]
-        language = interface_language(options.ui_language, [d["language"] for d in docs if d["status"] == "ok"])
-        packs = rule_packs(options.rules_dir, {row.get("rules_name") or "" for row, _, _ in parsed}, language)
+        parsed, language, packs = parse_calls(rows, options, redact)
+        chosen = {p.doc["uid"] for p in parsed if _selected(p.doc, options)}
+        docs = [p.doc for p in parsed if p.doc["uid"] in chosen]
         previous = RenderState.load(out_dir)
-        muted = {doc["uid"]: ((row.get("analysis") or {}).get("transcript") or {}).get("redacted") or []
-                 for row, doc, _ in parsed if doc["uid"] in chosen} if redact else None
-        audio = publish_audio([(doc["uid"], call_stem(doc), row["path"]) for row, doc, _ in parsed
-                               if doc["uid"] in chosen], out_dir, options.audio,
+        muted = {p.doc["uid"]: ((p.row.get("analysis") or {}).get("transcript") or {}).get("redacted") or []
+                 for p in parsed if p.doc["uid"] in chosen} if redact else None
+        audio = publish_audio([(p.doc["uid"], call_stem(p.doc), p.row["path"]) for p in parsed
+                               if p.doc["uid"] in chosen], out_dir, options.audio,
                               no_copy={d["uid"] for d in docs if d["started_at"] < previous.audio_before}, muted=muted)
         present = {d["uid"] for d in docs if (out_dir / "calls" / f"{call_stem(d)}.html").is_file()}
         shared = fingerprint(__version__, language, options.audio, options.since, options.until, options.team,
-                             options.agent, packs["pass_score"], redact)
+                             options.agent, packs["pass_score"], redact,
+                             [f for f in options.formats if f in PER_CALL_FORMATS])  # new formats: every call
         changed, teams, state = plan_render(previous, shared, {
-            doc["uid"]: (fingerprint([row.get(k) for k in PAGE_INPUTS], audio.get(doc["uid"])), doc["team"])
-            for row, doc, _ in parsed if doc["uid"] in chosen}, present)
-        analyses = {doc["uid"]: row.get("analysis") for row, doc, _ in parsed if doc["uid"] in changed}
-        paths = write_exports(docs, analyses, out_dir, changed)
-        views = [call_view(doc, analysis, audio.get(doc["uid"], {"mode": "none", "src": None}),
-                           row.get("processing_s") or 0.0, row.get("rules_name") or "")
-                 for row, doc, analysis in parsed]
+            p.doc["uid"]: (fingerprint([p.row.get(k) for k in PAGE_INPUTS], audio.get(p.doc["uid"])), p.doc["team"])
+            for p in parsed if p.doc["uid"] in chosen}, present)
+        analyses = {p.doc["uid"]: p.row.get("analysis") for p in parsed if p.doc["uid"] in changed}
+        paths = write_exports(docs, analyses, out_dir, changed, options.formats)
+        views = call_views(parsed, lambda shown: audio.get(shown["uid"], {"mode": "none", "src": None}))
         paths.update(render_pages(views, chosen, out_dir, batch or {}, options, language, packs, changed, teams))
         state.save(out_dir)  # last: a run stopped before here writes everything again next time
     return paths
-
-
-def _selected(doc: dict, options: ReportOptions) -> bool:
-    return ((options.team is None or doc["team"] == options.team)
-            and (options.agent is None or doc["agent_id"] == options.agent))
 
 
 def purge_files(out_dir: Path, docs: list[dict], audio_only: bool) -> int:
@@ -120,7 +100,7 @@ def purge_files(out_dir: Path, docs: list[dict], audio_only: bool) -> int:
             stem = call_stem(doc)
             targets = [out_dir / "audio" / f"{stem}.mp3"]
             if not audio_only:
-                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", "json", "rttm")]
+                targets += [out_dir / "calls" / f"{stem}.{ext}" for ext in ("html", *PER_CALL_FORMATS)]
             for path in targets:
                 if path.is_file():
                     path.unlink()

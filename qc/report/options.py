@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+DEFAULT_FORMATS = ("json", "rttm", "csv", "parquet")  # the exports before --formats: unchanged by default
+
 
 @dataclass(frozen=True)
 class ReportOptions:
@@ -20,3 +22,4 @@ class ReportOptions:
     rules_dir: Optional[Path] = None  # where rule packs named in results live, for rule descriptions
     redact: bool = False  # mask personal data in ids and paths, silence it in audio copies (also when any
     # stored call was redacted)
+    formats: tuple[str, ...] = DEFAULT_FORMATS  # export writers (qc.report.exports.WRITERS); parquet only with pyarrow

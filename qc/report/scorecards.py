@@ -49,11 +49,13 @@ def agent_stem(agent_id: str) -> str:
 # -- one call ------------------------------------------------------------------------------
 
 
-def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processing_s: float = 0.0,
-              rules_name: str = "") -> dict:
-    """The call page's data; ``doc`` is the published call JSON, ``audio`` says how to play it."""
+def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processing_s: float = 0.0) -> dict:
+    """The call page's data; ``doc`` is the call JSON (as reviewed: ``reviewed.review_docs``), ``audio``
+    says how to play it."""
     failed_rules = [r for r in doc["rules"] if r["status"] == "fail"]
-    findings = [_finding(r) for r in failed_rules]
+    rule_set = doc.get("rule_set") or {"name": "", "version": ""}
+    # a reviewed call also lists the machine's findings a reviewer or an appeal overturned
+    findings = [_finding(r) for r in doc["rules"] if r["status"] == "fail" or r.get("machine_status") == "fail"]
     view = {
         "call_id": doc["call_id"], "uid": doc["uid"], "agent_id": doc["agent_id"], "agent_name": doc["agent_name"],
         "team": doc["team"], "started_at": doc["started_at"], "day": doc["started_at"][:10],
@@ -61,9 +63,11 @@ def call_view(doc: dict, analysis: Optional[CallAnalysis], audio: dict, processi
         "agent_page": f"agents/{agent_stem(doc['agent_id'])}.html",
         "status": doc["status"], "error": doc["error"], "path": doc["audio"]["path"],
         "duration_s": doc["audio"]["duration_s"] or 0.0, "language": doc["language"] or "",
-        "score": doc["score"], "passed": doc["passed"], "rules_name": rules_name, "processing_s": processing_s or 0.0,
+        "score": doc["score"], "passed": doc["passed"], "processing_s": processing_s or 0.0,
+        "rules_name": rule_set["name"], "rules_version": rule_set["version"][:8], "sections": doc.get("sections", []),
         "fatal": any(r["fatal"] for r in failed_rules), "findings": findings, "rules": doc["rules"],
-        "passed_rules": [r for r in doc["rules"] if r["status"] == "pass"],
+        "passed_rules": [r for r in doc["rules"] if r["status"] == "pass" and r.get("machine_status") != "fail"],
+        "machine_score": doc.get("machine_score", doc["score"]), "review": doc.get("review"),
         "na_rules": [r for r in doc["rules"] if r["status"] == "na"],
         "low_confidence": bool(doc["diarization"] and doc["diarization"]["low_confidence"]),
         "role_confidence_pct": round(100 * doc["diarization"]["role_confidence"]) if doc["diarization"] else None,
@@ -89,12 +93,18 @@ def _overlaps(a: list, b: list) -> bool:
     return (a[0] < b[1] and a[1] > b[0]) or (b[0] == b[1] and a[0] <= b[0] <= a[1])
 
 
+def _about(seg: dict, evidence: dict) -> bool:
+    """Evidence marks a sentence of the party it is about (what the agent said, not the customer's
+    words at the same moment); evidence of nobody's (a silence, the whole call) marks anyone's."""
+    return _overlaps([seg["start_s"], seg["end_s"]], [evidence["start_s"], evidence["end_s"]]) \
+        and evidence.get("role", "") in ("", seg["role"])
+
+
 def _chat(segments: list[dict], failed_rules: list[dict], gaps: list[tuple[float, float]]) -> list[dict]:
     """Sentences and long silences in time order; sentences carry the findings they are evidence of."""
     items = []
     for index, seg in enumerate(segments):
-        span = [seg["start_s"], seg["end_s"]]
-        hits = [r for r in failed_rules if any(_overlaps(span, [e["start_s"], e["end_s"]]) for e in r["evidence"])]
+        hits = [r for r in failed_rules if any(_about(seg, e) for e in r["evidence"])]
         hits.sort(key=lambda r: -r["points"])  # the costliest finding first: it names the sentence's flag
         emotions = [r["title"] for r in hits if r["category"] == "emotion"]
         if seg.get("emotion"):  # a per-sentence label, when the analysis carries one
@@ -191,7 +201,8 @@ def _mean_metrics(calls: list[dict]) -> dict:
 
 
 def agent_views(calls: list[dict], descriptions: Optional[dict[str, str]] = None, language: str = "") -> list[dict]:
-    """One scorecard per agent in ``calls``, compared with all calls of the agent's team in ``calls``."""
+    """One scorecard per agent in ``calls``, compared with all calls of the agent's team in ``calls``;
+    the lowest mean score first (who needs coaching most)."""
     by_team: dict[str, list[dict]] = defaultdict(list)
     by_agent: dict[str, list[dict]] = defaultdict(list)
     for call in calls:
@@ -213,7 +224,7 @@ def agent_views(calls: list[dict], descriptions: Optional[dict[str, str]] = None
             "worst_calls": sorted(own, key=lambda c: (c["status"] == "ok", c["score"] or 0, c["started_at"])),
             "low_confidence_calls": sum(c["low_confidence"] for c in own),
         })
-    return sorted(views, key=lambda v: (v["mean_score"] is None, -(v["mean_score"] or 0), v["agent_id"]))
+    return sorted(views, key=lambda v: (v["mean_score"] is None, v["mean_score"] or 0, v["agent_id"]))  # worst first
 
 
 def _categories(rules: dict, team_rules: dict) -> list[dict]:
@@ -276,7 +287,8 @@ def overview(calls: list[dict], agents: list[dict], language: str = "") -> dict:
     teams = []
     for team in sorted({a["team"] for a in agents}):
         members = [a for a in agents if a["team"] == team]
-        teams.append({"team": team, "agents": members, "stats": members[0]["team_stats"]})
+        teams.append({"team": team, "agents": members, "stats": members[0]["team_stats"],
+                      "packs": _packs([c for c in calls if c["team"] == team])})
     stats = group_stats(calls, language)
     top_rules = sorted((r for r in stats["rules"].values() if r["failed"]),
                        key=lambda r: (-r["failed"], -r["rate"], r["title"]))[:TOP_RULES]
@@ -284,6 +296,13 @@ def overview(calls: list[dict], agents: list[dict], language: str = "") -> dict:
     return {
         "teams": teams, "stats": stats, "top_rules": top_rules, "failed": failed,
         "audio_s": sum(c["duration_s"] for c in calls), "processing_s": sum(c["processing_s"] for c in calls),
-        "rule_packs": sorted({c["rules_name"] for c in calls if c["rules_name"]}),
+        "rule_packs": _packs(calls),
         "low_confidence": sum(c["low_confidence"] for c in calls),
     }
+
+
+def _packs(calls: list[dict]) -> list[dict]:
+    """The rule sets (name and version) scored calls were scored with, most calls first: a team's
+    mean over calls scored by different sets is shown as such, never silently."""
+    counts = Counter((c["rules_name"], c["rules_version"]) for c in calls if c["status"] == "ok" and c["rules_name"])
+    return [{"name": name, "version": version, "calls": n} for (name, version), n in counts.most_common()]

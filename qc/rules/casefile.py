@@ -17,7 +17,9 @@ authors' tests of their rule sets (``qc rules test CASES.yaml``)::
 Transcript lines may also be ``speech ROLE START END`` (voice-activity regions; without
 them the sentences are the speech) or ``ROLE START END [loudness_db=-20 pitch_hz=210] TEXT``
 with measured acoustics. ``roles: unknown`` marks a mono call without diarization;
-``call: {team: ..., duration_s: ..., direction: ...}`` sets call metadata.
+``call: {team: ..., duration_s: ..., direction: ..., agent_id: ..., queue: ...}`` sets call metadata
+(keys qc has no field for are manifest columns);
+``site: {company: [星河通信]}`` gives site variables as a site file would.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ..schema import Acoustics, AudioInfo, CallAnalysis, CallMeta, Segment, Spee
 from .providers import CheckModels
 
 ROLE_NAMES = ("agent", "customer", "unknown")
-CASE_KEYS = ("name", "rule", "transcript", "expect", "evidence", "roles", "call", "language", "reason")
+CASE_KEYS = ("name", "rule", "transcript", "expect", "evidence", "roles", "call", "language", "reason", "site")
 _FEATURES = re.compile(r"^\[([^\]]*)\]\s*")
 
 
@@ -69,9 +71,10 @@ def call_from_case(case: dict) -> CallAnalysis:
     extra = dict(case.get("call") or {})
     end = max((s.end_s for s in transcript.segments), default=0.0)
     duration = float(extra.pop("duration_s", end + 0.5))
-    meta_keys = {"agent_id", "agent_name", "team", "started_at", "direction"}
+    meta_keys = {"agent_id", "agent_name", "team", "started_at", "direction"}  # any other key: a manifest column
     meta = CallMeta(call_id=case.get("name", "case"), path="", language=transcript.language,
-                    **{k: str(v) for k, v in extra.items() if k in meta_keys})
+                    **{k: str(v) for k, v in extra.items() if k in meta_keys},
+                    extra={k: str(v) for k, v in extra.items() if k not in meta_keys})
     audio = AudioInfo(path="", duration_s=duration, channels=2 if roles_known else 1,
                       layout="stereo-agent-left" if roles_known else "mono", sample_rate_hz=8000)
     return CallAnalysis(meta=meta, audio=audio, transcript=transcript)
@@ -110,9 +113,13 @@ def load_cases(path: Path) -> tuple[Optional[Path], list[dict]]:
 
 
 def evaluate_case(path: Path, case: dict, models: CheckModels, ruleset=None):
-    """The verdict of one case: its ``rule`` is a rule id of ``ruleset`` or an inline rule."""
+    """The verdict of one case: its ``rule`` is a rule id of ``ruleset`` or an inline rule. Reasons are
+    said in the rule set's language, or for an inline rule in the case's (``language:``, zh by default)."""
     from .engine import evaluate_rule
     from .ruleset import build_rule
+    from .variables import call_variables, values_of
+
+    site = values_of(case.get("site"), path, f"{case['name']}.site")
 
     if isinstance(case["rule"], str):
         if ruleset is None:
@@ -123,5 +130,8 @@ def evaluate_case(path: Path, case: dict, models: CheckModels, ruleset=None):
                                   expected=f"one of {', '.join(by_id)}", found=case["rule"])
         rule = by_id[case["rule"]]
     else:
-        rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]})
-    return evaluate_rule(call_from_case(case), rule.conditions, rule.applies_when, rule.require, rule.forbid, models)
+        rule = build_rule(path, {"id": case["name"], "title": case["name"], **case["rule"]}, tuple(site))
+    call = call_from_case(case)
+    variables = call_variables({**dict(ruleset.variables if ruleset else ()), **site}, call.meta)
+    return evaluate_rule(call, rule.conditions, rule.applies_when, rule.require, rule.forbid, models, variables,
+                         language=ruleset.language if ruleset else call.transcript.language)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 
-from . import engine
+from . import assign, engine, forms
 from .checks import CHECKS
 from .options import ANCHOR_CONF, SCOPE_CONF, describe
 
@@ -21,7 +21,9 @@ def checks_markdown() -> str:
     out += [f"| `{key}` | {describe(kind)} |" for key, kind in SCOPE_CONF.items()]
     out += ["", "| anchor key | type |", "|---|---|"]
     out += [f"| `{key}` | {describe(kind)} |" for key, kind in ANCHOR_CONF.items()]
-    out += [""]
+    out += ["", "## Scoring forms", "", _fence_examples(inspect.cleandoc(forms.__doc__ or "")), "",
+            "## Rule sets per team, queue, direction, language", "",
+            _fence_examples(inspect.cleandoc(assign.__doc__ or "")), ""]
     for check_id, module in CHECKS.items():
         doc = inspect.cleandoc(module.__doc__ or "")
         title, _, body = doc.partition("\n")

@@ -18,17 +18,25 @@ Text conditions are *scoped*: before the check sees them, sentences are narrowed
 (``first_sentences`` / ``last_sentences`` of that role) and by an ``anchor`` to another
 condition's hits (``relation`` before / after / around, ``within_s`` or
 ``within_sentences``; ``first_hit: true`` measures from the anchor's first hit only).
+
+Reasons and evidence are said in the rule set's ``language`` (zh or en), beside its rule
+titles. When a required item is missing, the evidence says what was looked for and where
+(在开场 15 秒内坐席的话中未找到：您好、你好 / looked for hello, hi in what the agent said in the
+first 15 s), not the sentences that happened to be there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
+from ..messages import Message, joined, render, role
 from ..schema import CallAnalysis, Evidence, Match, Segment, Verdict
 from .checks import CHECKS
 from .checks.base import NotApplicable
+from .messages import say
 from .providers import CheckModels
+from .variables import Variables, expand
 
 
 @dataclass(frozen=True)
@@ -68,33 +76,42 @@ Expr = Union[str, Condition, Op]
 
 
 def evaluate_rule(call: CallAnalysis, conditions: dict[str, Condition], applies_when: Optional[Expr],
-                  require: Optional[Expr], forbid: Optional[Expr], models: CheckModels) -> Verdict:
-    evaluator = Evaluator(call, conditions, models)
+                  require: Optional[Expr], forbid: Optional[Expr], models: CheckModels,
+                  variables: Variables = {}, *, language: str) -> Verdict:
+    """The rule's verdict on ``call``, its reason and evidence said in ``language`` (the pack's)."""
+    evaluator = Evaluator(call, conditions, models, variables)
     try:
         if applies_when is not None:
             gate = evaluator.expr(applies_when)
             if not gate.hit:
-                return Verdict("na", f"does not apply: {gate.reason}")
+                return _said("na", say("does_not_apply", reason=gate.reason), (), language)
         if require is not None:
             found = evaluator.expr(require)
             if found.hit:
-                return Verdict("pass", found.reason, found.evidence)
-            return Verdict("fail", found.reason, found.evidence or found.context)
+                return _said("pass", found.reason, found.evidence, language)
+            return _said("fail", found.reason, found.evidence or found.context, language)
         found = evaluator.expr(forbid)
         if found.hit:
-            return Verdict("fail", found.reason, found.evidence)
-        return Verdict("pass", found.reason)
+            return _said("fail", found.reason, found.evidence, language)
+        return _said("pass", found.reason, (), language)
     except NotApplicable as exc:
-        return Verdict("na", str(exc))
+        return _said("na", exc.args[0], (), language)
+
+
+def _said(status: str, reason, evidence: tuple[Evidence, ...], language: str) -> Verdict:
+    return Verdict(status, render(reason, language),
+                   tuple(replace(e, text=render(e.text, language)) for e in evidence))
 
 
 class Evaluator:
     """Evaluates expressions for one call, each named condition at most once."""
 
-    def __init__(self, call: CallAnalysis, conditions: dict[str, "Expr"], models: CheckModels):
+    def __init__(self, call: CallAnalysis, conditions: dict[str, "Expr"], models: CheckModels,
+                 variables: Variables = {}):
         self.call = call
         self.conditions = conditions
         self.models = models
+        self.variables = variables
         self.cache: dict[str, Match] = {}
 
     def expr(self, node: Expr) -> Match:
@@ -107,28 +124,52 @@ class Evaluator:
         results = [self.expr(arg) for arg in node.args]
         if node.op == "not":
             inner = results[0]
-            return Match(not inner.hit, f"not ({inner.reason})", inner.context if inner.hit else (),
+            return Match(not inner.hit, say("not", reason=inner.reason), inner.context if inner.hit else (),
                          inner.evidence)
         hits = [r for r in results if r.hit]
         misses = [r for r in results if not r.hit]
         hit = bool(results) and (len(hits) == len(results) if node.op == "all" else bool(hits))
         shown = hits if hit else misses
-        reason = "; ".join(r.reason for r in shown)
+        reason = joined(dict.fromkeys(r.reason for r in shown), "clauses")  # a clause said once
         evidence = tuple(e for r in hits for e in r.evidence)
         context = tuple(e for r in misses for e in (r.context or r.evidence))
         return Match(hit, reason, _unique(evidence), _unique(context))
 
     def condition(self, cond: Condition) -> Match:
         module = CHECKS[cond.check]
-        segments = self.scoped(cond.scope) if getattr(module, "SCOPED", False) else self.call.transcript.segments
+        options, missing = expand(cond.options, module, self.variables)
+        if missing:
+            return Match(False, say("no_value", names=joined(f"{{{name}}}" for name in missing)))
+        scoped = getattr(module, "SCOPED", False)
+        segments = self.scoped(cond.scope) if scoped else self.call.transcript.segments
         if getattr(module, "MODELS", ()):
-            return module.evaluate(self.call, segments, cond.options, self.models)
-        return module.evaluate(self.call, segments, cond.options)
+            found = module.evaluate(self.call, segments, options, self.models)
+        else:
+            found = module.evaluate(self.call, segments, options)
+        if found.hit or found.sought is None:
+            return found
+        return replace(found, context=(self.looked_for(found.sought, cond.scope if scoped else Scope(), segments),))
+
+    def looked_for(self, sought, scope: Scope, segments: tuple[Segment, ...]) -> Evidence:
+        """Evidence for something missing: what was looked for and where (the scope), at the moment
+        the looking began: the first sentence in scope, else the start of the scope's window. A
+        moment, not the window: a reviewer listens from there, and the pages mark one sentence
+        (where the greeting should have been), not every sentence of a long window."""
+        everything = self.call.transcript.segments
+        origin = min((s.start_s for s in everything), default=0.0)
+        if segments:
+            at = segments[0].start_s
+        elif scope.last_s is not None:
+            at = max(max(s.end_s for s in everything) - scope.last_s, origin) if everything else origin
+        else:
+            at = origin
+        text = say("looked_for", sought=sought, where=_where(scope))
+        return Evidence(at, at, text, "" if scope.role == "any" else scope.role)
 
     def scoped(self, scope: Scope) -> tuple[Segment, ...]:
         transcript = self.call.transcript
         if scope.role != "any" and not transcript.roles_known:
-            raise NotApplicable(f"speaker roles unknown, cannot tell what the {scope.role} said")
+            raise NotApplicable(say("roles_unknown", what=say("what.said", role=role(scope.role))))
         everything = transcript.segments
         chosen = [s for s in everything if scope.role == "any" or s.role == scope.role]
         if everything and scope.first_s is not None:
@@ -158,6 +199,26 @@ class Evaluator:
                     keep.append(seg)
                     break
         return keep
+
+
+def _where(scope: Scope) -> Message:
+    """Where a scoped condition looked: what the agent said in the first 15 s, after «complaint»..."""
+    who = say("where.call") if scope.role == "any" else say("where.role", role=role(scope.role))
+    qualifiers = []
+    for key in ("first_s", "last_s"):
+        if getattr(scope, key) is not None:
+            qualifiers.append(say(f"where.{key}", s=getattr(scope, key)))
+    for key in ("first_sentences", "last_sentences"):
+        if getattr(scope, key) is not None:
+            qualifiers.append(say(f"where.{key}", n=getattr(scope, key)))
+    anchor = scope.anchor
+    if anchor is not None:
+        within = (say("where.within_s", n=anchor.within_s) if anchor.within_s is not None
+                  else say("where.within_sentences", n=anchor.within_sentences)
+                  if anchor.within_sentences is not None else "")
+        qualifiers.append(say("where.anchor", to=anchor.to, within=within, relation=say(f"relation.{anchor.relation}"),
+                              first=say("where.first_hit") if anchor.first_hit else ""))
+    return say("where", who=who, qualifiers=joined(qualifiers, "none"))
 
 
 def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline) -> bool:

@@ -5,14 +5,15 @@ A rule set file::
     name: zh-default
     language: zh
     pass_score: 80          # a call passes with at least this score and no failed fatal rule
-    extends: base.yaml      # optional; rules with the same id are overridden field by field
+    extends: base.yaml      # optional (see qc.rules.packs); rules with the same id are overridden field by field
+    variables: {company: [星河通信]}  # optional: values of site variables (qc.rules.variables)
     rules:
       - id: greeting        # stable id
         title: 开场问候
         category: compliance  # compliance | service | emotion
         severity: major       # minor | major | critical
-        points: 10            # deducted when the rule fails
-        fatal: false          # a failed fatal rule makes the call score 0
+        points: 10            # deducted when the rule fails (per_hit, max_deduction, bonus, section:
+        fatal: false          # see qc.rules.forms); a failed fatal rule makes the call score 0
         require: {check: keyword, role: agent, first_s: 15, any: [您好, 你好]}
 
 A rule has ``require`` (passes when its expression hits) or ``forbid`` (fails when it
@@ -34,16 +35,16 @@ from typing import Optional
 from ..errors import RuleConfigError
 from .checks import CHECKS
 from .engine import Anchor, Condition, Expr, Op, Scope
+from .forms import DEFAULT_MAX_SCORE, RULE_FORM_KEYS, Section, parse_sections, rule_form
 from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
-from .yamlfile import read_yaml
+from .packs import RULES_DIR, read_pack
+from .variables import load_site, unknown_names, values_of
 
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
 RULE_KEYS = ("id", "title", "category", "severity", "points", "fatal", "description", "enabled", "conditions",
-             "applies_when", "require", "forbid")
-SET_KEYS = ("name", "language", "pass_score", "extends", "rules", "description")
+             "applies_when", "require", "forbid", *RULE_FORM_KEYS)
 BOOLEAN_OPS = ("all", "any", "not")
-RULES_DIR = Path(__file__).resolve().parents[2] / "rules"  # the maintained packs: <language>-default.yaml
 PACK_LANGUAGES = ("zh", "en")
 
 
@@ -60,6 +61,10 @@ class Rule:
     points: float = 0.0
     fatal: bool = False
     description: str = ""
+    per_hit: Optional[float] = None  # scoring forms: see qc.rules.forms
+    max_deduction: Optional[float] = None
+    bonus: float = 0.0
+    section: str = ""
     source: dict = field(default_factory=dict, hash=False, compare=False)  # the YAML mapping, for fingerprints
 
 
@@ -70,19 +75,29 @@ class RuleSet:
     pass_score: float
     rules: tuple[Rule, ...]
     path: str = ""
+    variables: tuple = ()  # (name, (values...)) pairs: the set's and the site file's
+    sections: tuple[Section, ...] = ()
+    max_score: float = DEFAULT_MAX_SCORE
 
     def fingerprint(self) -> str:
-        """Changes whenever a verdict could change: stored calls are re-scored when it does."""
-        data = [self.pass_score] + [r.source for r in self.rules]
+        """Changes whenever a verdict or a score could change: stored calls are re-scored when it does."""
+        data = [self.pass_score] + [r.source for r in self.rules] + ([list(self.variables)] if self.variables else [])
+        if self.sections or self.max_score != DEFAULT_MAX_SCORE:  # (so sets without keep their fingerprint)
+            data.append([self.max_score, [list(vars(s).values()) for s in self.sections]])
         return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
 
-def load_rulesets(rules_file: Optional[Path] = None) -> dict[str, RuleSet]:
+def load_rulesets(rules_file: Optional[Path] = None, site_file: Optional[Path] = None,
+                  given: Optional[dict] = None) -> dict[str, RuleSet]:
     """The sets a run scores with: ``rules_file`` for every call (key ``*``), else the maintained
-    pack of each language. Every file is validated here, before any audio is touched."""
+    pack of each language, with the site file's variables and ``given`` values added (options
+    such as ``--company``). Every file is validated here, before any audio is touched."""
+    site = load_site(site_file)
+    for name, values in (given or {}).items():
+        site[name] = tuple(dict.fromkeys((*site.get(name, ()), *values)))
     if rules_file:
-        return {"*": load_ruleset(rules_file)}
-    return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml") for lang in PACK_LANGUAGES}
+        return {"*": load_ruleset(rules_file, site)}
+    return {lang: load_ruleset(RULES_DIR / f"{lang}-default.yaml", site) for lang in PACK_LANGUAGES}
 
 
 def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
@@ -90,64 +105,29 @@ def pick_ruleset(rulesets: dict[str, RuleSet], language: str) -> RuleSet:
     return rulesets.get("*") or rulesets.get(language) or rulesets["zh"]
 
 
-def load_ruleset(path: str | Path) -> RuleSet:
+def load_ruleset(path: str | Path, site: Optional[dict] = None) -> RuleSet:
     path = Path(path)
-    raw = _load_with_extends(path, stack=())
+    raw = read_pack(path)
+    variables = {**values_of(raw.get("variables"), path, "variables"), **(site or {})}
+    sections = parse_sections(path, raw.get("sections"))
     rules = []
     seen = set()
     for entry in raw["rules"]:
         if entry.get("enabled", True) is False:
             continue
-        rule = build_rule(path, entry)
+        rule = build_rule(path, entry, tuple(variables), sections)
         if rule.id in seen:
             raise RuleConfigError(path, rule.id, "id", message="duplicate rule id")
         seen.add(rule.id)
         rules.append(rule)
     pass_score = typed(path, None, "pass_score", raw.get("pass_score", 80), float)
+    max_score = typed(path, None, "max_score", raw.get("max_score", DEFAULT_MAX_SCORE), float)
     return RuleSet(name=str(raw.get("name") or path.stem), language=str(raw.get("language", "zh")),
-                   pass_score=pass_score, rules=tuple(rules), path=str(path))
+                   pass_score=pass_score, rules=tuple(rules), path=str(path),
+                   variables=tuple(sorted(variables.items())), sections=sections, max_score=max_score)
 
 
-def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise RuleConfigError(path, message="rule file not found")
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise RuleConfigError(path, expected="a mapping with a 'rules' list", found=type(data).__name__)
-    for key in data:
-        if key not in SET_KEYS:
-            raise RuleConfigError(path, option=key, message=f"unknown key{suggest(key, SET_KEYS)}",
-                                  expected=f"one of {', '.join(SET_KEYS)}", found=key)
-    rules = data.get("rules", [])
-    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
-        raise RuleConfigError(path, option="rules", expected="a list of rule mappings", found=rules)
-    for entry in rules:
-        if not isinstance(entry.get("id"), str) or not entry["id"]:
-            raise RuleConfigError(path, option="id", message="every rule needs an id",
-                                  expected="a string", found=entry.get("id"))
-    return data
-
-
-def _load_with_extends(path: Path, stack: tuple[Path, ...]) -> dict:
-    resolved = path.resolve()
-    if resolved in stack:
-        chain = " -> ".join(p.name for p in (*stack, resolved))
-        raise RuleConfigError(stack[0], option="extends", message=f"cycle in extends: {chain}")
-    data = _read_yaml(path)
-    base_name = data.get("extends")
-    if not base_name:
-        return data
-    base_path = path.parent / str(base_name)
-    if not base_path.is_file():
-        raise RuleConfigError(path, option="extends", message="base rule set not found", found=str(base_name))
-    base = _load_with_extends(base_path, (*stack, resolved))
-    merged = {r["id"]: dict(r) for r in base.get("rules", [])}
-    for entry in data.get("rules", []):
-        merged[entry["id"]] = {**merged.get(entry["id"], {}), **entry}
-    return {**base, **{k: v for k, v in data.items() if k != "extends"}, "rules": list(merged.values())}
-
-
-def build_rule(path, entry: dict) -> Rule:
+def build_rule(path, entry: dict, declared: tuple[str, ...] = (), sections: tuple[Section, ...] = ()) -> Rule:
     """Validate one rule mapping and build it; every mistake names file, rule and option."""
     rule_id = entry["id"]
     for key in entry:
@@ -168,7 +148,8 @@ def build_rule(path, entry: dict) -> Rule:
     if points < 0:
         raise RuleConfigError(path, rule_id, "points", expected="a number >= 0", found=points)
     fatal = typed(path, rule_id, "fatal", entry.get("fatal", False), bool)
-    parser = _RuleParser(path, rule_id)
+    form = rule_form(path, rule_id, entry, sections)
+    parser = _RuleParser(path, rule_id, declared)
     named = entry.get("conditions") or {}
     if not isinstance(named, dict):
         raise RuleConfigError(path, rule_id, "conditions", expected="a mapping of name -> condition", found=named)
@@ -178,12 +159,12 @@ def build_rule(path, entry: dict) -> Rule:
     parser.check_references(conditions)
     return Rule(id=rule_id, title=str(entry["title"]), conditions=conditions, category=category,
                 severity=severity, points=points, fatal=fatal, description=str(entry.get("description", "")),
-                source=entry, **exprs)
+                source=entry, **form, **exprs)
 
 
 class _RuleParser:
-    def __init__(self, path, rule_id: str):
-        self.path, self.rule_id = path, rule_id
+    def __init__(self, path, rule_id: str, declared: tuple[str, ...] = ()):
+        self.path, self.rule_id, self.declared = path, rule_id, declared
         self.names: set[str] = set()
         self.inline = 0
         self.refs: list[tuple[str, str]] = []  # (where, name) of every reference, checked at the end
@@ -224,6 +205,9 @@ class _RuleParser:
         scope_values = {k: v for k, v in body.items() if scoped and k in SCOPE_CONF}
         options = {k: v for k, v in body.items() if k != "check" and k not in scope_values}
         validated = validate_options(self.path, self.rule_id, module, options, where)
+        for unknown in unknown_names(validated, module, self.declared):
+            self.fail(where, message=f"unknown variable {{{unknown}}}: qc fills {{company}}, {{agent_name}}, "
+                                     f"{{agent_id}}; declare others under variables:", found=unknown)
         return Condition(name=name, check=check_id, options=validated, scope=self.scope(scope_values, where))
 
     def scope(self, values: dict, where: str) -> Scope:

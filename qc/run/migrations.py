@@ -108,6 +108,75 @@ MIGRATIONS: tuple[tuple[str, Union[str, Callable[[sqlite3.Connection], None]]], 
         CREATE INDEX calls_by_agent ON calls (agent_id);
     """),
     ("0003_identities_of_earlier_rows", _identities),
+    # Manifest columns qc has no field for (queue, customer tier...), as JSON: kept in clear like the
+    # other metadata columns, for the rule set assignment and the metadata check (teams branch).
+    ("0004_call_extra_metadata", "ALTER TABLE calls ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'"),
+    # Human review of scored calls (qc serve, qc review import), keyed by call_uid so re-analysis
+    # and re-scoring keep it: a sign-off per call, a decision per finding and per rule (the
+    # finding key and machine status decided on, to flag what changed since), manual score
+    # items, appeals, and an audit row for every action.
+    ("0005_reviews", """
+        CREATE TABLE reviews (
+            call_uid    TEXT PRIMARY KEY,
+            status      TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'signed')),
+            signed_by   TEXT,
+            signed_at   TEXT,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE TABLE review_decisions (
+            call_uid       TEXT NOT NULL,
+            rule_id        TEXT NOT NULL,
+            kind           TEXT NOT NULL CHECK (kind IN ('finding', 'rule')),
+            decision       TEXT NOT NULL CHECK (decision IN ('confirmed', 'false_positive', 'pass', 'fail', 'na')),
+            finding_key    TEXT NOT NULL DEFAULT '',
+            machine_status TEXT NOT NULL,
+            comment        TEXT NOT NULL DEFAULT '',
+            decided_by     TEXT NOT NULL,
+            decided_at     TEXT NOT NULL,
+            PRIMARY KEY (call_uid, rule_id, kind)
+        );
+        CREATE TABLE review_items (
+            id          INTEGER PRIMARY KEY,
+            call_uid    TEXT NOT NULL,
+            points      REAL NOT NULL,
+            label       TEXT NOT NULL,
+            added_by    TEXT NOT NULL,
+            added_at    TEXT NOT NULL,
+            removed_by  TEXT,
+            removed_at  TEXT
+        );
+        CREATE INDEX review_items_by_call ON review_items (call_uid);
+        CREATE TABLE appeals (
+            id               INTEGER PRIMARY KEY,
+            call_uid         TEXT NOT NULL,
+            rule_id          TEXT NOT NULL,
+            finding_key      TEXT NOT NULL,
+            comment          TEXT NOT NULL,
+            filed_by         TEXT NOT NULL,
+            filed_at         TEXT NOT NULL,
+            status           TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'accepted', 'rejected')),
+            decided_by       TEXT,
+            decided_at       TEXT,
+            decision_comment TEXT NOT NULL DEFAULT '',
+            ruling           TEXT,
+            closed_by        TEXT,
+            closed_at        TEXT
+        );
+        CREATE INDEX appeals_by_call ON appeals (call_uid);
+        CREATE TABLE review_audit (
+            id       INTEGER PRIMARY KEY,
+            call_uid TEXT NOT NULL,
+            at       TEXT NOT NULL,
+            actor    TEXT NOT NULL,
+            role     TEXT NOT NULL,
+            action   TEXT NOT NULL,
+            target   TEXT NOT NULL DEFAULT '',
+            before   TEXT NOT NULL,
+            after    TEXT NOT NULL,
+            comment  TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX review_audit_by_call ON review_audit (call_uid, id)
+    """),
 )
 
 

@@ -4,8 +4,10 @@ Plan: hash each call and its settings, and look it up in the store (``plan.py``)
 Calls already done are at most re-scored, without touching their audio. Execute: an
 executor (``executors.py``) runs each remaining call's source (``qc.sources``: decode,
 voice activity, transcription, speakers, timeline) and yields outcomes as they finish.
-Record: in this process only, each outcome is scored against its rule set and stored,
-or recorded as failed with its reason. One call's failure never stops the batch; only
+Record: in this process only, each outcome is scored against its rule set (``ruleset_for``
+the call's metadata: see :mod:`qc.rules.assign`) and stored, or recorded as failed with its
+reason (stored in the language of the call's rule set, like its rule reasons; the command
+line hears it in English). One call's failure never stops the batch; only
 configuration problems (a model that cannot load) and the environment (disk full,
 database unwritable) do. Progress goes through an injected ``hook(step, call_id,
 completed=, total=)``, so no stage prints.
@@ -19,13 +21,14 @@ from typing import Callable, Optional, Sequence
 
 from ..analysis.blocks import note_memory
 from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
+from ..messages import render, say
 from ..redact import redact_call
 from ..rules.providers import CheckModels
 from ..rules.ruleset import RuleSet
 from ..rules.scoring import score_call
-from ..schema import CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
+from ..schema import CallAnalysis, CallMeta, Hook, analysis_from_dict, analysis_to_dict, no_hook, score_to_dict
 from .executors import Executor, InProcessExecutor, Outcome
-from .plan import Task, meta_changed, plan_batch
+from .plan import Task, meta_changed, plan_batch, stored_meta
 from .store import Store
 
 
@@ -33,13 +36,10 @@ from .store import Store
 class RunSettings:
     """What a batch does beyond analysing calls (that is the sources' settings)."""
 
-    language: str = "zh"  # zh | en | auto; a call's manifest language wins
+    language: str = "zh"  # zh | en | auto | a list (zh,en: detected per call among them); a manifest language wins
     force: bool = False  # analyse calls again even when done
     max_attempts: Optional[int] = 3  # failures before a call is quarantined (None: retried for ever)
     redact: bool = False  # mask personal numbers and e-mails in everything stored (see qc.redact)
-
-
-NO_SPEECH = "no speech heard in the recording (silent or noise only): nothing to score"
 
 
 @dataclass
@@ -53,6 +53,8 @@ class BatchSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # left alone this run
     interrupted: Optional[Interrupted] = None  # a signal stopped the batch; the rest waits for the next run
+    scored: list[str] = field(default_factory=list)  # keys of the calls scored (or re-scored) in this run
+    alert_errors: list[str] = field(default_factory=list)  # alerts not delivered (qc run --alert), one line each
     audio_s: float = 0.0
     wall_s: float = 0.0
 
@@ -69,7 +71,7 @@ class BatchSummary:
 
 
 def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, sources: dict,
-              ruleset_for: Callable[[str], RuleSet], models: CheckModels,
+              ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
               executor: Optional[Executor] = None, hook: Hook = no_hook) -> BatchSummary:
     """Process every call; return what happened. ``sources`` maps a source kind to the object
     that analyses its calls; it loads its models only when a call needs them."""
@@ -83,7 +85,9 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
         hook(name, call_id, completed=progress["completed"], total=summary.total, **info)
 
     for task, row in plan.done:
-        summary.rescored += _refresh(store, task, row, ruleset_for, models, settings.redact)
+        if _refresh(store, task, row, ruleset_for, models, settings.redact):
+            summary.rescored += 1
+            summary.scored.append(task.key)
         summary.skipped += 1
         step("skipped", task.meta.call_id)
     for task, row in plan.quarantined:
@@ -118,13 +122,14 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         if outcome.error is not None:
             raise outcome.error
         analysis = outcome.analysis
+        ruleset = _pick(ruleset_for, analysis.meta, analysis)
         if not analysis.transcript.segments:
-            store.save_empty(task.key, analysis_to_dict(analysis), NO_SPEECH, outcome.seconds)
+            store.save_empty(task.key, analysis_to_dict(analysis), render(say("failure.no_speech"), ruleset.language),
+                             outcome.seconds)
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
         note_memory("analysis")
-        ruleset = ruleset_for(analysis.transcript.language)
         score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
         note_memory("scoring")
         if settings.redact:
@@ -132,15 +137,20 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
         store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                       outcome.seconds)
         note_memory("stored")
+        summary.scored.append(task.key)
     except EnvironmentFailure:
         raise
     except Exception as exc:  # one bad call never stops the batch
         if isinstance(exc, QcError) and not isinstance(exc, CallError):
             raise  # configuration problems (e.g. model unloadable) concern every call
-        reason = str(exc) if isinstance(exc, CallError) else f"internal error: {exc!r}"
+        message = exc.args[0] if isinstance(exc, CallError) and exc.args else say("failure.internal", detail=repr(exc))
         if not isinstance(exc, CallError):
             step("traceback", task.meta.call_id, text=outcome.traceback or repr(exc))
-        if store.save_failed(task.key, reason, outcome.seconds, settings.max_attempts) == "quarantined":
+        language = (_pick(ruleset_for, outcome.analysis.meta, outcome.analysis) if outcome.analysis
+                    else ruleset_for(replace(task.meta, language=task.language))).language
+        reason = str(message)
+        if store.save_failed(task.key, render(message, language), outcome.seconds,
+                             settings.max_attempts) == "quarantined":
             reason = f"{reason} (failed {settings.max_attempts} times: quarantined, not retried; --retry-quarantined)"
         summary.failed.append((task.meta.call_id, reason))
         step("failed", task.meta.call_id, reason=reason)
@@ -161,7 +171,7 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
     if row["status"] != "ok":
         return False
     analysis = analysis_from_dict(row["analysis"])
-    ruleset = ruleset_for(analysis.transcript.language)
+    ruleset = _pick(ruleset_for, task.meta, analysis)
     if redact and analysis.transcript.redacted is None:
         masked, score = redact_call(analysis, score_call(analysis, ruleset, models))
         store.save_ok(task.key, analysis_to_dict(masked), score_to_dict(score), ruleset.fingerprint(),
@@ -173,7 +183,7 @@ def _refresh(store: Store, task: Task, row: dict, ruleset_for, models: CheckMode
     return True
 
 
-def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], models: CheckModels,
+def rescore_stored(store: Store, ruleset_for: Callable[[CallMeta], RuleSet], models: CheckModels,
                    since: Optional[str] = None) -> int:
     """Score every stored call again with the current rules, without touching audio."""
     count = 0
@@ -181,8 +191,14 @@ def rescore_stored(store: Store, ruleset_for: Callable[[str], RuleSet], models: 
         if row["status"] != "ok":
             continue
         analysis = analysis_from_dict(row["analysis"])
-        ruleset = ruleset_for(analysis.transcript.language)
+        ruleset = _pick(ruleset_for, stored_meta(row), analysis)
         store.save_score(row["call_key"], score_to_dict(score_call(analysis, ruleset, models)),
                          ruleset.fingerprint())
         count += 1
     return count
+
+
+def _pick(ruleset_for: Callable[[CallMeta], RuleSet], meta: CallMeta, analysis: CallAnalysis) -> RuleSet:
+    """A call's rule set, chosen by its metadata in clear (a redacted analysis masks some) and the
+    language it was transcribed in."""
+    return ruleset_for(replace(meta, language=analysis.transcript.language))

@@ -21,8 +21,8 @@ from ..schema import CallMeta, call_uid
 from ..sources import kind_of
 from .store import Store
 
-ANALYSIS_VERSION = 4  # bump when the analysis of a call changes, so stored calls are analysed again
-META_FIELDS = tuple(f for f in CallMeta.__dataclass_fields__ if f not in ("layout", "language"))
+ANALYSIS_VERSION = 5  # bump when the analysis of a call changes, so stored calls are analysed again
+META_FIELDS = tuple(f for f in CallMeta.__dataclass_fields__ if f not in ("layout", "language", "direction"))
 ROW_FIELDS = ("call_id", "path", "agent_id", "agent_name", "team", "started_at")  # stored as columns too
 
 
@@ -59,13 +59,15 @@ def content_sha256(path: str) -> str:
 
 
 def call_key(path: str, source_fingerprint: str, language: str, layout: Optional[str], call_id: str = "",
-             content: Optional[str] = None) -> str:
+             content: Optional[str] = None, direction: str = "") -> str:
     """Hash of the call id, the recording's bytes and every setting that changes its analysis."""
-    return _key(content or content_sha256(path), source_fingerprint, language, layout, call_id)
+    return _key(content or content_sha256(path), source_fingerprint, language, layout, call_id, direction)
 
 
-def _key(content: str, source_fingerprint: str, language: str, layout: Optional[str], call_id: str) -> str:
-    data = json.dumps([content, source_fingerprint, language, layout or "", ANALYSIS_VERSION, call_id])
+def _key(content: str, source_fingerprint: str, language: str, layout: Optional[str], call_id: str,
+         direction: str = "") -> str:
+    """The direction decides which speaker of a mono call is the agent, so it is part of the analysis."""
+    data = json.dumps([content, source_fingerprint, language, layout or "", ANALYSIS_VERSION, call_id, direction])
     return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -78,8 +80,9 @@ def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, 
         language = meta.language or default_language
         content = content_sha256(meta.path)
         fingerprint = sources[kind].fingerprint()
-        task = Task(meta, _key(content, fingerprint, language, meta.layout, meta.call_id), language, kind,
-                    call_uid(meta.call_id, content), _key(content, fingerprint, language, meta.layout, ""), content)
+        task = Task(meta, _key(content, fingerprint, language, meta.layout, meta.call_id, meta.direction), language,
+                    kind, call_uid(meta.call_id, content),
+                    _key(content, fingerprint, language, meta.layout, "", meta.direction), content)
         row = None if force else store.get(task.key)
         if row and row["status"] in ("ok", "empty"):
             done.append((task, row))
@@ -92,9 +95,19 @@ def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, 
     return Plan(tuple(todo), tuple(done), tuple(reuse), tuple(quarantined))
 
 
+def stored_meta(row: dict) -> CallMeta:
+    """A stored call's metadata in clear: its analysis's, under the row's columns (which hold the clear
+    values even when the analysis is redacted)."""
+    fields = {**((row.get("analysis") or {}).get("meta") or {}),
+              **{k: row[k] for k in (*ROW_FIELDS, "extra") if k in row}}
+    return CallMeta(**{k: v for k, v in fields.items() if k in CallMeta.__dataclass_fields__})
+
+
 def meta_changed(meta: CallMeta, row: dict) -> bool:
-    """Whether the stored call's metadata differs from what the inputs now say (the row's columns
-    hold the clear values even when its analysis is redacted)."""
-    stored = {**((row.get("analysis") or {}).get("meta") or {}), **{k: row[k] for k in ROW_FIELDS if k in row}}
-    now = asdict(meta)
-    return any(str(stored.get(f, "")) != str(now[f] or "") for f in META_FIELDS)
+    """Whether the stored call's metadata differs from what the inputs now say."""
+    stored, now = asdict(stored_meta(row)), asdict(meta)
+    return any(_plain(stored[f]) != _plain(now[f]) for f in META_FIELDS)
+
+
+def _plain(value) -> str:
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else str(value or "")

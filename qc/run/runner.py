@@ -1,5 +1,5 @@
 """One ``qc run``: check the configuration, build the sources and models, run the batch,
-write the outputs.
+write the outputs, send the alerts.
 
 Everything that can be wrong with the configuration (rule files, models) is checked here
 before the first recording is decoded. Progress is a bar on a terminal and plain log lines
@@ -25,26 +25,30 @@ from ..analysis.blocks import note_memory, return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
+from ..rules.assign import Assignment
 from ..rules.providers import CheckModels
-from ..rules.ruleset import RuleSet, models_needed, pick_ruleset
-from ..schema import now
+from ..rules.ruleset import RuleSet, models_needed
+from ..schema import CallMeta, now
 from ..sources.audio import AudioSettings, AudioSource
+from .alerts import AlertSettings, alert_run
 from .executors import EXECUTORS
 from .pipeline import BatchSummary, RunSettings, run_batch
 from .store import Store
 
 
 class Runner:
-    def __init__(self, settings: RunSettings, audio: AudioSettings, rulesets: dict[str, RuleSet], db_path: Path,
+    def __init__(self, settings: RunSettings, audio: AudioSettings, rules: Assignment, db_path: Path,
                  out_dir: Path, models: CheckModels, models_dir: Optional[Path] = None,
-                 report_options: Optional[ReportOptions] = None, executor: str = "in-process"):
+                 report_options: Optional[ReportOptions] = None, executor: str = "in-process",
+                 alerts: Optional[AlertSettings] = None):
         return_freed_memory()  # long calls: memory back to the system between blocks
         self.settings = settings
+        self.alerts = alerts
         self.report_options = report_options or ReportOptions()
-        self.rulesets = rulesets
+        self.rules = rules
         self.out_dir = out_dir
         self.models = models
-        models.verify(models_needed(rulesets.values()))  # a missing or corrupt model stops here, exit 2
+        models.verify(models_needed(rules.rulesets))  # a missing or corrupt model stops here, exit 2
         models_dir = models_dir or models_mod.default_models_dir()
         self.model_path = models_mod.resolve(audio.asr.model, models_dir)
         self.progress = Progress()
@@ -70,8 +74,8 @@ class Runner:
 
         return transcriber
 
-    def ruleset_for(self, language: str) -> RuleSet:
-        return pick_ruleset(self.rulesets, language)
+    def ruleset_for(self, meta: CallMeta) -> RuleSet:
+        return self.rules.pick(meta)
 
     def run(self, calls, inputs: list[str], unreadable: list[tuple[str, str]] = ()) -> BatchSummary:
         """``unreadable``: input folders that could not be listed, reported with the failed calls."""
@@ -102,6 +106,12 @@ class Runner:
         if summary.interrupted is not None:
             click.echo(f"qc: stopped by {summary.interrupted.signal_name}: the pages show what was done; {left} "
                        f"call(s) left for the next run", err=True)
+        if self.alerts is not None:  # after the pages: a slow robot never delays them; never changes the exit code
+            delivered, summary.alert_errors = alert_run(self.alerts, self.store, summary, self.settings.redact)
+            for line in summary.alert_errors:
+                click.echo(f"qc: alert not delivered: {line}", err=True)
+            if delivered:
+                click.echo(f"qc: alert sent: {', '.join(delivered)}", err=True)
         click.echo(f"qc: scorecards: {paths['index']}")
         return summary
 

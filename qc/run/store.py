@@ -22,19 +22,24 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import EnvironmentFailure, environment_errors
+from ..redact import mask_meta
 from ..schema import now
 from .migrations import migrate
+from .reviews import attach_reviews, drop_orphans
 
 CORRUPT_ADVICE = ("move it aside (qc starts a new one and analyses the calls again) or restore it from a "
                   "backup")
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, threads: bool = False):
+        """``threads``: the connection may be used from several threads, each use serialised by the caller
+        (qc serve holds a lock)."""
         self.path = Path(path)
         with environment_errors(f"opening {self.path}"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                      check_same_thread=not threads)
             self.db.row_factory = sqlite3.Row
             try:
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -78,6 +83,7 @@ class Store:
                        started_at = excluded.started_at, updated_at = excluded.updated_at""",
                 (call_key, uid, content_key, content_sha256, meta.call_id, meta.path,
                  meta.agent_id, meta.agent_name, meta.team, meta.started_at, now()))
+            self._save_extra(call_key, meta)
             if content_sha256:  # one file is one call: rows that filed these bytes at this path under
                 # another id (a manifest that renamed the call) are stale
                 self.db.execute("UPDATE calls SET superseded = 1 WHERE path = ? AND content_sha256 = ? AND "
@@ -129,12 +135,19 @@ class Store:
             analysis = json.loads(row[0]) if row and row[0] else None
             if analysis:
                 kept = {k: analysis["meta"][k] for k in ("layout", "language") if analysis["meta"].get(k)}
-                analysis["meta"] = {**asdict(meta), **kept}
+                masked = "redacted" in analysis["transcript"]  # (the columns below keep the clear values)
+                analysis["meta"] = {**asdict(mask_meta(meta) if masked else meta), **kept}
             self.db.execute(
                 """UPDATE calls SET call_id = ?, path = ?, agent_id = ?, agent_name = ?, team = ?, started_at = ?,
                        analysis = ?, updated_at = ? WHERE call_key = ?""",
                 (meta.call_id, meta.path, meta.agent_id, meta.agent_name, meta.team, meta.started_at,
                  json.dumps(analysis, ensure_ascii=False) if analysis else None, now(), call_key))
+            self._save_extra(call_key, meta)
+
+    def _save_extra(self, call_key: str, meta) -> None:
+        """The manifest's extra columns of a call (``CallMeta.extra``), in clear as the other metadata columns."""
+        self.db.execute("UPDATE calls SET extra = ? WHERE call_key = ?",
+                        (json.dumps(dict(meta.extra), ensure_ascii=False), call_key))
 
     def release_quarantine(self) -> int:
         """Give every quarantined call another chance on the next run; return how many."""
@@ -154,7 +167,8 @@ class Store:
 
     def latest_calls(self, since: Optional[str] = None, until: Optional[str] = None) -> list[dict]:
         """The newest row of every call (what reports show), optionally by call start time:
-        ``since <= started_at < until`` compared as ISO text, so a date selects whole days."""
+        ``since <= started_at < until`` compared as ISO text, so a date selects whole days.
+        Each row carries its human review under ``review`` (None when nobody reviewed it)."""
         where, params = ["superseded = 0"], []
         if since:
             where.append("started_at >= ?")
@@ -167,7 +181,27 @@ class Store:
                                                           ORDER BY updated_at DESC, rowid DESC) AS newest
                                FROM calls WHERE {' AND '.join(where)})
                 WHERE newest = 1 ORDER BY started_at, call_id, call_uid""", params)
+        return attach_reviews(self.db, [_row(r) for r in rows])
+
+    def scored_rows(self, call_keys) -> list[dict]:
+        """The stored scores of these calls (no analysis: light), each with its transcript language."""
+        keys, rows = list(call_keys), []
+        for i in range(0, len(keys), 500):  # SQLite binds a bounded number of parameters
+            chunk = keys[i:i + 500]
+            rows += self.db.execute(
+                f"""SELECT call_key, call_uid, call_id, agent_id, agent_name, team, started_at, score, score_detail,
+                           json_extract(analysis, '$.transcript.language') AS language
+                    FROM calls WHERE status = 'ok' AND call_key IN ({','.join('?' * len(chunk))})""", chunk).fetchall()
         return [_row(r) for r in rows]
+
+    def agent_scores(self, agent_id: str, since: str, until: str) -> list[dict]:
+        """call_uid and score of the newest row of each scored call of an agent started in [since, until)."""
+        rows = self.db.execute(
+            """SELECT call_uid, score FROM (SELECT call_uid, score, status, ROW_NUMBER() OVER (
+                   PARTITION BY call_uid ORDER BY updated_at DESC, rowid DESC) AS newest
+                   FROM calls WHERE superseded = 0 AND agent_id = ? AND started_at >= ? AND started_at < ?)
+               WHERE newest = 1 AND status = 'ok'""", (agent_id, since, until))
+        return [dict(r) for r in rows]
 
     def purge_before(self, before: str) -> int:
         """Delete every stored row of the calls started before ``before`` (calls with no start time
@@ -176,6 +210,7 @@ class Store:
             count = self.db.execute("SELECT COUNT(DISTINCT call_uid) FROM calls WHERE started_at != '' AND "
                                     "started_at < ?", (before,)).fetchone()[0]
             self.db.execute("DELETE FROM calls WHERE started_at != '' AND started_at < ?", (before,))
+            drop_orphans(self.db)
             self.db.execute("VACUUM")
         return count
 
@@ -197,7 +232,7 @@ class Store:
 def _row(row: sqlite3.Row) -> dict:
     data = dict(row)
     data.pop("newest", None)
-    for key in ("analysis", "score_detail"):
+    for key in ("analysis", "score_detail", "extra"):
         if data.get(key):
             data[key] = json.loads(data[key])
     return data

@@ -1,6 +1,7 @@
 """Recorded calls: a recording becomes the speaker-attributed transcript the rules read.
 
-Decode -> split channels by layout -> voice activity and transcription per channel ->
+Decode -> split channels by layout -> voice activity per channel -> the call's language
+when the run lists candidates -> transcription per channel ->
 drop hallucinations -> sentences with acoustics -> one timeline. Stereo calls take their
 roles from the channels; mono calls are diarized, words are joined to speaker turns and
 the agent is chosen by evidence. The models are passed in: the transcriber and the
@@ -21,11 +22,13 @@ from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.blocks import note_memory
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
+from ..analysis.language import call_language
 from ..analysis.roles import channel_roles, decide_roles
 from ..analysis.speakers import assign_words, turns_as_speech
 from ..analysis.timeline import build_transcript, split_sentences
 from ..analysis.vad import speech_regions
 from ..media import AUDIO_EXTENSIONS, SAMPLE_RATE_HZ
+from ..messages import render, say
 from ..schema import AudioInfo, CallAnalysis, CallMeta, Diarization, SpeechRegion
 
 IDENTICAL_CHANNELS_CORRELATION = 0.98
@@ -47,6 +50,7 @@ class AudioSettings:
     min_speakers: Optional[int] = None
     max_speakers: Optional[int] = None
     agent_phrases: tuple[str, ...] = field(default=())  # a site's own opening phrases, evidence for the agent
+    direction: str = ""  # inbound | outbound: calls whose metadata gives none; "" unknown
 
     def fingerprint(self) -> str:
         """The settings as canonical JSON: derived from the fields, so a new one is never forgotten."""
@@ -86,10 +90,11 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         audio = audio.compact()
     note_memory("decode")
     layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
-    channel_words, speech, dropped = [], [], 0
-    for speaker, role, samples in channels:
-        regions = speech_regions(samples)
-        note_memory(f"voice activity {speaker}")
+    channel_words, speech, dropped, segment_starts = [], [], 0, []
+    voiced = [speech_regions(samples) for _, _, samples in channels]
+    note_memory("voice activity")
+    language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en: one
+    for (speaker, role, samples), regions in zip(channels, voiced):
         result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                    settings.asr.block_s)
         note_memory(f"transcription {speaker}")
@@ -97,6 +102,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         kept, removed = filter_segments(result.segments, regions)
         dropped += len(removed)
         channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
+        segment_starts.append([seg.words[0].start_s for seg in kept if seg.words])
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
     if audio.duration_s > LONG_RECORDING_S:
         # What follows (pyannote, the rules' models) needs the memory more than a warm Whisper does;
@@ -106,18 +112,20 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
         layout, segments, speech, diarization = _stereo_roles(layout, segments, speech, language, settings,
-                                                              given=bool(meta.layout or settings.stereo_layout))
+                                                              given=bool(meta.layout or settings.stereo_layout),
+                                                              direction=meta.direction or settings.direction)
         if len(audio.channels) > 2:
-            diarization = replace(diarization, reason=f"{diarization.reason}; {len(audio.channels)} channels in "
-                                                      f"the file, only the first two were analysed")
+            diarization = replace(diarization, reason=render(say("roles.extra_channels", reason=diarization.reason,
+                                                                 n=len(audio.channels)), language))
         transcript = build_transcript(language, segments, speech, dropped, roles_known=True)
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
-                                            dropped, [(r.start_s, r.end_s) for r in speech])
+                                            dropped, [(r.start_s, r.end_s) for r in speech],
+                                            meta.direction or settings.direction, segment_starts[0])
     else:
         segments = [measure(channels[0][2], audio.sample_rate_hz,
                             split_sentences(channel_words[0][2], "S0", "unknown"))]
-        diarization = Diarization("none", 1, 0.0, reason="mono call, diarization off")
+        diarization = Diarization("none", 1, 0.0, reason=render(say("roles.diarization_off"), language))
         transcript = build_transcript(language, segments, speech, dropped, roles_known=False)
     info = AudioInfo(path=meta.path, duration_s=round(audio.duration_s, 3), channels=len(audio.channels),
                      layout=layout, sample_rate_hz=audio.source_sample_rate_hz, codec=audio.codec)
@@ -125,11 +133,12 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                         diarization=diarization)
 
 
-def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool):
+def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool,
+                  direction: str = ""):
     """Check (or, when it was only assumed, correct) which channel is the agent's."""
     agent_side = "left" if layout == "stereo-agent-left" else "right"
     side, confidence, reason = channel_roles([s for channel in segments for s in channel], agent_side, given,
-                                             language, settings.agent_phrases)
+                                             language, settings.agent_phrases, direction)
     if side != agent_side:  # swap every role: the other channel is the agent's
         layout = "stereo-agent-left" if side == "left" else "stereo-agent-right"
         roles = {"agent": "customer", "customer": "agent"}
@@ -138,14 +147,16 @@ def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioS
     return layout, segments, speech, Diarization("channels", 2, confidence, reason=reason)
 
 
-def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int, voiced):
-    """Mono call: speaker turns from the diarizer, words joined to them, agent chosen by evidence."""
+def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int, voiced,
+              direction: str, segment_starts_s):
+    """Mono call: speaker turns from the diarizer, words joined to them (a clause starts where Whisper
+    began a segment), agent chosen by evidence."""
     turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
                              max_speakers=settings.max_speakers, speech=voiced)
     note_memory("diarization")
-    unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}))
+    unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}, segment_starts_s))
     note_memory("acoustics")
-    decision = decide_roles(unlabelled, language, settings.agent_phrases)
+    decision = decide_roles(unlabelled, language, settings.agent_phrases, direction)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
     speech = turns_as_speech(turns, decision.roles)
     speakers = sorted({t[0] for t in turns})

@@ -1,9 +1,11 @@
 """Find a night's calls and what is known about each one.
 
 Metadata comes from a manifest CSV (``call_id,file,agent_id,agent_name,team,started_at,
-channels_layout``; ``file`` relative to the manifest) or, without one, from each file's
-name through a regular expression with named groups. Files the manifest does not list
-are still processed (their metadata from the file name), so no recording is lost.
+channels_layout``; ``file`` relative to the manifest; ``language`` and ``direction`` may be
+added) or, without one, from each file's name through a regular expression with named
+groups. Any other column (queue, customer tier...) or named group is kept as the call's
+``extra`` metadata, for rule set assignment and the metadata check. Files the manifest does
+not list are still processed (their metadata from the file name), so no recording is lost.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from ..text import decode_text
 from . import source_extensions
 
 MANIFEST_COLUMNS = ("call_id", "file", "agent_id", "agent_name", "team", "started_at", "channels_layout")
-REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language" may be added
+REQUIRED_COLUMNS = ("call_id", "file")  # the rest may be blank or absent; "language", "direction" may be added
+KNOWN_COLUMNS = (*MANIFEST_COLUMNS, "language", "direction")  # any other column is extra metadata
 # e.g. 20261121-093000_A1024_C0001.wav -> started_at, agent_id, call_id; anything else: call_id = stem
 DEFAULT_FILENAME_PATTERN = r"^(?P<started_at>\d{8}-\d{6})_(?P<agent_id>[^_]+)_(?P<call_id>.+)$"
 SKIP_NAMES = ("manifest",)
 LANGUAGES = ("zh", "en", "auto")
+DIRECTIONS = ("inbound", "outbound")  # who dialled: the customer (the agent answers) or the agent
 _EXCEL_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?(.*)$")
 
 
@@ -120,12 +124,18 @@ def read_manifest(path: Path) -> dict[Path, CallMeta]:
             if language and language not in LANGUAGES:
                 raise ManifestError(f"{path}:{line}: unknown language {row['language'].strip()!r}; "
                                     f"expected one of {', '.join(LANGUAGES)}")
+            direction = (row.get("direction") or "").strip().lower()
+            if direction and direction not in DIRECTIONS:
+                raise ManifestError(f"{path}:{line}: unknown direction {row['direction'].strip()!r}; "
+                                    f"expected one of {', '.join(DIRECTIONS)} (or blank: unknown)")
             audio = (path.parent / file).resolve()
             calls[audio] = CallMeta(
                 call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
                 agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
                 started_at=_iso_time((row.get("started_at") or "").strip(), f"{path}:{line}"), layout=layout,
-                language=language)
+                language=language, direction=direction,
+                extra={k.strip(): v.strip() for k, v in row.items()
+                       if k and k.strip() not in KNOWN_COLUMNS and isinstance(v, str) and v.strip()})
     return calls
 
 
@@ -137,7 +147,9 @@ def meta_from_filename(path: Path, pattern: str = DEFAULT_FILENAME_PATTERN) -> C
         started = f"{started[:4]}-{started[4:6]}-{started[6:8]}T{started[9:11]}:{started[11:13]}:{started[13:15]}"
     return CallMeta(call_id=groups.get("call_id", path.stem), path=str(path.resolve()),
                     agent_id=groups.get("agent_id", "unknown"), agent_name=groups.get("agent_name", ""),
-                    team=groups.get("team", ""), started_at=started, layout=groups.get("layout"))
+                    team=groups.get("team", ""), started_at=started, layout=groups.get("layout"),
+                    direction=groups.get("direction", ""),
+                    extra={k: v for k, v in groups.items() if k not in (*KNOWN_COLUMNS, "layout")})
 
 
 def collect_calls(inputs: Iterable[str | Path], manifest: Optional[Path] = None,

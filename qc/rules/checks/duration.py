@@ -21,6 +21,7 @@ FAIL (the call lasts 2 s)::
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Evidence, Match, Segment
+from ..messages import say
 from .turns import bounds, check_bounds, outside
 
 ID = "duration"
@@ -34,7 +35,7 @@ def validate(options: dict) -> str | None:
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     seconds = call.audio.duration_s
-    reason = f"the call lasts {seconds:.1f} s ({bounds(options['min_s'], options['max_s'], '{:g} s')})"
+    reason = say("duration.lasts", seconds=seconds, bounds=bounds(options["min_s"], options["max_s"], "s"))
     if outside(seconds, options["min_s"], options["max_s"]):
-        return Match(True, reason, (Evidence(0.0, seconds, f"call of {seconds:.1f} s"),))
+        return Match(True, reason, (Evidence(0.0, seconds, say("duration.evidence", seconds=seconds)),))
     return Match(False, reason)

@@ -55,9 +55,11 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Optional, Sequence
 
+from ...messages import Message, joined, role as role_word
 from ...metrics import SILENCE_DB, baseline
 from ...schema import Acoustics, CallAnalysis, Evidence, Match, Segment
 from ...text import CJK_CHARS
+from ..messages import say, who
 from ..sentiment import Sentiment
 from .base import NotApplicable
 
@@ -90,10 +92,11 @@ class Reading:
     cues: dict  # each voice cue's rise above the speaker's baseline
 
     def evidence(self) -> Evidence:
-        shown = ", ".join(_describe(k, v) for k, v in self.cues.items() if v >= SHOWN_RISE * FULL_RISE[k])
-        voice = f", voice {shown}" if shown else ""
+        shown = [_describe(k, v) for k, v in self.cues.items() if v >= SHOWN_RISE * FULL_RISE[k]]
+        voice = say("emotion.voice", cues=joined(shown)) if shown else ""
         return Evidence(self.segment.start_s, self.segment.end_s,
-                        f"{self.label} {self.score:+.2f} (words {self.text:+.2f}{voice}): {self.segment.text}")
+                        say("emotion.evidence", label=say(f"emotion.{self.label}"), score=self.score, words=self.text,
+                            voice=voice, text=self.segment.text), self.segment.role)
 
 
 def validate(options: dict) -> Optional[str]:
@@ -109,10 +112,10 @@ def validate(options: dict) -> Optional[str]:
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, models) -> Match:
     role = options["role"]
     if role != "any" and not call.transcript.roles_known:
-        raise NotApplicable(f"speaker roles unknown, cannot tell how the {role} felt")
+        raise NotApplicable(say("roles_unknown", what=say("what.felt", role=role_word(role))))
     spoken = [s for s in segments if (role == "any" or s.role == role) and SPOKEN_UNIT.search(s.text)]
     if not spoken:
-        return Match(False, f"the {role} said nothing")
+        return Match(False, say("emotion.said_nothing", who=who(role)))
     everyone = call.transcript.segments
     sentiment = models.get("sentiment")
     if options["mode"] == "any":
@@ -198,9 +201,8 @@ def _voice_cues(seg: Segment, usual: Optional[Acoustics], usual_rate: Optional[f
     return cues
 
 
-def _describe(cue: str, value: float) -> str:
-    return {"loud": f"{value:+.1f} dB", "pitch": f"pitch {value:+.1f} st", "range": f"range {value:+.1f} st",
-            "rate": f"{100 * value:+.0f}% faster"}[cue]
+def _describe(cue: str, value: float) -> Message:
+    return say(f"emotion.{cue}", value=100 * value if cue == "rate" else value)
 
 
 def _rate(seg: Segment) -> Optional[float]:
@@ -224,7 +226,7 @@ def _end(turns: list[Reading], role: str, options: dict) -> Match:
     score, arousal = _mean(r.score for r in last), _mean(r.arousal for r in last)
     label = label_of(score, arousal, options)
     evidence = tuple(r.evidence() for r in last)
-    summary = f"the {role} ended {label} (mean score {score:+.2f} over the last {len(last)} turn(s))"
+    summary = say("emotion.ended", who=who(role), label=say(f"emotion.{label}"), score=score, n=len(last))
     if label in REACHES[options["label"]]:
         return Match(True, summary, evidence)
     return Match(False, summary, (), evidence)
@@ -232,12 +234,11 @@ def _end(turns: list[Reading], role: str, options: dict) -> Match:
 
 def _worsened(turns: list[Reading], role: str, options: dict) -> Match:
     if len(turns) < 3:
-        return Match(False, f"the {role} spoke {len(turns)} turn(s), too few to see a change",
-                     (), tuple(r.evidence() for r in turns))
+        return Match(False, say("emotion.few_turns", who=who(role), n=len(turns)), (),
+                     tuple(r.evidence() for r in turns))
     third = len(turns) // 3
     before, after = _mean(r.score for r in turns[:third]), _mean(r.score for r in turns[-third:])
-    summary = (f"the {role}'s mean score went from {before:+.2f} in the first third of turns to {after:+.2f} "
-               f"in the last (limit: a drop of {options['min_drop']:g})")
+    summary = say("emotion.worsened", who=who(role), before=before, after=after, drop=options["min_drop"])
     evidence = tuple(r.evidence() for r in turns[-third:])
     if before - after > options["min_drop"]:
         return Match(True, summary, evidence)
@@ -246,9 +247,9 @@ def _worsened(turns: list[Reading], role: str, options: dict) -> Match:
 
 def _any(sentences: list[Reading], role: str, options: dict) -> Match:
     found = [r for r in sentences if r.label in REACHES[options["label"]]]
-    wanted = "angry" if options["label"] == "angry" else "negative or angry"
+    wanted = say("emotion.angry" if options["label"] == "angry" else "emotion.negative_or_angry")
     if found:
-        return Match(True, f"{len(found)} {wanted} sentence(s) of the {role}", tuple(r.evidence() for r in found))
+        return Match(True, say("emotion.found", n=len(found), wanted=wanted, who=who(role)),
+                     tuple(r.evidence() for r in found))
     lowest = min(sentences, key=lambda r: r.score)
-    return Match(False, f"no {wanted} sentence of the {role} (lowest score {lowest.score:+.2f})",
-                 (), (lowest.evidence(),))
+    return Match(False, say("emotion.none", wanted=wanted, who=who(role), lowest=lowest.score), (), (lowest.evidence(),))

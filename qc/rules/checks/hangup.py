@@ -29,9 +29,11 @@ FAIL (the customer's question is never answered)::
 
 from __future__ import annotations
 
+from ...messages import joined
 from ...schema import CallAnalysis, Evidence, Match, Segment
+from ..messages import say
 from .base import of_role
-from .turns import need_roles
+from .turns import need_roles, quote
 
 ID = "hangup"
 CONF = {"mode": ("customer-last", "mid-sentence", "any"), "max_gap_s": float, "cut_s": float}
@@ -43,40 +45,41 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     transcript, mode = call.transcript, options["mode"]
     everything = sorted(transcript.segments, key=lambda s: (s.end_s, s.start_s))
     if not everything:
-        return Match(False, "no sentence in the call")
+        return Match(False, say("hangup.no_sentence"))
     end_s, last = call.audio.duration_s, everything[-1]
     findings, notes = [], []
     if mode in ("mid-sentence", "any"):
         tail_s = end_s - last.end_s
         if tail_s <= options["cut_s"]:
-            findings.append((f"the recording ends {max(tail_s, 0):.1f} s after the last sentence, mid-sentence",
-                             Evidence(last.start_s, last.end_s, f"{last.role} «{last.text}»")))
+            findings.append((say("hangup.cut", tail=max(tail_s, 0)),
+                             Evidence(last.start_s, last.end_s, quote(last), last.role)))
         else:
-            notes.append(f"the recording ends {tail_s:.1f} s after the last sentence")
+            notes.append(say("hangup.tail", tail=tail_s))
     if mode == "customer-last":
-        need_roles(transcript, "customer", "who spoke last")
+        need_roles(transcript, "customer", say("what.last_speaker"))
     if mode in ("customer-last", "any") and transcript.roles_known:
         found, note = _customer_last(everything, end_s, options["max_gap_s"])
         findings += [found] if found else []
         notes.append(note)
     elif mode == "any":
-        notes.append("roles unknown, so who spoke last is not judged")
+        notes.append(say("hangup.roles_unknown"))
     if findings:
-        return Match(True, "; ".join(reason for reason, _ in findings), tuple(dict.fromkeys(e for _, e in findings)))
-    return Match(False, f"normal ending: {'; '.join(n for n in notes if n)}")
+        return Match(True, joined((reason for reason, _ in findings), "clauses"),
+                     tuple(dict.fromkeys(e for _, e in findings)))
+    return Match(False, say("hangup.normal", notes=joined((n for n in notes if n), "clauses")))
 
 
 def _customer_last(timeline: list[Segment], end_s: float, max_gap_s: float):
     customer = of_role(timeline, "customer")
     if not customer:
-        return None, "the customer never spoke"
+        return None, say("hangup.customer_silent")
     words = customer[-1]
-    evidence = Evidence(words.start_s, words.end_s, f"customer «{words.text}»")
+    evidence = Evidence(words.start_s, words.end_s, quote(words), "customer")
     answered = any(s.role == "agent" and s.end_s > words.end_s for s in timeline)
     if answered:
-        return None, "the agent spoke after the customer"
+        return None, say("hangup.agent_after")
     if words.text.rstrip().endswith(QUESTION_END):
-        return ("the customer's last question is never answered", evidence), ""
+        return (say("hangup.unanswered"), evidence), ""
     if end_s - words.end_s <= max_gap_s:
-        return (f"the call ends {max(end_s - words.end_s, 0):.1f} s after the customer's last words", evidence), ""
-    return None, f"the call ends {end_s - words.end_s:.1f} s after the customer's last words"
+        return (say("hangup.ends_after", gap=max(end_s - words.end_s, 0)), evidence), ""
+    return None, say("hangup.ends_after", gap=end_s - words.end_s)

@@ -1,8 +1,12 @@
 """keyword: sentences in scope contain listed phrases (any, all, at least N, or none).
 
-Matching ignores punctuation, spaces and case, treats Chinese digits as numbers
-(一零二四 = 1024) and, with ``pinyin: true``, tolerates homophone errors of the recogniser
-(公号 for 工号). Scope keys (``role``, ``first_s``, ``anchor``...) choose the sentences.
+Matching ignores punctuation, spaces and case, reads numbers as digits however they were
+said (一零二四 = 1024, "three eight" = 38) and, with ``fuzzy: true``, tolerates recogniser
+errors (公号 for 工号 by pinyin; "verfy" for "verify" by one edit). ``negation: true`` skips a
+phrase a negation governs (不能保证, "can't guarantee"); ``except`` lists near misses that
+must not count (保证金 for 保证). Phrases may hold site variables: ``{company}``,
+``{agent_name}``, ``{agent_id}`` (README, Rules: site variables). Scope keys (``role``, ``first_s``,
+``anchor``...) choose the sentences.
 
 Options:
 - ``any`` / ``all`` / ``none`` (list of text, exactly one of them): the phrases. ``any`` hits
@@ -14,8 +18,19 @@ Options:
 - ``synonyms`` (list of lists of text): each inner list is a group of interchangeable words;
   a phrase containing one of them also matches with any other.
 - ``same_sentence`` (true or false, default false): with ``all``, require one sentence.
-- ``pinyin`` (true or false, default false) and ``pinyin_tolerance`` (integer, default 0):
-  homophone-tolerant Chinese matching, allowing that many differing syllables.
+- ``fuzzy`` (true or false, default false): tolerate recogniser errors: toneless pinyin for
+  Chinese (with ``pinyin_tolerance`` differing syllables), one edit per English word of four
+  letters or more (two from eight), one differing digit in numbers of four digits or more.
+  ``pinyin`` is the same switch under its older name.
+- ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese.
+- ``negation`` (true or false, default false): a phrase preceded in its clause by a negation
+  (不/没/无法/未/别 up to six characters before, 不了 after; not/never/no/n't/cannot up to three
+  words before) does not count.
+- ``except`` (list of text): near misses; a phrase found only inside one of them does not count.
+- ``with_any`` (list of text): only sentences that also contain one of these count, e.g. an
+  identity question: ``any: [date of birth, postcode]`` with ``with_any: [can i, could you,
+  please, "?"]`` ("I can see the phone number on the account" asks nothing). Matched like
+  the phrases (fuzzy, numbers); ``?`` and ``？`` match question marks.
 
 PASS::
 
@@ -34,14 +49,19 @@ from __future__ import annotations
 
 from ...schema import CallAnalysis, Match, Segment
 from ...text import find_phrase
+from ..messages import say
 from .base import evidence_of, listing
 
 ID = "keyword"
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
-        "same_sentence": bool, "pinyin": bool, "pinyin_tolerance": int}
+        "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
+        "except": [str], "with_any": [str]}
 DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1, "synonyms": None,
-           "same_sentence": False, "pinyin": False, "pinyin_tolerance": 0}
+           "same_sentence": False, "pinyin": False, "fuzzy": False, "pinyin_tolerance": 0, "negation": False,
+           "except": None, "with_any": None}
+PHRASE_OPTIONS = ("any", "all", "none", "except", "with_any")  # where site variables are expanded
+OPTIONAL_PHRASES = ("except",)
 
 
 def validate(options: dict) -> str | None:
@@ -56,14 +76,15 @@ def validate(options: dict) -> str | None:
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     mode = next(k for k in ("any", "all", "none") if options[k])
     phrases = options[mode]
+    if options["with_any"]:
+        segments = tuple(s for s in segments if any(_also(s.text, p, options) for p in options["with_any"]))
     found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}
     said = [p for p in phrases if found_in[p]]
-    context = evidence_of(segments[:3])
     if mode == "none":
         if said:
             hits = _in_order(s for p in said for s in found_in[p])
-            return Match(False, f"said {listing(said)}", evidence_of(hits))
-        return Match(True, f"said none of {listing(phrases)}", (), context)
+            return Match(False, say("keyword.said", phrases=listing(said)), evidence_of(hits))
+        return Match(True, say("keyword.said_none", phrases=listing(phrases)))
     if mode == "all":
         if options["same_sentence"]:
             hits = [s for s in segments if all(s in found_in[p] for p in phrases)]
@@ -71,22 +92,32 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
             hits = _in_order(s for p in phrases for s in found_in[p]) if len(said) == len(phrases) else []
         missing = [p for p in phrases if not found_in[p]]
         if len(hits) >= options["min_hits"] and hits:
-            return Match(True, f"said all of {listing(phrases)}", evidence_of(hits))
-        return Match(False, f"did not say {listing(missing or phrases)}"
-                            f"{' in one sentence' if options['same_sentence'] and not missing else ''}",
-                     evidence_of(_in_order(s for p in said for s in found_in[p])), context)
+            return Match(True, say("keyword.said_all", phrases=listing(phrases)), evidence_of(hits))
+        together = options["same_sentence"] and not missing
+        reason = say("keyword.not_together" if together else "keyword.not_said", phrases=listing(missing or phrases))
+        return Match(False, reason, evidence_of(_in_order(s for p in said for s in found_in[p])),
+                     sought=listing(missing or phrases))
     hits = _in_order(s for p in said for s in found_in[p])
     if len(said) >= options["at_least"] and len(hits) >= options["min_hits"]:
-        return Match(True, f"said {listing(said)}", evidence_of(hits))
+        return Match(True, say("keyword.said", phrases=listing(said)), evidence_of(hits))
     if said:
-        return Match(False, f"said only {listing(said)} ({len(said)} phrase(s) in {len(hits)} sentence(s); "
-                            f"needs {options['at_least']} in {options['min_hits']})", evidence_of(hits), context)
-    return Match(False, f"said none of {listing(phrases)}", (), context)
+        return Match(False, say("keyword.said_only", phrases=listing(said), n=len(said), hits=len(hits),
+                                at_least=options["at_least"], min_hits=options["min_hits"]), evidence_of(hits),
+                     sought=listing([p for p in phrases if p not in said]))
+    return Match(False, say("keyword.said_none", phrases=listing(phrases)), sought=listing(phrases))
 
 
 def _said(text: str, phrase: str, options: dict) -> bool:
-    return any(find_phrase(text, variant, options["pinyin"], options["pinyin_tolerance"])
+    fuzzy = options["fuzzy"] or options["pinyin"]
+    return any(find_phrase(text, variant, fuzzy, options["pinyin_tolerance"], options["negation"],
+                           options["except"] or ())
                for variant in _variants(phrase, options["synonyms"] or ()))
+
+
+def _also(text: str, phrase: str, options: dict) -> bool:
+    if phrase.strip() in ("?", "？"):
+        return "?" in text or "？" in text
+    return find_phrase(text, phrase, options["fuzzy"] or options["pinyin"], options["pinyin_tolerance"])
 
 
 def _variants(phrase: str, groups) -> list[str]:

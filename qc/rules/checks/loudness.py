@@ -28,9 +28,11 @@ FAIL (the agent's last sentence is 10 dB above the agent's usual level)::
 
 from __future__ import annotations
 
+from ...messages import joined
 from ...metrics import baseline, heard
-from .base import NotApplicable
 from ...schema import CallAnalysis, Evidence, Match, Segment
+from ..messages import say
+from .base import NotApplicable
 
 ID = "loudness"
 SCOPED = True
@@ -52,23 +54,24 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     measured = [s for s in segments if heard(s)]
     ignored = len(segments) - len(measured)
     if segments and not measured:
-        raise NotApplicable(f"acoustics unavailable for the {len(segments)} sentence(s) in scope")
+        raise NotApplicable(say("loudness.no_acoustics", n=len(segments)))
     if not measured:
-        return Match(False, "no sentence in scope")
+        return Match(False, say("no_sentence_in_scope"))
     usual = {speaker: baseline([s for s in call.transcript.segments if s.speaker == speaker])
              for speaker in {s.speaker for s in measured}}
     rises = {id(s): s.acoustics.loudness_db - usual[s.speaker].loudness_db for s in measured}
     loud = [s for s in measured if _too_loud(s, rises[id(s)], options)]
-    note = f"; {ignored} sentence(s) without acoustics ignored" if ignored else ""
+    note = say("loudness.ignored", n=ignored) if ignored else ""
     if len(loud) >= options["min_hits"]:
-        evidence = tuple(Evidence(s.start_s, s.end_s, f"{s.acoustics.loudness_db:.1f} dBFS, "
-                                  f"{rises[id(s)]:+.1f} dB against the speaker's usual "
-                                  f"{usual[s.speaker].loudness_db:.1f}: {s.text}") for s in loud)
-        return Match(True, f"{len(loud)} sentence(s) {_limits(options)}{note}", evidence)
-    loudest = max(s.acoustics.loudness_db for s in measured)
-    needs = f", needs {options['min_hits']}" if loud else ""
-    return Match(False, f"{len(loud) or 'no'} sentence(s) {_limits(options)}{needs} (loudest {loudest:.1f} "
-                        f"dBFS, largest rise {max(rises.values()):+.1f} dB){note}")
+        evidence = tuple(Evidence(s.start_s, s.end_s, say("loudness.evidence", db=s.acoustics.loudness_db,
+                                                          rise=rises[id(s)], usual=usual[s.speaker].loudness_db,
+                                                          text=s.text), s.role) for s in loud)
+        return Match(True, say("loudness.found", n=len(loud), limits=_limits(options), note=note), evidence)
+    measures = {"limits": _limits(options), "loudest": max(s.acoustics.loudness_db for s in measured),
+                "rise": max(rises.values()), "note": note}
+    if loud:
+        return Match(False, say("loudness.too_few", n=len(loud), min_hits=options["min_hits"], **measures))
+    return Match(False, say("loudness.none", **measures))
 
 
 def _too_loud(seg: Segment, rise_db: float, options: dict) -> bool:
@@ -77,10 +80,10 @@ def _too_loud(seg: Segment, rise_db: float, options: dict) -> bool:
     return options["max_jump_db"] is not None and rise_db > options["max_jump_db"]
 
 
-def _limits(options: dict) -> str:
+def _limits(options: dict):
     parts = []
     if options["max_db"] is not None:
-        parts.append(f"louder than {options['max_db']:g} dBFS")
+        parts.append(say("loudness.max_db", db=options["max_db"]))
     if options["max_jump_db"] is not None:
-        parts.append(f"more than {options['max_jump_db']:g} dB above the speaker's usual level")
-    return " or ".join(parts)
+        parts.append(say("loudness.max_jump", db=options["max_jump_db"]))
+    return joined(parts, "or")

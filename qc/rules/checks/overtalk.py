@@ -14,6 +14,8 @@ Options:
 - ``min_count`` (integer, default 1): how many interruptions make a hit.
 - ``max_total_s`` (seconds): instead of counting them, hit when the interruptions together
   last longer than this.
+- ``max_share`` (0 to 1): instead of counting them, hit when the interruptions together are
+  more than this share of the recording.
 - ``turn_gap_s`` (seconds, default 1.0): pauses shorter than this do not end a turn.
 
 PASS (the customer's 0.8 s overlap is not the agent's doing)::
@@ -32,15 +34,17 @@ FAIL (the agent starts 1.5 s before the customer has finished)::
 
 from __future__ import annotations
 
+from ...messages import joined, role
 from ...metrics import INTERRUPTION_DELAY_MS, INTERRUPTION_OVERLAP_S, TURN_GAP_S, interruptions, other
 from ...schema import CallAnalysis, Evidence, Match, Segment
+from ..messages import say, who
 from .turns import need_roles, said_at
 
 ID = "overtalk"
 CONF = {"by": ("agent", "customer", "any"), "min_delay_ms": int, "min_overlap_s": float, "min_count": int,
-        "max_total_s": float, "turn_gap_s": float}
+        "max_total_s": float, "max_share": float, "turn_gap_s": float}
 DEFAULT = {"by": "agent", "min_delay_ms": INTERRUPTION_DELAY_MS, "min_overlap_s": INTERRUPTION_OVERLAP_S,
-           "min_count": 1, "max_total_s": None, "turn_gap_s": TURN_GAP_S}
+           "min_count": 1, "max_total_s": None, "max_share": None, "turn_gap_s": TURN_GAP_S}
 
 
 def validate(options: dict) -> str | None:
@@ -48,37 +52,48 @@ def validate(options: dict) -> str | None:
         return "min_count must be at least 1"
     if min(options["min_delay_ms"], options["min_overlap_s"], options["turn_gap_s"]) < 0:
         return "min_delay_ms, min_overlap_s and turn_gap_s must not be negative"
+    if options["max_share"] is not None and not 0 <= options["max_share"] <= 1:
+        return "max_share is a share between 0 and 1"
+    if options["max_share"] is not None and options["max_total_s"] is not None:
+        return "give max_total_s or max_share, not both"
     return None
 
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     transcript = call.transcript
-    need_roles(transcript, "agent", "who talks over whom")
+    need_roles(transcript, "agent", say("what.overtalk"))
     parties = ("agent", "customer") if options["by"] == "any" else (options["by"],)
     found = sorted(((party, *span) for party in parties
                     for span in interruptions(transcript, party, options["turn_gap_s"], options["min_delay_ms"],
                                               options["min_overlap_s"])),
                    key=lambda item: item[1].start_s)
     seconds = [o.end_s - o.start_s for _, _, o in found]
-    limit = options["max_total_s"]
+    limit, duration_s = _limit_s(options, call.audio.duration_s), call.audio.duration_s
     hit = sum(seconds) > limit if limit is not None else len(found) >= options["min_count"]
-    evidence = tuple(Evidence(o.start_s, o.end_s, f"{party} starts {o.start_s - theirs.start_s:.1f} s into the "
-                                                  f"{other(party)}'s turn, {o.end_s - o.start_s:.1f} s together: "
-                                                  f"{said_at(transcript, party, o.start_s)}")
+    evidence = tuple(Evidence(o.start_s, o.end_s, say("overtalk.evidence", party=role(party), other=role(other(party)),
+                                                      into=o.start_s - theirs.start_s, together=o.end_s - o.start_s,
+                                                      said=said_at(transcript, party, o.start_s)), party)
                      for party, theirs, o in found)
-    return Match(hit, _reason(found, parties, options), evidence if hit else (), () if hit else evidence)
+    return Match(hit, _reason(found, parties, options, duration_s), evidence if hit else (), () if hit else evidence)
 
 
-def _reason(found: list, parties: tuple[str, ...], options: dict) -> str:
+def _limit_s(options: dict, duration_s: float):
+    """The seconds of interruptions allowed in all, if limited (``max_share`` of the recording)."""
+    return duration_s * options["max_share"] if options["max_share"] is not None else options["max_total_s"]
+
+
+def _reason(found: list, parties: tuple[str, ...], options: dict, duration_s: float):
     if not found:
-        whom = "either party" if len(parties) > 1 else f"the {parties[0]}"
-        return (f"no interruption by {whom} (overlap > {options['min_overlap_s']:g} s, starting >= "
-                f"{options['min_delay_ms']} ms into the other's turn)")
+        whom = say("overtalk.either") if len(parties) > 1 else who(parties[0])
+        return say("overtalk.none", whom=whom, overlap=options["min_overlap_s"], delay=options["min_delay_ms"])
     seconds = [o.end_s - o.start_s for _, _, o in found]
-    counts = ", ".join(f"the {party} talked over the {other(party)} {n} time(s)"
-                       for party in parties if (n := sum(f[0] == party for f in found)))
-    limit = options["max_total_s"]
-    needed = (f"; limit {limit:g} s in all" if limit is not None
-              else f"; {options['min_count']} needed" if options["min_count"] > 1 else "")
-    return f"{counts} ({sum(seconds):.1f} s in all, longest {max(seconds):.1f} s{needed})"
+    counts = joined(say("overtalk.count", party=role(party), other=role(other(party)), n=n)
+                    for party in parties if (n := sum(f[0] == party for f in found)))
+    if options["max_share"] is not None:
+        needed = say("overtalk.share", share=sum(seconds) / max(duration_s, 1e-9), limit=options["max_share"])
+    elif options["max_total_s"] is not None:
+        needed = say("overtalk.limit", limit=options["max_total_s"])
+    else:
+        needed = say("overtalk.needed", n=options["min_count"]) if options["min_count"] > 1 else ""
+    return say("overtalk.found", counts=counts, total=sum(seconds), longest=max(seconds), needed=needed)
 

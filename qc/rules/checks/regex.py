@@ -1,7 +1,9 @@
 r"""regex: sentences in scope match a regular expression, unless an exclusion matches too.
 
 The pattern is searched in the sentence text after Unicode width folding (full-width
-digits and letters become ASCII), case-insensitively, with RE2, an engine whose time is
+digits and letters become ASCII) with numbers as digits however they were said, as keyword
+rules read them (工号三八七五 is searched as 工号3875, "three eight seven five" as 3875),
+case-insensitively, with RE2, an engine whose time is
 linear in the text: no rule can hang a night on catastrophic backtracking (``^(\w+\s?)+$``
 takes microseconds). RE2 has no look-around or back-references (use ``exclude`` instead);
 ``\w``, ``\d`` and ``\b`` are ASCII, ``\p{Han}`` is a Chinese character.
@@ -22,21 +24,28 @@ FAIL::
 
     rule: {forbid: {check: regex, role: agent, pattern: "保证|绝对|百分之百", exclude: "不能保证|无法保证"}}
     agent 0.5 3.0 我保证明天一定给您修好
+
+PASS (a job number said in Chinese digits is searched as digits)::
+
+    rule: {require: {check: regex, role: agent, pattern: "工号[0-9]{3,}"}}
+    agent 0.5 3.0 您好，我是工号三八七五的客服
 """
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 
 import re2
 
 from ...schema import CallAnalysis, Match, Segment
+from ...text import numerals
+from ..messages import say
 from .base import evidence_of
 
 ID = "regex"
 SCOPED = True
 CONF = {"pattern": str, "exclude": str, "min_hits": int}
+PATTERN_OPTIONS = ("pattern", "exclude")  # where site variables are expanded (as escaped alternatives)
 DEFAULT = {"exclude": None, "min_hits": 1}
 
 
@@ -65,10 +74,10 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     exclude = compiled(options["exclude"]) if options["exclude"] else None
     hits = []
     for seg in segments:
-        text = unicodedata.normalize("NFKC", seg.text)
+        text = numerals(seg.text)
         if pattern.search(text) and not (exclude and exclude.search(text)):
             hits.append(seg)
     if len(hits) >= options["min_hits"]:
-        return Match(True, f"{len(hits)} sentence(s) match /{options['pattern']}/", evidence_of(hits))
-    return Match(False, f"{len(hits)} sentence(s) match /{options['pattern']}/, {options['min_hits']} needed",
-                 evidence_of(hits), evidence_of(segments[:3]))
+        return Match(True, say("regex.match", n=len(hits), pattern=options["pattern"]), evidence_of(hits))
+    return Match(False, say("regex.too_few", n=len(hits), pattern=options["pattern"], min_hits=options["min_hits"]),
+                 evidence_of(hits), sought=say("regex.sought", pattern=options["pattern"]))

@@ -34,7 +34,9 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from ...schema import CallAnalysis, Match, Segment
+from ...messages import joined, role as role_word
 from ...text import normalize
+from ..messages import say
 from .base import ROLES, evidence_of
 from .turns import role_sentences
 
@@ -66,8 +68,9 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     repeated = [said for _, said in groups if len(said) >= options["min_count"]]
     if not repeated:
         most = max((len(said) for _, said in groups), default=0)
-        return Match(False, f"no {role} sentence said {options['min_count']} times (at most {most})")
-    reason = "; ".join(f"{role} said «{said[0].text}» {len(said)} times" for said in repeated)
+        return Match(False, say("repetition.none", role=role_word(role), min_count=options["min_count"], most=most))
+    reason = joined((say("repetition.found", role=role_word(role), text=said[0].text, n=len(said)) for said in repeated),
+                    "clauses")
     return Match(True, reason, evidence_of(s for said in repeated for s in said))
 
 

@@ -30,7 +30,9 @@ from __future__ import annotations
 from statistics import median
 
 from ...schema import CallAnalysis, Evidence, Match, Segment, Transcript
+from ...messages import role as role_word
 from ...metrics import TURN_GAP_S, Span, other, turns
+from ..messages import say
 from .turns import need_roles, said_at
 
 ID = "response-latency"
@@ -47,23 +49,23 @@ def validate(options: dict) -> str | None:
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     role, limit = options["role"], options["max_s"]
     transcript = call.transcript
-    need_roles(transcript, role, f"how fast the {role} answers")
+    party = role_word(role)
+    need_roles(transcript, role, say("what.answers", role=party))
     waits = latencies(transcript, role, options["turn_gap_s"])
     if not waits:
-        return Match(False, f"no {other(role)} turn answered by the {role}")
+        return Match(False, say("latency.unanswered", role=party, other=role_word(other(role))))
     slow = [w for w in waits if w.end_s - w.start_s > limit]
     seconds = [w.end_s - w.start_s for w in waits]
-    measured = f"{len(waits)} answer(s), median {median(seconds):.1f} s, longest {max(seconds):.1f} s"
-    evidence = tuple(Evidence(w.start_s, w.end_s, f"{w.end_s - w.start_s:.1f} s before the {role} answered "
-                                                  f"{said_at(transcript, other(role), w.start_s)}")
+    measured = say("latency.measured", n=len(waits), median=median(seconds), longest=max(seconds))
+    evidence = tuple(Evidence(w.start_s, w.end_s, say("latency.evidence", seconds=w.end_s - w.start_s, role=party,
+                                                      said=said_at(transcript, other(role), w.start_s)), role)
                      for w in slow)
     if slow and len(slow) >= options["min_count"]:
-        return Match(True, f"the {role} took longer than {limit:g} s to answer {len(slow)} time(s) ({measured})",
-                     evidence)
+        return Match(True, say("latency.slow", role=party, limit=limit, n=len(slow), measured=measured), evidence)
     if slow:
-        return Match(False, f"the {role} took longer than {limit:g} s to answer {len(slow)} time(s), "
-                            f"{options['min_count']} needed ({measured})", (), evidence)
-    return Match(False, f"the {role} answered within {limit:g} s every time ({measured})")
+        return Match(False, say("latency.too_few", role=party, limit=limit, n=len(slow),
+                                min_count=options["min_count"], measured=measured), (), evidence)
+    return Match(False, say("latency.fast", role=party, limit=limit, measured=measured))
 
 
 def latencies(transcript: Transcript, role: str, gap_s: float) -> list[Span]:

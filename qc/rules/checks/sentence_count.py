@@ -24,8 +24,9 @@ FAIL (one agent sentence only)::
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Evidence, Match, Segment
+from ..messages import say, who
 from .base import ROLES
-from .turns import bounds, check_bounds, outside, role_sentences, who
+from .turns import bounds, check_bounds, outside, role_sentences
 
 ID = "sentence-count"
 CONF = {"role": ROLES, "min": int, "max": int}
@@ -40,12 +41,13 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     role = options["role"]
     sentences = role_sentences(call.transcript, role)
     count = len(sentences)
-    reason = f"{count} sentence(s) of {who(role)} ({bounds(options['min'], options['max'])})"
+    reason = say("count.sentences", count=count, who=who(role), bounds=bounds(options["min"], options["max"]))
     if not outside(count, options["min"], options["max"]):
         return Match(False, reason)
+    party = "" if role == "any" else role
     if sentences:
         where = Evidence(sentences[0].start_s, sentences[-1].end_s,
-                         f"{count} sentence(s) of {who(role)}, first: {sentences[0].text}")
+                         say("count.evidence", count=count, who=who(role), text=sentences[0].text), party)
     else:
-        where = Evidence(0.0, call.audio.duration_s, f"no sentence of {who(role)} in the call")
+        where = Evidence(0.0, call.audio.duration_s, say("count.none", who=who(role)), party)
     return Match(True, reason, (where,))

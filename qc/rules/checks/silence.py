@@ -3,14 +3,20 @@
 Silence is measured between the speech voice activity detection found on every channel
 (or, for calls stored without it, between sentences); the time before the first and after
 the last speech (ringing, hang-up) is not part of the conversation. A gap is *excused*
-when the agent's last sentence before it, within ``excuse_within_s``, contains one of
-``excuse_phrases`` (an announced hold: 请您稍等, please hold).
+when an agent sentence ending within ``excuse_within_s`` before it contains one of
+``excuse_phrases`` (an announced hold: 请您稍等, please hold), matched as keyword rules
+match with ``fuzzy: true`` (少等 for 稍等; in Chinese phrases of four syllables or more one
+syllable may differ: 请您收等 for 请您稍等), so a hold
+announced and followed by "let me check" or a recogniser slip is still an announced hold.
 
 Options:
 - ``min_s`` (seconds, default 5): gaps longer than this count.
 - ``excuse_phrases`` (list of text): announced holds excuse the gap that follows.
 - ``excuse_within_s`` (seconds, default 15): how far before the gap the announcement may be.
 - ``min_count`` (integer, default 1): how many counted gaps make a hit.
+- ``max_share`` (0 to 1): instead of counting them, hit when the counted gaps together are
+  more than this share of the recording (the pages' "silence in the call"; they count gaps
+  of 2 s and more, so ``min_s: 2`` measures the same).
 
 PASS::
 
@@ -24,17 +30,34 @@ FAIL::
     rule: {forbid: {check: silence, min_s: 5, excuse_phrases: [请您稍等]}}
     agent 0.5 3.0 你自己去营业厅问吧
     customer 11.0 12.0 喂？还有人吗？
+
+FAIL (pauses of 2.5 and 3 s: silence is over a third of the call)::
+
+    rule: {forbid: {check: silence, min_s: 2, max_share: 0.2}}
+    agent 0.0 2.0 您好，请问有什么可以帮您？
+    customer 4.5 6.0 我查一下话费
+    agent 9.0 11.0 好的，我帮您查询
+    customer 13.0 14.0 好
 """
 
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from ...metrics import silences
-from ...text import first_match
+from ...text import find_phrase
+from ..messages import say
+from .turns import quote
 
 ID = "silence"
-CONF = {"min_s": float, "excuse_phrases": [str], "excuse_within_s": float, "min_count": int}
-DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_within_s": 15.0, "min_count": 1}
+PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases",)
+CONF = {"min_s": float, "excuse_phrases": [str], "excuse_within_s": float, "min_count": int, "max_share": float}
+DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_within_s": 15.0, "min_count": 1, "max_share": None}
+
+
+def validate(options: dict) -> str | None:
+    if options["max_share"] is not None and not 0 <= options["max_share"] <= 1:
+        return "max_share is a share between 0 and 1"
+    return None
 
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
@@ -44,15 +67,25 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     for a, b in long_gaps:
         announcement = _announcement(segments, a, options)
         (excused if announcement else counted).append((a, b))
-    note = f" ({len(excused)} announced hold(s) excused)" if excused else ""
+    note = say("silence.excused", n=len(excused)) if excused else ""
+    evidence = tuple(Evidence(a, b, say("silence.gap", seconds=b - a, before=_said_before(segments, a)))
+                     for a, b in counted)
+    if options["max_share"] is not None:
+        return _share(call.audio.duration_s, counted, evidence, options, note)
     if len(counted) >= options["min_count"] and counted:
-        evidence = tuple(Evidence(a, b, f"{b - a:.1f} s without speech after: {_said_before(segments, a)}")
-                         for a, b in counted)
         longest = max(b - a for a, b in counted)
-        return Match(True, f"{len(counted)} silence(s) longer than {limit:g} s, longest {longest:.1f} s{note}",
-                     evidence)
-    return Match(False, f"no {'unannounced ' if options['excuse_phrases'] else ''}silence longer than "
-                        f"{limit:g} s{note}")
+        return Match(True, say("silence.found", n=len(counted), limit=limit, longest=longest, note=note), evidence)
+    return Match(False, say("silence.none_unannounced" if options["excuse_phrases"] else "silence.none",
+                            limit=limit, note=note))
+
+
+def _share(duration_s: float, counted: list, evidence: tuple, options: dict, note) -> Match:
+    silent_s = sum(b - a for a, b in counted)
+    share = silent_s / duration_s if duration_s > 0 else 0.0
+    hit = share > options["max_share"]
+    reason = say("silence.share", share=share, silent=silent_s, duration=duration_s, limit=options["min_s"],
+                 note=note, max_share=options["max_share"])
+    return Match(hit, reason, evidence if hit else (), () if hit else evidence)
 
 
 def _announcement(segments, gap_start: float, options: dict):
@@ -60,14 +93,12 @@ def _announcement(segments, gap_start: float, options: dict):
         return None
     before = [s for s in segments if s.role in ("agent", "unknown") and s.end_s <= gap_start + 0.5
               and s.end_s >= gap_start - options["excuse_within_s"]]
-    if not before:
-        return None
-    return first_match(before[-1].text, options["excuse_phrases"])
+    return next((p for s in reversed(before) for p in options["excuse_phrases"]
+                 if find_phrase(s.text, p, pinyin=True, tolerance=1 if len(p) >= 4 else 0)), None)
 
 
-def _said_before(segments, time_s: float) -> str:
+def _said_before(segments, time_s: float):
     before = [s for s in segments if s.start_s < time_s]
     if not before:
-        return "(start of call)"
-    last = max(before, key=lambda s: s.end_s)
-    return f"{last.role} «{last.text}»"
+        return say("silence.call_start")
+    return quote(max(before, key=lambda s: s.end_s))

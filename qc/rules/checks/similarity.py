@@ -40,7 +40,9 @@ from typing import Optional
 
 import numpy as np
 
+from ...messages import Message, joined
 from ...schema import CallAnalysis, Match, Segment
+from ..messages import say
 from .base import evidence_of
 
 ID = "similarity"
@@ -80,27 +82,30 @@ class Scored:
         """How much closer to its example than to the nearest negative (the score without negatives)."""
         return self.score - self.negative_score
 
-    def describe(self) -> str:
-        quoted = f'"{self.clause}" ~ "{self.example}" {self.score:.3f}'
-        return quoted + (f' (negative "{self.negative}" {self.negative_score:.3f})' if self.negative else "")
+    def describe(self) -> Message:
+        if self.negative:
+            return say("similarity.pair_negative", clause=self.clause, example=self.example, score=self.score,
+                       negative=self.negative, against=self.negative_score)
+        return say("similarity.pair", clause=self.clause, example=self.example, score=self.score)
 
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, models) -> Match:
     negatives = options["negatives"] or []
     threshold = options["threshold"] or (THRESHOLD_WITH_NEGATIVES if negatives else THRESHOLD_ALONE)
-    rule = f"threshold {threshold:g}" + (f", margin {options['margin']:g}" if negatives else "")
+    rule = (say("similarity.rule_margin", threshold=threshold, margin=options["margin"]) if negatives
+            else say("similarity.rule", threshold=threshold))
     scored = _score(models.get("embedder"), segments, options["examples"], negatives, threshold, options["margin"])
     hits = [s for s in scored if s.hit]
     if hits and len(hits) >= options["min_hits"]:
-        shown = "; ".join(s.describe() for s in hits[:3]) + ("..." if len(hits) > 3 else "")
-        return Match(True, f"{len(hits)} sentence(s) like the examples ({rule}): {shown}",
+        shown = joined((s.describe() for s in hits), "clauses", limit=3)
+        return Match(True, say("similarity.found", n=len(hits), rule=rule, shown=shown),
                      evidence_of(s.segment for s in hits))
     if not scored:
-        return Match(False, "no sentence in scope to compare with the examples")
+        return Match(False, say("similarity.no_scope"))
     closest = sorted(scored, key=lambda s: s.lead, reverse=True)[:3]
-    found = f"only {len(hits)} sentence(s) like the examples, needs {options['min_hits']}" if hits \
-        else "no sentence like the examples"
-    return Match(False, f"{found} ({rule}); closest: {closest[0].describe()}", evidence_of(s.segment for s in hits),
+    found = say("similarity.only", n=len(hits), min_hits=options["min_hits"]) if hits else say("similarity.none")
+    return Match(False, say("similarity.missed", found=found, rule=rule, closest=closest[0].describe()),
+                 evidence_of(s.segment for s in hits),
                  evidence_of(sorted((s.segment for s in closest), key=lambda seg: seg.start_s)))
 
 

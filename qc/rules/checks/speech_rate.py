@@ -32,7 +32,8 @@ from __future__ import annotations
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from .base import ROLES
 from ...metrics import is_chinese, units
-from .turns import bounds, check_bounds, outside, role_sentences, who
+from ..messages import say, who
+from .turns import bounds, check_bounds, outside, role_sentences
 
 ID = "speech-rate"
 CONF = {"role": ROLES, "per": ("call", "sentence"), "min": float, "max": float, "min_sentence_s": float}
@@ -47,23 +48,26 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     role, low, high = options["role"], options["min"], options["max"]
     sentences = [s for s in role_sentences(call.transcript, role) if s.end_s > s.start_s]
     chinese = is_chinese(call.transcript.language, [s.text for s in sentences])
-    unit = "characters/min" if chinese else "words/min"
+    unit = say("rate.chars" if chinese else "rate.words")
     allowed = bounds(low, high)
     if options["per"] == "sentence":
         sentences = [s for s in sentences if s.end_s - s.start_s >= options["min_sentence_s"]]
     if not sentences:
-        return Match(False, f"no speech of {who(role)} to measure")
+        return Match(False, say("rate.no_speech", who=who(role)))
+    party = "" if role == "any" else role
     if options["per"] == "call":
         minutes = sum(s.end_s - s.start_s for s in sentences) / 60
         rate = sum(units(s.text, chinese) for s in sentences) / minutes
-        reason = f"speech rate of {who(role)}: {rate:.0f} {unit} over {minutes * 60:.1f} s of speech ({allowed})"
+        reason = say("rate.call", who=who(role), rate=rate, unit=unit, seconds=minutes * 60, allowed=allowed)
         if outside(rate, low, high):
             return Match(True, reason, (Evidence(sentences[0].start_s, sentences[-1].end_s,
-                                                 f"{rate:.0f} {unit}: {sentences[0].text}"),))
+                                                 say("rate.evidence", rate=rate, unit=unit, text=sentences[0].text),
+                                                 party),))
         return Match(False, reason)
     rates = [(s, units(s.text, chinese) / (s.end_s - s.start_s) * 60) for s in sentences]
     off = [(s, r) for s, r in rates if outside(r, low, high)]
-    spread = f"{min(r for _, r in rates):.0f}-{max(r for _, r in rates):.0f} {unit}"
-    reason = f"{len(off)} of {len(rates)} sentence(s) of {who(role)} out of range ({allowed}); rates {spread}"
-    evidence = tuple(Evidence(s.start_s, s.end_s, f"{r:.0f} {unit}: {s.text}") for s, r in off)
+    reason = say("rate.sentences", off=len(off), n=len(rates), who=who(role), allowed=allowed, unit=unit,
+                 low=min(r for _, r in rates), high=max(r for _, r in rates))
+    evidence = tuple(Evidence(s.start_s, s.end_s, say("rate.evidence", rate=r, unit=unit, text=s.text), s.role)
+                     for s, r in off)
     return Match(bool(off), reason, evidence)

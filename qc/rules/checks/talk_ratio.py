@@ -24,7 +24,9 @@ FAIL (the agent speaks 90% of the time, the customer hardly gets a word in)::
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Evidence, Match, Segment
+from ...messages import role as role_word
 from ...metrics import spans, speaking_s
+from ..messages import say
 from .turns import bounds, check_bounds, need_roles, outside
 
 ID = "talk-ratio"
@@ -40,16 +42,17 @@ def validate(options: dict) -> str | None:
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     role, transcript = options["role"], call.transcript
-    need_roles(transcript, role, f"how much the {role} spoke")
+    party = role_word(role)
+    need_roles(transcript, role, say("what.talk", role=party))
     total_s = sum(speaking_s(transcript, r) for r in ("agent", "customer", "unknown"))
     if total_s <= 0:
-        return Match(False, "no speech to measure")
+        return Match(False, say("talk.no_speech"))
     own_s = speaking_s(transcript, role)
     share = own_s / total_s
-    reason = (f"the {role} spoke {share:.0%} of the speech time ({own_s:.1f} of {total_s:.1f} s; "
-              f"{bounds(options['min'], options['max'], '{:.0%}')})")
+    reason = say("talk.share", role=party, share=share, own=own_s, total=total_s,
+                 bounds=bounds(options["min"], options["max"], "%"))
     if not outside(share, options["min"], options["max"]):
         return Match(False, reason)
     everything = spans(transcript, "any")
     return Match(True, reason, (Evidence(everything[0].start_s, max(t.end_s for t in everything),
-                                         f"{role} {share:.0%} of {total_s:.1f} s of speech"),))
+                                         say("talk.evidence", role=party, share=share, total=total_s), role),))

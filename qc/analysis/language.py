@@ -1,0 +1,73 @@
+"""Which language a call is in, when the run lists the candidates (``--language zh,en``).
+
+Whisper's language head gives a probability for each of its hundred languages; a call gets
+the most likely of the *listed* ones only, so a Mandarin call with an English brand name is
+never transcribed as Japanese or Cantonese and always finds a rule pack. The decision is made
+once per call, from the first 30 s of speech of every channel in time order, so both parties
+of a stereo call are transcribed, and the call scored, in one language. A single language
+(``zh``) is used as given; ``auto`` keeps Whisper's own choice from the agent channel.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..media import SAMPLE_RATE_HZ
+from .asr import Transcriber
+
+AUTO = "auto"
+DETECTION_S = 30.0  # Whisper hears one 30-second window
+
+
+def parse_language(text: str, known: Sequence[str]) -> str:
+    """``zh``, ``auto`` or a comma-separated list of ``known`` languages, written canonically
+    (``" ZH, en"`` -> ``"zh,en"``); a mistake raises ValueError naming the valid choices."""
+    items = list(dict.fromkeys(item.strip().lower() for item in text.split(",") if item.strip()))
+    if items == [AUTO]:
+        return AUTO
+    unknown = [item for item in items if item not in known]
+    if not items or unknown:
+        raise ValueError(f"{text!r}: expected {AUTO}, one of {', '.join(known)}, or a comma-separated list of them "
+                         f"(e.g. {','.join(known)})")
+    return ",".join(items)
+
+
+def listed_languages(language: str) -> tuple[str, ...]:
+    """The candidates of a list (``"zh,en"`` -> ``("zh", "en")``); () for one language or auto."""
+    items = tuple(item for item in language.split(",") if item)
+    return items if len(items) > 1 else ()
+
+
+def pick_language(probabilities: Mapping[str, float], listed: Sequence[str]) -> str:
+    """The most likely of the ``listed`` languages (the first listed on a tie or when none is scored)."""
+    return max(listed, key=lambda lang: (probabilities.get(lang, 0.0), -listed.index(lang)))
+
+
+def speech_sample(channels: Sequence[np.ndarray], regions: Sequence[Sequence[tuple[float, float]]],
+                  max_s: float = DETECTION_S) -> np.ndarray:
+    """The call's first ``max_s`` seconds of speech: every channel's speech regions, in order of
+    start, each cut from its own channel (so two parties are heard one after the other, not mixed)."""
+    spans = sorted((start_s, end_s, i) for i, voiced in enumerate(regions) for start_s, end_s in voiced)
+    pieces, left = [], int(max_s * SAMPLE_RATE_HZ)
+    for start_s, end_s, i in spans:
+        if left <= 0:
+            break
+        start = int(start_s * SAMPLE_RATE_HZ)
+        piece = np.asarray(channels[i][start:min(int(end_s * SAMPLE_RATE_HZ), start + left)], dtype=np.float32)
+        pieces.append(piece)
+        left -= len(piece)
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
+
+
+def call_language(transcriber: Transcriber, channels: Sequence[np.ndarray],
+                  regions: Sequence[Sequence[tuple[float, float]]], language: str) -> str:
+    """The language to transcribe and score the call in: ``language`` itself unless it is a list."""
+    listed = listed_languages(language)
+    if not listed:
+        return language
+    speech = speech_sample(channels, regions)
+    if not len(speech):
+        return listed[0]  # nothing to hear: the call is empty whatever its language
+    return pick_language(transcriber.language_probabilities(speech), listed)

@@ -1,0 +1,123 @@
+"""What agents and customers typically say, per language: the evidence tables of roles.py (data).
+
+Each :class:`Cue` is one class of evidence with a weight: positive for what an agent says,
+negative for what a customer says. A phrase counts once per sentence, and a class counts at
+most ``cap`` sentences of one speaker, so a long call does not outvote a clear one with
+repetition. ``asked`` cues count only in a question (or a bare noun phrase said as one, 地址？):
+the agent *asks* for a phone number, the customer *gives* it (that is ``gives identity``).
+
+The classes, in both languages:
+
+- ``script``: the scripted opening and closing (greeting with the company, 工号, "how may I help"),
+  and an outbound call's (打扰您, 是本人吗, "am I speaking with", "I'm calling about");
+  doubled in the first 30 s of the call;
+- ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help";
+- ``asks identity``: asks for identity or account data (phone number, ID digits, name, date of
+  birth, address, order/account/booking number);
+- ``states account``: tells what the records show (查到, 系统显示, "I can see", "your order has");
+- ``describes problem``: what is wrong, from the caller's side (坏了, 一直, "my order hasn't");
+- ``addresses company``: speaks to the company as "you" (你们, "you guys", "your website");
+- ``turns down``: answers an outbound call's offer or asks who is calling (不需要, "not interested");
+- ``gives identity``: gives their own data (我叫, 我的手机号, "my account number is").
+
+Matching is :func:`qc.text.find_phrase`: Chinese ignores spaces and punctuation, English goes by
+whole words, so "why" does not match inside "anyhow".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    weight: float  # > 0: said by agents; < 0: said by customers
+    phrases: tuple[str, ...]
+    asked: bool = False  # counts only in a question: the one who asks for it
+    cap: int = 3  # at most this many sentences of one speaker count
+
+
+CUES: dict[str, tuple[Cue, ...]] = {
+    "zh": (
+        Cue("script", 2.0, ("很高兴为您服务", "有什么可以帮您", "有什么可以帮到您", "有什么能帮您", "工号", "客服", "这里是",
+                            "感谢您的来电", "感谢来电", "欢迎致电", "欢迎来电", "还有其他", "还有什么可以帮您",
+                            "祝您生活愉快", "请您稍等", "请稍等", "请您对我的服务", "评价", "打扰您", "耽误您", "占用您",
+                            "给您来电", "致电给您", "来电是想", "通知您", "提醒您", "是本人吗", "本人吗")),
+        Cue("service", 1.0, ("为您", "帮您", "给您", "请您", "您的", "您看", "麻烦您", "您稍等", "非常抱歉", "抱歉",
+                             "让您久等", "我这边", "我们这边", "我帮您", "我给您", "我来帮您", "我们会", "我们这里")),
+        Cue("asks identity", 1.5, ("手机号", "电话号码", "联系电话", "身份证", "后四位", "后六位", "姓名", "贵姓", "怎么称呼",
+                                   "全名", "出生日期", "生日", "地址", "订单号", "订单编号", "账号", "账户", "卡号",
+                                   "会员号", "预订号", "预约号", "确认号", "验证码", "保单号", "运单号", "快递单号",
+                                   "车牌号", "工单号", "核实", "验证"), asked=True),
+        Cue("states account", 1.5, ("查到", "查询到", "查了一下", "系统显示", "系统里", "显示您", "您的订单", "您的账户",
+                                    "您的套餐", "您这个订单", "您这边的", "已经为您", "已经帮您", "已经给您", "给您办理",
+                                    "为您办理", "帮您办理", "为您登记", "帮您登记", "给您登记", "工作日内", "小时内",
+                                    "预计", "专人", "工单", "已发货", "已经发出", "已到账", "余额", "欠费")),
+        Cue("describes problem", -1.5, ("坏了", "一直", "不能用", "用不了", "没有收到", "没收到", "还没到", "还没有",
+                                        "扣了", "扣费", "多扣", "投诉", "怎么回事", "为什么", "到现在", "没修好",
+                                        "打不开", "连不上", "断网", "故障", "出问题", "有问题", "退款", "退货", "我想",
+                                        "我要", "我需要", "我已经", "我打了")),
+        Cue("addresses company", -1.0, ("你们", "贵公司")),
+        Cue("turns down", -1.0, ("不需要", "没兴趣", "不感兴趣", "不用了", "我考虑一下", "我再考虑", "你是哪位", "你哪位",
+                                 "怎么有我的电话")),
+        Cue("gives identity", -1.0, ("我叫", "我姓", "我的手机", "我的电话", "我的订单", "我的身份证", "我的账号",
+                                     "我的账户", "我的卡号", "我的地址", "我住在", "我家")),
+    ),
+    "en": (
+        Cue("script", 2.0, ("thank you for calling", "thanks for calling", "how may i help", "how can i help",
+                            "how can i assist", "how may i assist", "what can i do for you", "please hold",
+                            "is there anything else", "have a great day", "have a nice day", "for calling",
+                            "welcome to", "you're through to", "you've reached", "calling from", "speaking",
+                            "am i speaking with", "i'm calling about", "i'm calling to", "i am calling to",
+                            "just calling to", "the reason for my call", "a quick reminder")),
+        Cue("service", 1.0, ("sir", "madam", "ma'am", "let me check", "let me see", "let me look", "let me pull",
+                             "i can help", "happy to help", "i'd be happy to", "bear with me", "one moment",
+                             "just a moment", "certainly", "absolutely", "i apologize", "i apologise", "apologies",
+                             "sorry for the inconvenience", "i understand", "on our end", "our system",
+                             "i'll go ahead", "for you")),
+        Cue("asks identity", 1.5, ("phone number", "telephone number", "mobile number", "date of birth", "birthday",
+                                   "your name", "full name", "your address", "postcode", "post code", "zip code",
+                                   "account number", "order number", "booking reference", "reference number",
+                                   "confirmation number", "membership number", "policy number", "last four digits",
+                                   "last four", "security question", "verify", "confirm your", "spell",
+                                   "email address", "card number", "tracking number", "customer number",
+                                   "ticket number"), asked=True),
+        Cue("states account", 1.5, ("i can see", "i see that", "i see here", "it shows", "it says here", "shows that",
+                                    "according to our records", "our records", "your order", "your account",
+                                    "your booking", "your payment", "your refund", "your balance", "your plan",
+                                    "your subscription", "has been processed", "i've processed", "i've updated",
+                                    "i've issued", "i've sent", "i've cancelled", "i've booked", "i've arranged",
+                                    "business days", "working days")),
+        Cue("describes problem", -1.5, ("my order", "my card", "my account", "my internet", "my phone", "my package",
+                                        "my parcel", "my bill", "my booking", "my refund", "hasn't", "haven't",
+                                        "has not", "didn't", "doesn't work", "not working", "isn't working",
+                                        "won't", "broken", "still", "never arrived", "never received", "i ordered",
+                                        "i was charged", "charged twice", "i paid", "i bought", "i've been",
+                                        "i've called", "i called", "i need", "i want", "i'd like", "complaint",
+                                        "cancel my", "why", "what's going on", "problem with", "issue with")),
+        Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
+                                        "your service", "your technician", "your driver")),
+        Cue("turns down", -1.0, ("not interested", "no thanks", "no thank you", "i'll think about it",
+                                 "who is this", "how did you get my number", "take me off", "don't call")),
+        Cue("gives identity", -1.0, ("my number is", "my phone number", "my account number", "my date of birth",
+                                     "my address", "my postcode", "my email", "it's spelled", "i live at",
+                                     "my order number", "my name's", "my name is")),
+    ),
+}
+
+# How a question is asked, for ``asked`` cues: the sentence ends with a question mark, or holds one
+# of these (zh: anywhere; en: the first word, or anywhere for the longer ones).
+QUESTION_MARKS = ("?", "？")
+QUESTION_WORDS = {
+    "zh": ("吗", "呢", "多少", "什么", "哪", "几", "请问", "是否", "能否", "提供", "告诉我", "报一下", "说一下",
+           "确认一下", "核对一下", "麻烦"),
+    "en": ("can i have", "could i have", "may i have", "could you", "can you", "would you", "please provide",
+           "please confirm", "can i get", "could i get", "i'll need", "i will need", "i need your"),
+}
+EN_QUESTION_STARTS = ("what", "which", "can", "could", "may", "would", "will", "do", "does", "did", "is", "are",
+                      "have", "how", "and", "and your")
+FIRST_PERSON = {"zh": ("我的", "我叫", "我是", "我姓"), "en": ("my", "i'm", "i am", "mine")}
+ASKED_SHORT_CHARS = 4  # a sentence at most this much longer than the phrase is a bare question (地址？)
+# Answering the phone: what the first speaker says when the called party picks up.
+PICKUP = {"zh": ("喂", "你好", "您好", "哪位"), "en": ("hello", "hi", "yes", "hey", "who is this", "speaking")}

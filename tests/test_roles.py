@@ -1,0 +1,116 @@
+"""Which speaker is the agent: each class of evidence, an agent who skips the script, the call's
+direction, and a confidence that stays near 0.5 when the evidence is balanced."""
+
+import pytest
+
+from qc.analysis.roles import decide_roles
+from qc.messages import render, say
+from qc.schema import LOW_ROLE_CONFIDENCE, Segment
+
+NEUTRAL = {"zh": "嗯", "en": "okay"}
+
+
+def named(cue: str, language: str) -> str:
+    """A class of evidence as the reason names it, in the call's language (script: 话术)."""
+    return render(say(f"cue.{cue}"), language)
+
+
+def call(*lines):
+    """``(speaker, text)`` pairs, one sentence every 3 s."""
+    return [Segment(speaker, "unknown", 3.0 * i, 3.0 * i + 2.5, text) for i, (speaker, text) in enumerate(lines)]
+
+
+AGENT_CUES = [
+    ("zh", "script", "您好，很高兴为您服务"),
+    ("zh", "service", "好的，我这边帮您看一下"),
+    ("zh", "asks identity", "请问您的手机号是多少？"),
+    ("zh", "asks identity", "地址。"),
+    ("zh", "states account", "系统显示这笔钱昨天已经退回了"),
+    ("zh", "script", "请问是王先生本人吗？"),
+    ("en", "script", "Thanks for calling Northwind, how can I help?"),
+    ("en", "service", "Certainly, let me check that for you."),
+    ("en", "asks identity", "Can I have your date of birth, please?"),
+    ("en", "asks identity", "Order number?"),
+    ("en", "states account", "I can see the payment went through yesterday."),
+    ("en", "script", "Hi, am I speaking with Mr Jones?"),
+]
+CUSTOMER_CUES = [
+    ("zh", "describes problem", "我家的宽带从昨天开始一直断网"),
+    ("zh", "addresses company", "你们到底谁管这个事"),
+    ("zh", "gives identity", "我叫王小明"),
+    ("zh", "gives identity", "我的手机号是一三八零零一三八零零零"),
+    ("zh", "turns down", "不需要，谢谢"),
+    ("en", "describes problem", "The parcel never arrived and it's been two weeks."),
+    ("en", "addresses company", "Your website keeps logging me out."),
+    ("en", "gives identity", "My phone number is 555 0101."),
+    ("en", "turns down", "Sorry, I'm not interested."),
+]
+
+
+@pytest.mark.parametrize("language,cue,text", AGENT_CUES)
+def test_what_agents_say_makes_the_agent(language, cue, text):
+    # the other speaker talks first, which counts a little for them
+    decision = decide_roles(call(("A", NEUTRAL[language]), ("B", text)), language)
+    assert decision.roles == {"A": "customer", "B": "agent"}, decision.reason
+    first_clause = decision.reason.replace("；", ";").split(";")[0]
+    assert "B +" in decision.reason and named(cue, language) in first_clause
+
+
+@pytest.mark.parametrize("language,cue,text", CUSTOMER_CUES)
+def test_what_customers_say_makes_the_customer(language, cue, text):
+    # the cue's speaker talks first, which counts a little for them as the agent
+    decision = decide_roles(call(("A", text), ("B", NEUTRAL[language])), language)
+    assert decision.roles == {"A": "customer", "B": "agent"}, decision.reason
+    assert named(cue, language) in decision.reason.replace("；", ";").split(";")[1]
+
+
+def test_giving_ones_phone_number_is_not_asking_for_it():
+    for language, text in (("zh", "我的手机号是一三八零零一三八零零零。"), ("en", "My phone number is 555 0101.")):
+        reason = decide_roles(call(("A", text), ("B", NEUTRAL[language])), language).reason
+        assert named("asks identity", language) not in reason and named("gives identity", language) in reason
+
+
+def test_an_agent_who_skips_the_script_is_still_found_zh():
+    lines = call(("A", "喂，什么事？"), ("B", "你好，我的宽带从昨天开始就一直断网，到现在都没有修好。"), ("A", "地址。"),
+                 ("B", "北京市朝阳区建国路八十八号。我已经打了三次电话了。"), ("A", "这个我不知道，不归我管。"),
+                 ("B", "那你们到底谁管？"), ("A", "你自己去营业厅问吧，我这边没办法。"))
+    decision = decide_roles(lines, "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"} and not decision.low_confidence, decision.reason
+    # the customer talking first changes nothing
+    decision = decide_roles([s for s in lines if s.start_s > 0], "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
+def test_an_agent_who_skips_the_script_is_still_found_en():
+    lines = call(("B", "Hi, my order hasn't arrived and it's been two weeks."), ("A", "Order number?"),
+                 ("B", "It's five five two one."), ("A", "It shows delivered. Not much I can do."),
+                 ("B", "Why won't you guys just send another one?"))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"} and not decision.low_confidence, decision.reason
+
+
+@pytest.mark.parametrize("direction,agent", [("inbound", "A"), ("outbound", "B")])
+def test_the_direction_says_who_answers(direction, agent):
+    lines = call(("A", "喂？"), ("B", "嗯"), ("A", "嗯"))
+    decision = decide_roles(lines, "zh", direction=direction)
+    assert decision.roles[agent] == "agent" and {"inbound": "呼入", "outbound": "呼出"}[direction] in decision.reason
+
+
+def test_with_nothing_typical_said_the_call_is_flagged():
+    decision = decide_roles(call(("A", "嗯"), ("B", "嗯")), "zh")  # direction unknown: speaking first, a hint
+    assert 0.5 < decision.confidence < LOW_ROLE_CONFIDENCE and decision.low_confidence
+    decision = decide_roles(call(("A", "Hello?"), ("B", "okay")), "en")  # picking up: either party
+    assert decision.confidence == 0.5 and decision.low_confidence
+
+
+def test_balanced_evidence_is_near_one_half_and_one_sided_evidence_near_one():
+    balanced = call(("A", "嗯"), ("B", "请稍等"), ("A", "请稍等"), ("B", "嗯"))
+    assert abs(decide_roles(balanced, "zh").confidence - 0.5) < 0.15
+    one_sided = call(("A", "您好，很高兴为您服务，请问有什么可以帮您？"), ("B", "我的快递一直没收到"),
+                     ("A", "请问您的订单号是多少？"), ("B", "我的订单号是一二三四"), ("A", "我这边查到已经发货了"))
+    assert decide_roles(one_sided, "zh").confidence > 0.95
+
+
+def test_languages_without_a_table_use_the_english_one():
+    decision = decide_roles(call(("A", "okay"), ("B", "Thank you for calling, how may I help?")), "de")
+    assert decision.roles["B"] == "agent"

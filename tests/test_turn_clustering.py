@@ -1,0 +1,75 @@
+"""Two speakers found again turn by turn, with a fake embedding: what pyannote merged is split where
+the voices change, overlaps keep both parties, and an odd piece does not become a speaker."""
+
+import numpy as np
+
+from qc.analysis.turn_clustering import MAX_PIECE_S, two_speakers_by_turn
+from qc.schema import Turn
+
+AGENT, CUSTOMER = np.array([1.0, 0.0, 0.3]), np.array([0.8, 0.5, 0.3])  # close voices: cosine 0.9
+
+
+def voices(truth, noise=0.02, seed=0):
+    """``embed(start, end)``: the voice that speaks most of that stretch in ``truth``, with noise."""
+    rng = np.random.default_rng(seed)
+
+    def embed(start, end):
+        held = {}
+        for who, a, b in truth:
+            held[who] = held.get(who, 0.0) + max(0.0, min(end, b) - max(start, a))
+        voice = {"agent": AGENT, "customer": CUSTOMER, "odd": np.array([0.0, 0.0, 1.0])}[max(held, key=held.get)]
+        return voice + rng.normal(0, noise, 3)
+
+    return embed
+
+
+TRUTH = [("agent", 0.5, 6.0), ("customer", 6.6, 9.0), ("agent", 9.5, 12.0), ("customer", 12.4, 16.0),
+         ("agent", 16.6, 18.0)]
+
+
+def parties(turns, truth=TRUTH):
+    """Each found speaker's party, by time held; and whether every turn is its speaker's party's."""
+    held = {}
+    for speaker, a, b in turns:
+        for who, c, d in truth:
+            held.setdefault(speaker, {}).setdefault(who, 0.0)
+            held[speaker][who] += max(0.0, min(b, d) - max(a, c))
+    return {speaker: max(h, key=h.get) for speaker, h in held.items()}
+
+
+def test_one_speaker_that_swallowed_the_other_is_split_where_the_voices_change():
+    # pyannote's turns, cut at the pauses, all given to one speaker but the first
+    merged = [Turn("SPEAKER_00", 0.5, 3.0), Turn("SPEAKER_01", 3.0, 6.0), Turn("SPEAKER_01", 6.6, 9.0),
+              Turn("SPEAKER_01", 9.5, 12.0), Turn("SPEAKER_01", 12.4, 16.0), Turn("SPEAKER_01", 16.6, 18.0)]
+    found = two_speakers_by_turn(merged, voices(TRUTH))
+    names = parties(found)
+    assert sorted(names.values()) == ["agent", "customer"]
+    assert [names[t.speaker] for t in found] == ["agent", "customer", "agent", "customer", "agent"]
+    assert [(t.start_s, t.end_s) for t in found] == [(0.5, 6.0), (6.6, 9.0), (9.5, 12.0), (12.4, 16.0), (16.6, 18.0)]
+
+
+def test_long_turns_are_embedded_in_parts_so_a_change_without_pause_is_found():
+    truth = [("agent", 0.0, 4.5), ("customer", 4.5, 9.0), ("agent", 9.5, 12.0)]
+    found = two_speakers_by_turn([Turn("A", 0.0, 9.0), Turn("A", 9.5, 12.0)], voices(truth))
+    names = parties(found, truth)
+    assert sorted(set(names.values())) == ["agent", "customer"]
+    assert max(t.end_s - t.start_s for t in found) <= 2 * MAX_PIECE_S  # cut, then joined per speaker
+
+
+def test_where_turns_overlap_both_parties_keep_speaking():
+    truth = [("agent", 0.0, 6.0), ("customer", 5.0, 9.0), ("agent", 9.5, 12.0)]
+    turns = [Turn("A", 0.0, 6.0), Turn("A", 5.0, 9.0), Turn("A", 9.5, 12.0)]
+    found = two_speakers_by_turn(turns, voices(truth))
+    overlapping = [t for t in found if t.start_s <= 5.0 and t.end_s >= 6.0]
+    assert len({t.speaker for t in overlapping}) == 2
+
+
+def test_an_odd_short_piece_does_not_become_the_second_speaker():
+    truth = [("agent", 0.0, 30.0), ("odd", 30.0, 31.2)]  # under 5 % of the speech
+    turns = [Turn("A", 0.0, 30.0), Turn("A", 30.0, 31.2)]
+    assert two_speakers_by_turn(turns, voices(truth)) == turns
+
+
+def test_too_little_speech_to_cluster_leaves_the_turns_alone():
+    turns = [Turn("A", 0.0, 0.6), Turn("B", 1.0, 1.5)]
+    assert two_speakers_by_turn(turns, voices([("agent", 0.0, 0.6), ("customer", 1.0, 1.5)])) == turns
