@@ -4,7 +4,9 @@ The call is ``synthetic-tts-dialogues/dlg_zh_compliant.tel8k.wav`` (78 s, 8 kHz 
 voices) repeated to ``--minutes``, so the reference turns are known and the same two voices
 run through the whole call. ``qc run`` processes it under ``/usr/bin/time -v`` (or with the
 children's rusage when that tool is missing) and the script prints wall time, peak RSS and
-the DER of the diarized turns (collar 0.25 s, overlap excluded). ``--diarization-only``
+the DER of the diarized turns (collar 0.25 s, overlap excluded), then the resident and peak
+memory after each stage (``qc.memory`` log lines, :func:`qc.analysis.blocks.note_memory`), so
+the stage that makes the peak shows. ``--diarization-only``
 measures decoding and diarization alone, in blocks (the default) and, with ``--whole``, in
 one piece as before.
 
@@ -64,21 +66,38 @@ def der(reference, turns, duration_s: float) -> float:
 
 
 def timed(command: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in MB, output) of a child process."""
+    """(wall seconds, peak RSS in MB, output) of a child process that imports qc from this tree.
+
+    ``/usr/bin/time -v`` reports the largest resident set of any one process of the tree (here
+    the Python process: ffmpeg decoding and report copies are children with their own)."""
     started = time.monotonic()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     if shutil.which("time") or Path("/usr/bin/time").exists():
-        proc = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True)
-        peak_kb = float(re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr).group(1))
+        proc = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, env=env)
+        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+        if found is None:  # time itself was killed
+            raise SystemExit(f"failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        peak_kb = float(found.group(1))
     else:
-        proc = subprocess.run(command, capture_output=True, text=True)
+        proc = subprocess.run(command, capture_output=True, text=True, env=env)
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if proc.returncode not in (0, 1):
         raise SystemExit(f"failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return time.monotonic() - started, peak_kb / 1024, proc.stdout + proc.stderr
 
 
+QC_WITH_MEMORY_LOG = """
+import logging, sys
+logging.getLogger("qc.memory").setLevel(logging.DEBUG)
+from qc.cli import main
+sys.argv[0] = "qc"
+main()
+"""
+
 DIARIZE_ONLY = """
-import json, sys
+import json, logging, sys
+logging.basicConfig(format="%(name)s: %(message)s")
+logging.getLogger("qc.memory").setLevel(logging.DEBUG)
 from qc.analysis.blocks import return_freed_memory
 return_freed_memory()
 from qc.analysis.audio import decode_audio
@@ -97,6 +116,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=120)
     parser.add_argument("--diarization-only", action="store_true")
     parser.add_argument("--whole", action="store_true", help="with --diarization-only: one block, as before")
+    parser.add_argument("--audio", choices=("copy", "none"), default="copy",
+                        help="qc run's --audio: the MP3 copy for the pages (an ffmpeg child process) or none")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qc-long-") as tmp:
         folder = Path(tmp)
@@ -109,14 +130,17 @@ def main() -> None:
             what = "whole" if args.whole else f"in {DiarizationOptions().block_s:g} s blocks"
         else:
             out_dir = folder / "out"
-            wall, peak, out = timed([str(REPO_ROOT / ".venv" / "bin" / "qc"), "run", str(path), "--out", str(out_dir),
-                                     "--audio", "none", "--language", "zh"])
+            wall, peak, out = timed([sys.executable, "-c", QC_WITH_MEMORY_LOG, "run", str(path), "--out",
+                                     str(out_dir), "--audio", args.audio, "--language", "zh"])
             [rttm] = (out_dir / "calls").glob("*.rttm")
             turns = [(f.split()[7], float(f.split()[3]), float(f.split()[3]) + float(f.split()[4]))
                      for f in rttm.read_text().splitlines()]
-            what = "qc run end to end (decode, VAD, Whisper base int8, diarization, scoring, pages)"
+            what = f"qc run end to end (decode, VAD, Whisper base int8, diarization, scoring, pages, audio {args.audio})"
         print(f"{what}: wall {wall:.0f} s (RTF {wall / duration:.3f}), peak RSS {peak:.0f} MB, "
               f"{len({t[0] for t in turns})} speakers, DER {100 * der(reference, turns, duration):.1f} %")
+        for line in out.splitlines():
+            if "qc.memory" in line:
+                print("  " + line.split("qc.memory: ", 1)[-1])
 
 
 if __name__ == "__main__":

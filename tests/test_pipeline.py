@@ -268,3 +268,58 @@ def test_the_run_gives_its_progress_hook_to_the_diarizer(tmp_path, caplog):
     with caplog.at_level("DEBUG", logger="qc"):
         diarizer.hook("diarization-note", "", text="std(): degrees of freedom is <= 0")
     assert "degrees of freedom" in caplog.text
+
+
+class WarmScript(MonoScript):
+    """MonoScript with a model that can be released, as WhisperTranscriber's."""
+
+    def __init__(self):
+        self.loaded, self.released = False, 0
+
+    def transcribe(self, samples, language):
+        self.loaded = True
+        return super().transcribe(samples, language)
+
+    def release(self):
+        self.loaded, self.released = False, self.released + 1
+
+
+class WatchingDiarizer(FakeDiarizer):
+    """Notes whether Whisper's model was still loaded when diarization began, and the sample type."""
+
+    def __init__(self, transcriber):
+        super().__init__()
+        self.transcriber, self.whisper_loaded, self.dtypes = transcriber, [], []
+
+    def diarize(self, samples, **kwargs):
+        self.whisper_loaded.append(self.transcriber.loaded)
+        self.dtypes.append(samples.dtype)
+        return super().diarize(samples, **kwargs)
+
+
+def test_a_long_recording_frees_whisper_before_diarization_and_a_short_one_keeps_it(tmp_path, monkeypatch):
+    """Past the long-recording threshold, pyannote and the rules' models need the memory more than a
+    warm Whisper does; a night of short calls keeps it loaded from call to call."""
+    from qc.sources import audio
+
+    monkeypatch.setattr(audio, "LONG_RECORDING_S", 5.0)
+    short = write_wav(tmp_path / "short.wav", [tone(4.0, amp=0.3)])
+    long = write_wav(tmp_path / "long.wav", [tone(6.0, amp=0.3)])
+    whisper = WarmScript()
+    diarizer = WatchingDiarizer(whisper)
+    calls = [CallMeta("short", str(short), "A1"), CallMeta("long", str(long), "A1")]
+    summary = batch_run(calls, Store(tmp_path / "qc.sqlite"), lambda: whisper, diarizer=lambda: diarizer)
+    assert summary.processed == 2
+    assert diarizer.whisper_loaded == [True, False] and whisper.released == 1
+    assert diarizer.dtypes == [np.float32, np.float16]  # the long one is held as float16
+
+
+def test_a_released_whisper_loads_again_when_next_needed(whisper_model_path):
+    from qc.analysis.asr import AsrOptions, WhisperTranscriber
+
+    whisper = WhisperTranscriber(AsrOptions(), whisper_model_path, cpu_threads=1)
+    first = whisper.load()
+    whisper.release()
+    assert whisper._model is None
+    assert whisper.transcribe(np.zeros(16000, dtype=np.float32), "zh").segments == ()  # one silent second
+    assert whisper._model is not None and whisper._model is not first

@@ -1,8 +1,8 @@
 """Speech recognition with faster-whisper (CTranslate2), behind a small interface.
 
-:class:`WhisperTranscriber` loads its model once, on first use, and transcribes one
-channel at a time. faster-whisper, ctranslate2 and opencc are imported only here, inside
-the methods that need them, so ``qc --help`` stays fast.
+:class:`WhisperTranscriber` loads its model on first use (and again after a long recording
+released it) and transcribes one channel at a time. faster-whisper, ctranslate2 and opencc are
+imported only here, inside the methods that need them, so ``qc --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -97,6 +97,13 @@ class Transcriber(Protocol):
         """How likely each language is, from the first 30 s of ``speech`` (needed for a list of languages)."""
 
 
+def release_model(transcriber: Transcriber) -> None:
+    """Unload the transcriber's model where it has a ``release()``; it loads again when next used."""
+    release = getattr(transcriber, "release", None)
+    if release is not None:
+        release()
+
+
 def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
                       speech: Sequence[tuple[float, float]], block_s: float) -> ChannelTranscript:
     """One channel, in blocks of at most ``block_s`` cut in the pauses of ``speech`` when it is long:
@@ -174,6 +181,10 @@ class WhisperTranscriber:
                                  f"CTranslate2 directory") from exc
             log.info("loaded %s on %s (%s)", self.model_path, device, compute_type)
         return self._model
+
+    def release(self) -> None:
+        """Drop the model (about 110 MB for Whisper base on CPU); the next :meth:`transcribe` loads it again."""
+        self._model = None
 
     def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript:
         lang = None if language in (None, "auto") else language

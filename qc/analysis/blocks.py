@@ -9,7 +9,11 @@ somebody talks for a whole block without pausing.
 
 from __future__ import annotations
 
+import logging
+import resource
 from typing import Sequence
+
+memory_log = logging.getLogger("qc.memory")
 
 SEARCH_FRACTION = 0.2  # look for a pause in the last fifth of a block
 
@@ -62,3 +66,18 @@ def return_freed_memory() -> None:
         M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
         mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         mallopt(M_TRIM_THRESHOLD, 128 * 1024)
+
+
+def note_memory(stage: str) -> None:
+    """Log the process's resident and peak memory after ``stage`` (debug level, logger ``qc.memory``;
+    nothing is measured unless that logger is on). ``bench/long_call.py`` turns it on to show which
+    stage makes the peak."""
+    if not memory_log.isEnabledFor(logging.DEBUG):
+        return
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            rss_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:  # not Linux: the peak alone
+        rss_mb = float("nan")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    memory_log.debug("memory %s: rss %.0f MB, peak %.0f MB", stage, rss_mb, peak_mb)

@@ -30,7 +30,7 @@ from ..errors import ModelError
 from ..media import SAMPLE_RATE_HZ
 from ..models import PACKAGED, default_models_dir, verify
 from ..schema import Hook, Turn, no_hook
-from .blocks import blocks
+from .blocks import blocks, note_memory
 from .devices import choose_device
 from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
 from .turn_clustering import two_speakers_by_turn
@@ -112,6 +112,7 @@ class Diarizer:
             names = linker.link(labels, embeddings, spoken) if len(spans) > 1 else {l: l for l in labels}
             tracks += [(start_s + seg.start, start_s + min(seg.end, end_s - start_s), names[label])
                        for seg, _, label in annotation.itertracks(yield_label=True) if seg.start < end_s - start_s]
+            note_memory(f"diarization block {start_s:.0f}-{end_s:.0f} s")
         turns = _turns(tracks)
         two = num_speakers == 2 or (num_speakers is None and max_speakers == 2 and len({t[0] for t in turns}) == 2)
         if two and self.options.two_speakers_by_turn:  # see turn_clustering.py

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Sequence
 
+from ..analysis.blocks import note_memory
 from ..errors import CallError, EnvironmentFailure, Interrupted, QcError
 from ..messages import render, say
 from ..metrics import is_chat
@@ -145,14 +146,17 @@ def _record(outcome: Outcome, store: Store, ruleset_for, models: CheckModels, se
             summary.empty += 1
             step("done", task.meta.call_id, score=None)
             return
+        note_memory("analysis")
         with stage("scoring"):
             score = score_call(analysis, ruleset, models)  # on the clear text: masking comes after the verdicts
             context = _describe(analysis, settings.reasons, models, settings.redact)
             if settings.redact:
                 analysis, score = redact_call(analysis, score)
+        note_memory("scoring")
         with stage("store"):
             store.save_ok(task.key, analysis_to_dict(analysis), score_to_dict(score), ruleset.fingerprint(),
                           outcome.seconds, context)
+        note_memory("stored")
         summary.scored.append(task.key)
     except EnvironmentFailure:
         raise

@@ -20,7 +20,7 @@ import click
 
 from .. import models as models_mod
 from .. import timing
-from ..analysis.blocks import return_freed_memory
+from ..analysis.blocks import note_memory, return_freed_memory
 from ..analysis.diarize import Diarizer
 from ..errors import Interrupted
 from ..report import ReportOptions, write_outputs
@@ -84,6 +84,7 @@ class Runner:
                  "audio_min": round(summary.audio_s / 60, 1), "wall_min": round(summary.wall_s / 60, 1)}
         with timing.stage("pages"):
             paths = write_outputs(self.store.latest_calls(), self.out_dir, batch, self.report_options)
+        note_memory("pages")
         timing.add(summary.stages)
         stages = timing.take()
         logging.getLogger("qc.stages").info("time by stage (all workers, %.1f s wall): %s", summary.wall_s,

@@ -18,9 +18,10 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..analysis.acoustics import measure
-from ..analysis.asr import AsrOptions, Transcriber, transcribe_blocks
+from ..analysis.asr import AsrOptions, Transcriber, release_model, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.batched import transcribe_batched
+from ..analysis.blocks import note_memory
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
 from ..analysis.language import call_language
@@ -103,10 +104,12 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         audio = decode_audio(meta.path)
         if audio.duration_s > LONG_RECORDING_S:  # long calls held as float16: bounded memory (bench/long_call.py)
             audio = audio.compact()
+        note_memory("decode")
         layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
     channel_words, speech, dropped, segment_starts = [], [], 0, []
     with stage("vad"):
         voiced = [speech_regions(samples) for _, _, samples in channels]
+    note_memory("voice activity")
     with stage("language"):
         language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en
     batched = None
@@ -121,12 +124,17 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
             with stage("asr"):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                            settings.asr.block_s)
+        note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed = filter_segments(result.segments, regions)
         dropped += len(removed)
         channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
         segment_starts.append([seg.words[0].start_s for seg in kept if seg.words])
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
+    if audio.duration_s > LONG_RECORDING_S:
+        # What follows (pyannote, the rules' models) needs the memory more than a warm Whisper does;
+        # loading it again for the next call takes a second or two, nothing beside a long call's minutes.
+        release_model(transcriber)
     if layout != "mono":
         segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
@@ -178,7 +186,9 @@ def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diari
     with stage("diarization"):
         turns = diarizer.diarize(samples, num_speakers=settings.num_speakers, min_speakers=settings.min_speakers,
                                  max_speakers=settings.max_speakers, speech=voiced)
+    note_memory("diarization")
     unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}, segment_starts_s))
+    note_memory("acoustics")
     decision = decide_roles(unlabelled, language, settings.agent_phrases, direction)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
     speech = turns_as_speech(turns, decision.roles)
