@@ -1,7 +1,6 @@
 """Diarization: the CAM++ network, the torchaudio fix script, and the real pyannote pipeline
 on a short real telephone call (the first 15 s of pyannote-audio/sample.wav)."""
 
-import re
 import subprocess
 import sys
 
@@ -289,52 +288,3 @@ def test_blocks_are_cut_in_the_longest_pause_near_their_end():
     assert all(b - a <= 60.0 for a, b in cuts[:-1]) and cuts[-1][1] - cuts[-1][0] <= 90.0 and cuts[-1][1] == 200.0
     assert all(x[1] == y[0] for x, y in zip(cuts, cuts[1:]))
     assert blocks(80.0, speech, 60.0) == [(0.0, 80.0)]  # not worth a 20 s tail block
-
-
-def test_memory_notes_are_logged_only_when_asked(caplog):
-    from qc.analysis.blocks import note_memory
-
-    with caplog.at_level("INFO", logger="qc.memory"):
-        note_memory("decode")
-    assert caplog.records == []
-    with caplog.at_level("DEBUG", logger="qc.memory"):
-        note_memory("decode")
-    [record] = caplog.records
-    rss_mb, peak_mb = (float(x) for x in re.findall(r"(\d+) MB", record.getMessage()))
-    assert record.getMessage().startswith("memory decode: rss") and 0 < rss_mb <= peak_mb
-
-
-ONE_BATCH = """
-import torch
-from qc.analysis.blocks import return_freed_memory
-return_freed_memory()
-from qc.analysis.diarize import Diarizer, _import_pyannote
-_import_pyannote()
-from pyannote.audio import Model
-diarizer = Diarizer()
-o = diarizer.options
-segmentation = Model.from_pretrained(str(diarizer._model_path(o.segmentation, "pytorch_model.bin"))).eval()
-embedding = diarizer._embedding_model()
-window, speaking = 10 * 16000, torch.zeros(1, 589)
-speaking[:, :20] = 1  # a few active frames: the filterbanks of whole windows, little network work
-with torch.inference_mode():
-    segmentation(torch.zeros(1, 1, window)), embedding(torch.zeros(1, 1, window), speaking)
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")  # the peak starts again from here: loading the models peaked higher
-    status = lambda: dict(line.split(":") for line in open("/proc/self/status"))
-    before_kb = int(status()["VmRSS"].split()[0])
-    segmentation(0.1 * torch.randn(o.segmentation_batch_size, 1, window))
-    embedding(0.1 * torch.randn(o.embedding_batch_size, 1, window), speaking.repeat(o.embedding_batch_size, 1))
-print((int(status()["VmHWM"].split()[0]) - before_kb) / 1024)
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_a_batch_of_windows_needs_little_memory_beyond_the_models():
-    """What diarization adds to its models is one batch of 10 s windows through each network: at
-    32 windows 330 MB for segmentation and 245 MB for the CAM++ filterbanks, too much beside a long
-    call's samples; the default batches stay well under that."""
-    proc = subprocess.run([sys.executable, "-c", ONE_BATCH], capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert 0 < float(proc.stdout.split()[-1]) < 150

@@ -5,12 +5,17 @@ length of what they are given, about 50 MB per minute for the diarization of a m
 A recording longer than a block is processed block by block; each cut falls in the longest
 pause near the block's end (from voice activity), so a sentence is split only when
 somebody talks for a whole block without pausing.
+
+Beside the cuts, the process-wide helpers that keep a long call's memory bounded:
+:func:`return_freed_memory`, :func:`import_apart` and the stage notes of :func:`note_memory`.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import resource
+import threading
 from typing import Sequence
 
 memory_log = logging.getLogger("qc.memory")
@@ -66,6 +71,29 @@ def return_freed_memory() -> None:
         M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
         mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         mallopt(M_TRIM_THRESHOLD, 128 * 1024)
+
+
+def import_apart(name: str) -> None:
+    """``import name`` on a thread of its own, raising what the import raised.
+
+    Some libraries keep an import error with its traceback (pyannote.audio pulls in optuna, whose
+    ``try_import`` keeps the ImportError of redis), and a traceback's frames hold their callers'
+    frames with all their locals. Imported from deep inside the first mono call, that pinned the
+    call's samples (230 MB for 2 hours) and turns until the process ended; a fresh thread's stack
+    ends at the thread."""
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            importlib.import_module(name)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=load, name=f"import {name}", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def note_memory(stage: str) -> None:

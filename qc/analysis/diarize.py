@@ -30,7 +30,7 @@ from ..errors import ModelError
 from ..media import SAMPLE_RATE_HZ
 from ..models import PACKAGED, default_models_dir, verify
 from ..schema import Hook, Turn, no_hook
-from .blocks import blocks, note_memory
+from .blocks import blocks, import_apart, note_memory
 from .devices import choose_device
 from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
 from .turn_clustering import two_speakers_by_turn
@@ -294,7 +294,7 @@ def _import_pyannote() -> None:
         with warnings.catch_warnings():
             # torchcodec cannot load on a CPU-only torch; qc never lets pyannote decode files
             warnings.filterwarnings("ignore", message=r"(?s).*torchcodec")
-            import pyannote.audio  # noqa: F401
+            import_apart("pyannote.audio")  # not on the call's stack: see import_apart
     except ImportError as exc:
         raise ModelError(f"pyannote.audio is not installed ({exc}); run 'make venv'") from exc
     except OSError as exc:
