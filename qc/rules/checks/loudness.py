@@ -9,6 +9,12 @@ silence) are ignored; when no sentence in scope has them the rule is ``na``.
 Options (at least one of ``max_db`` and ``max_jump_db``):
 - ``max_db`` (dBFS): a sentence louder than this hits (0 dBFS is full scale).
 - ``max_jump_db`` (dB): a sentence louder than its speaker's baseline by more than this hits.
+- ``min_pitch_rise_st`` (semitones): with it, a jump counts only when the sentence's pitch is
+  also at least this far above the speaker's usual pitch (0: not lower). Vocal effort raises
+  pitch with level, so a raised voice is louder *and* higher; a sentence that is only louder
+  may be the microphone moving. A sentence with no measured pitch does not count as a jump.
+- ``min_duration_s`` (seconds, default 0): shorter sentences are not judged (they still count
+  in the baseline): the level of a word or two ("Bye.", 好的) swings by several dB.
 - ``min_hits`` (integer, default 1): how many such sentences make a hit.
 
 PASS::
@@ -28,17 +34,20 @@ FAIL (the agent's last sentence is 10 dB above the agent's usual level)::
 
 from __future__ import annotations
 
+import math
+from typing import Optional
+
 from ...messages import joined
 from ...metrics import baseline, heard
-from ...schema import CallAnalysis, Evidence, Match, Segment
+from ...schema import Acoustics, CallAnalysis, Evidence, Match, Segment
 from ..messages import say
 from .base import NotApplicable
 
 ID = "loudness"
 NEEDS_AUDIO = True  # judges sound: na on a chat
 SCOPED = True
-CONF = {"max_db": float, "max_jump_db": float, "min_hits": int}
-DEFAULT = {"max_db": None, "max_jump_db": None, "min_hits": 1}
+CONF = {"max_db": float, "max_jump_db": float, "min_pitch_rise_st": float, "min_duration_s": float, "min_hits": int}
+DEFAULT = {"max_db": None, "max_jump_db": None, "min_pitch_rise_st": None, "min_duration_s": 0.0, "min_hits": 1}
 
 
 def validate(options: dict) -> str | None:
@@ -46,6 +55,10 @@ def validate(options: dict) -> str | None:
         return "at least one of max_db and max_jump_db is needed"
     if options["max_jump_db"] is not None and options["max_jump_db"] <= 0:
         return "max_jump_db must be above 0"
+    if options["min_pitch_rise_st"] is not None and options["max_jump_db"] is None:
+        return "min_pitch_rise_st qualifies max_jump_db, which is missing"
+    if options["min_duration_s"] < 0:
+        return "min_duration_s must be 0 or more"
     if options["min_hits"] < 1:
         return "min_hits must be at least 1"
     return None
@@ -61,12 +74,14 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     usual = {speaker: baseline([s for s in call.transcript.segments if s.speaker == speaker])
              for speaker in {s.speaker for s in measured}}
     rises = {id(s): s.acoustics.loudness_db - usual[s.speaker].loudness_db for s in measured}
-    loud = [s for s in measured if _too_loud(s, rises[id(s)], options)]
+    judged = [s for s in measured if s.end_s - s.start_s >= options["min_duration_s"]]
+    loud = [s for s in judged if _too_loud(s, rises[id(s)], _pitch_rise(s, usual[s.speaker]), options)]
     note = say("loudness.ignored", n=ignored) if ignored else ""
     if len(loud) >= options["min_hits"]:
         evidence = tuple(Evidence(s.start_s, s.end_s, say("loudness.evidence", db=s.acoustics.loudness_db,
                                                           rise=rises[id(s)], usual=usual[s.speaker].loudness_db,
-                                                          text=s.text), s.role) for s in loud)
+                                                          pitch=_pitch_note(s, usual[s.speaker]), text=s.text),
+                                  s.role) for s in loud)
         return Match(True, say("loudness.found", n=len(loud), limits=_limits(options), note=note), evidence)
     measures = {"limits": _limits(options), "loudest": max(s.acoustics.loudness_db for s in measured),
                 "rise": max(rises.values()), "note": note}
@@ -75,10 +90,25 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     return Match(False, say("loudness.none", **measures))
 
 
-def _too_loud(seg: Segment, rise_db: float, options: dict) -> bool:
+def _too_loud(seg: Segment, rise_db: float, pitch_rise_st: Optional[float], options: dict) -> bool:
     if options["max_db"] is not None and seg.acoustics.loudness_db > options["max_db"]:
         return True
-    return options["max_jump_db"] is not None and rise_db > options["max_jump_db"]
+    if options["max_jump_db"] is None or rise_db <= options["max_jump_db"]:
+        return False
+    wanted = options["min_pitch_rise_st"]
+    return wanted is None or (pitch_rise_st is not None and pitch_rise_st >= wanted)
+
+
+def _pitch_rise(seg: Segment, usual: Acoustics) -> Optional[float]:
+    """Semitones above the speaker's usual pitch; None when either is unvoiced."""
+    if seg.acoustics.pitch_hz <= 0 or usual.pitch_hz <= 0:
+        return None
+    return 12.0 * math.log2(seg.acoustics.pitch_hz / usual.pitch_hz)
+
+
+def _pitch_note(seg: Segment, usual: Acoustics):
+    rise = _pitch_rise(seg, usual)
+    return say("loudness.evidence_pitch", st=rise) if rise is not None else ""
 
 
 def _limits(options: dict):
@@ -86,5 +116,13 @@ def _limits(options: dict):
     if options["max_db"] is not None:
         parts.append(say("loudness.max_db", db=options["max_db"]))
     if options["max_jump_db"] is not None:
-        parts.append(say("loudness.max_jump", db=options["max_jump_db"]))
-    return joined(parts, "or")
+        jump = say("loudness.max_jump", db=options["max_jump_db"])
+        wanted = options["min_pitch_rise_st"]
+        if wanted is not None:
+            pitch = say("loudness.pitch_not_lower") if wanted == 0 else say("loudness.pitch_rise", st=wanted)
+            jump = joined((jump, pitch), "none")
+        parts.append(jump)
+    limits = joined(parts, "or")
+    if options["min_duration_s"] > 0:
+        return joined((limits, say("loudness.min_duration", s=options["min_duration_s"])), "none")
+    return limits
