@@ -29,6 +29,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Sequence
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
@@ -114,12 +115,13 @@ def write_manifest(calls: list[LabelledCall], path: Path) -> None:
         encoding="utf-8")
 
 
-def run_qc(calls: list[LabelledCall], out: Path, db: Path, rescore: bool) -> int:
-    """``qc run`` (or ``qc score``) as a user runs it, its progress on this terminal."""
+def run_qc(calls: list[LabelledCall], out: Path, db: Path, rescore: bool, options: Sequence[str] = ()) -> int:
+    """``qc run`` (or ``qc score``) as a user runs it, its progress on this terminal; ``options``
+    are added to ``qc run`` (to compare a setting against the defaults)."""
     manifest = out / "manifest.csv"
     write_manifest(calls, manifest)
     command = (["score", "--db", str(db), "--out", str(out)] if rescore else
-               ["run", "--manifest", str(manifest), "--out", str(out), "--db", str(db), "--audio", "none"])
+               ["run", "--manifest", str(manifest), "--out", str(out), "--db", str(db), "--audio", "none", *options])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([sys.executable, "-m", "qc.cli", *command], env=env).returncode
 
@@ -219,6 +221,9 @@ def parse_args(argv):
     parser.add_argument("--db", type=Path, default=REPO_ROOT / "reports" / "bench" / "verdicts.sqlite")
     parser.add_argument("--rescore", action="store_true", help="only re-score what the database holds")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write rows, the table and disagreements")
+    parser.add_argument("--qc-option", action="append", default=[], metavar="ARG",
+                        help="one more argument for qc run, e.g. --qc-option=--initial-prompt --qc-option=off "
+                             "(use a database of its own: the analyses differ)")
     return parser.parse_args(argv)
 
 
@@ -241,7 +246,7 @@ def main(argv=None) -> int:
         calls = [c for c in calls if c.rendering in args.renderings]
     out = args.db.parent
     t0 = time.perf_counter()
-    code = run_qc(calls, out, args.db, args.rescore)
+    code = run_qc(calls, out, args.db, args.rescore, args.qc_option)
     elapsed_s = time.perf_counter() - t0
     if code not in (0, 1):
         print(f"qc exited with {code}", file=sys.stderr)

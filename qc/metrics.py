@@ -94,6 +94,39 @@ def turns(transcript: Transcript, role: str, gap_s: float = TURN_GAP_S) -> list[
     return merged
 
 
+def turn_numbers(timeline: Sequence[Segment]) -> dict[int, int]:
+    """Turn number of each sentence (keyed by ``id``): it grows whenever the speaker changes in
+    time order, so a turn is a speaker's consecutive sentences with nobody else's in between.
+    Sentences without words or characters (a recogniser's lone punctuation) join no turn."""
+    numbers, turn, previous = {}, -1, None
+    for seg in sorted(timeline, key=lambda s: (s.start_s, s.end_s)):
+        if not any(ch.isalnum() for ch in seg.text):
+            continue
+        if seg.speaker != previous:
+            turn, previous = turn + 1, seg.speaker
+        numbers[id(seg)] = turn
+    return numbers
+
+
+def joined_turns(chosen: Sequence[Segment], timeline: Sequence[Segment]) -> list[Segment]:
+    """``chosen`` sentences (of ``timeline``) merged turn by turn: one segment per turn, its
+    text the sentences' texts in order (a space between Latin words, none between Chinese
+    characters), its words theirs; no acoustics (a turn's level is not one sentence's)."""
+    number = turn_numbers(timeline)
+    groups: dict[int, list[Segment]] = {}
+    for index, seg in enumerate(chosen):
+        groups.setdefault(number.get(id(seg), -1 - index), []).append(seg)
+    merged = []
+    for group in groups.values():
+        text = group[0].text
+        for seg in group[1:]:
+            glue = "" if CJK.match(text[-1:] or " ") or CJK.match(seg.text[:1] or " ") else " "
+            text = f"{text}{glue}{seg.text}" if text else seg.text
+        merged.append(Segment(group[0].speaker, group[0].role, group[0].start_s, group[-1].end_s, text,
+                              tuple(w for seg in group for w in seg.words)))
+    return merged
+
+
 def speaking_s(transcript: Transcript, role: str) -> float:
     """Seconds the role is heard (its overlapping regions counted once)."""
     return sum(t.end_s - t.start_s for t in turns(transcript, role, gap_s=0.0))

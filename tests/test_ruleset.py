@@ -61,6 +61,11 @@ def test_options_get_defaults_and_types():
     (GOOD_RULE.replace("any: [hello]}", "pattern: '('}").replace("keyword", "regex"),
      ["not a valid regular expression"]),
     (GOOD_RULE + GOOD_RULE, ["duplicate rule id"]),
+    (GOOD_RULE.replace("any: [hello]}", "any: [hello], by: turns}"), ['option "require.by"', "sentence, turn"]),
+    (GOOD_RULE.replace("require: {check: keyword, role: agent, any: [hello]}",
+                       "conditions:\n      bye: {check: keyword, any: [bye]}\n"
+                       "    require: {check: keyword, any: [hello], by: turn, anchor: {to: bye}}"),
+     ['option "require.by"', "takes no anchor"]),
 ])
 def test_mistakes_name_file_rule_option_expected_found(tmp_path, rule_text, fragments):
     path = write(tmp_path, "team.yaml", "name: team\nrules:" + rule_text)

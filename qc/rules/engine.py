@@ -19,6 +19,9 @@ from the agent's last, see :func:`qc.metrics.window`), by position
 (``first_sentences`` / ``last_sentences`` of that role) and by an ``anchor`` to another
 condition's hits (``relation`` before / after / around, ``within_s`` or
 ``within_sentences``; ``first_hit: true`` measures from the anchor's first hit only).
+``by: turn`` reads a speaker's consecutive sentences (nobody else's in between) as one, so a
+phrase the recogniser cut in two ("Keystone Credit Union." / "This is Rick.") is still one
+match; ``first_sentences`` and ``last_sentences`` then count turns. It takes no anchor.
 
 A check that judges sound (``NEEDS_AUDIO = True``: silence, loudness, overtalk, speech rate,
 talk ratio) makes its rule ``na`` on a chat, wherever it stands in the rule.
@@ -35,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
 from ..messages import Message, joined, render, role
-from ..metrics import is_chat, window
+from ..metrics import is_chat, joined_turns, window
 from ..schema import CallAnalysis, Evidence, Match, Segment, Verdict
 from ..timing import stage
 from .checks import CHECKS
@@ -61,6 +64,7 @@ class Scope:
     last_s: Optional[float] = None
     first_sentences: Optional[int] = None
     last_sentences: Optional[int] = None
+    by: str = "sentence"  # sentence | turn: a speaker's consecutive sentences read as one
     anchor: Optional[Anchor] = None
 
 
@@ -184,6 +188,8 @@ class Evaluator:
             chosen = [s for s in chosen if s.start_s <= origin + scope.first_s]
         if scope.last_s is not None:
             chosen = [s for s in chosen if s.end_s >= end - scope.last_s]
+        if scope.by == "turn":
+            chosen = joined_turns(chosen, transcript.segments)
         if scope.first_sentences is not None:
             chosen = chosen[:scope.first_sentences]
         if scope.last_sentences is not None:
@@ -216,7 +222,8 @@ def _where(scope: Scope) -> Message:
             qualifiers.append(say(f"where.{key}", s=getattr(scope, key)))
     for key in ("first_sentences", "last_sentences"):
         if getattr(scope, key) is not None:
-            qualifiers.append(say(f"where.{key}", n=getattr(scope, key)))
+            unit = key if scope.by == "sentence" else key.replace("sentences", "turns")
+            qualifiers.append(say(f"where.{unit}", n=getattr(scope, key)))
     anchor = scope.anchor
     if anchor is not None:
         within = (say("where.within_s", n=anchor.within_s) if anchor.within_s is not None

@@ -28,6 +28,8 @@ TEXTS = {
     "where.last_s": (" in the last {s:g} s", "最后 {s:g} 秒内"),
     "where.first_sentences": (" (first {n} sentence(s))", "前 {n} 句"),
     "where.last_sentences": (" (last {n} sentence(s))", "最后 {n} 句"),
+    "where.first_turns": (" (first {n} turn(s))", "前 {n} 个话轮"),
+    "where.last_turns": (" (last {n} turn(s))", "最后 {n} 个话轮"),
     "where.anchor": (" {within}{relation} {first}«{to}»", "{first}「{to}」{relation}{within}"),
     "where.within_s": ("within {n:g} s ", " {n:g} 秒内"),
     "where.within_sentences": ("within {n} sentence(s) ", " {n} 句内"),
@@ -145,8 +147,8 @@ TEXTS = {
     # loudness
     "loudness.no_acoustics": ("acoustics unavailable for the {n} sentence(s) in scope", "范围内 {n} 句没有声学测量"),
     "loudness.ignored": ("; {n} sentence(s) without acoustics ignored", "；{n} 句没有声学测量，未计入"),
-    "loudness.evidence": ("{db:.1f} dBFS, {rise:+.1f} dB against the speaker's usual {usual:.1f}: {text}",
-                          "{db:.1f} dBFS，比该说话人平时的 {usual:.1f} 高 {rise:+.1f} dB：{text}"),
+    "loudness.evidence": ("{db:.1f} dBFS, {rise:+.1f} dB against the speaker's usual {usual:.1f}{pitch}: {text}",
+                          "{db:.1f} dBFS，比该说话人平时的 {usual:.1f} 高 {rise:+.1f} dB{pitch}：{text}"),
     "loudness.found": ("{n} sentence(s) {limits}{note}", "{n} 句{limits}{note}"),
     "loudness.too_few": ("{n} sentence(s) {limits}, needs {min_hits} (loudest {loudest:.1f} dBFS, largest rise "
                          "{rise:+.1f} dB){note}",
@@ -155,6 +157,10 @@ TEXTS = {
                       "没有句子{limits}（最响 {loudest:.1f} dBFS，最大升幅 {rise:+.1f} dB）{note}"),
     "loudness.max_db": ("louder than {db:g} dBFS", "响度超过 {db:g} dBFS"),
     "loudness.max_jump": ("more than {db:g} dB above the speaker's usual level", "比该说话人平时高出 {db:g} dB 以上"),
+    "loudness.pitch_not_lower": (" with a pitch no lower than usual", "且音高不低于平时"),
+    "loudness.pitch_rise": (" with a pitch {st:g} semitones or more above usual", "且音高比平时高 {st:g} 个半音以上"),
+    "loudness.min_duration": (" (sentences under {s:g} s not judged)", "（短于 {s:g} 秒的句子不计）"),
+    "loudness.evidence_pitch": (", pitch {st:+.1f} semitones", "，音高 {st:+.1f} 个半音"),
     # metadata
     "metadata.is": ("{key} is {value}", "{key}为 {value}"),
     "metadata.not": ("{key} is {value}, not {allowed}", "{key}为 {value}，不是 {allowed}"),

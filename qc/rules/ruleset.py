@@ -224,6 +224,9 @@ class _RuleParser:
                               expected=f"one of {', '.join(ANCHOR_CONF)}", found=key)
             fields_ = {k: typed(self.path, self.rule_id, f"{where}.anchor.{k}", v, ANCHOR_CONF[k])
                        for k, v in raw.items()}
+            if keys.get("by") == "turn":
+                self.fail(f"{where}.by", message="by: turn takes no anchor (anchors are measured in sentences)",
+                          found="turn")
             self.refs.append((f"{where}.anchor.to", fields_["to"]))
             anchor = Anchor(**fields_)
         return Scope(anchor=anchor, **keys)

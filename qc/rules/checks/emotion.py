@@ -57,7 +57,7 @@ from statistics import median
 from typing import Optional, Sequence
 
 from ...messages import Message, joined, role as role_word
-from ...metrics import SILENCE_DB, baseline, is_chat
+from ...metrics import SILENCE_DB, baseline, is_chat, turn_numbers
 from ...schema import Acoustics, CallAnalysis, Evidence, Match, Segment
 from ...text import CJK_CHARS
 from ..messages import say, who
@@ -141,23 +141,11 @@ def read_sentences(segments: Sequence[Segment], everyone: Sequence[Segment], opt
 def read_turns(segments: Sequence[Segment], everyone: Sequence[Segment], options: dict,
                sentiment: Sentiment) -> list[Reading]:
     """Like :func:`read_sentences`, for each run of one speaker's sentences in the call."""
-    turn_of = _turn_numbers(everyone)
+    turn_of = turn_numbers(everyone)
     groups: dict[int, list[Reading]] = {}
     for index, reading in enumerate(read_sentences(segments, everyone, options, sentiment)):
         groups.setdefault(turn_of.get(id(reading.segment), -1 - index), []).append(reading)
     return [_joined(group, sentiment, options) for group in groups.values()]
-
-
-def _turn_numbers(everyone: Sequence[Segment]) -> dict[int, int]:
-    """Turn number of each sentence of the call: it grows whenever the speaker changes."""
-    numbers, turn, previous = {}, -1, None
-    for seg in sorted(everyone, key=lambda s: (s.start_s, s.end_s)):
-        if not SPOKEN_UNIT.search(seg.text):
-            continue
-        if seg.speaker != previous:
-            turn, previous = turn + 1, seg.speaker
-        numbers[id(seg)] = turn
-    return numbers
 
 
 def _joined(readings: list[Reading], sentiment: Sentiment, options: dict) -> Reading:
