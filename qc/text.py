@@ -11,7 +11,7 @@
 - ``fuzzy`` matching tolerates recogniser errors: Chinese phrases also match on toneless
   pinyin with ``tolerance`` differing syllables (公号 for 工号, 克服 for 客服); English words
   of four letters or more match with one edit (two from eight letters): "verfy" for
-  "verify"; digit strings of four or more with one differing digit.
+  "verify"; digit strings of four or more with one digit misheard, dropped or added.
 - :func:`find_phrase` with ``negation=True`` ignores a phrase that a negation governs in its
   clause: 不/没/无法/未/别 up to six characters before it (不能保证, 无法百分之百保证) or 不了
   after it (保证不了); not/never/no/can't/won't/cannot up to three words before it ("I can't
@@ -161,8 +161,8 @@ def _same_word(word: str, target: str, fuzzy: bool) -> bool:
         return True
     if not fuzzy or len(target) < 4 or (target.isdigit() != word.isdigit()):
         return False
-    if target.isdigit():
-        return len(word) == len(target) and sum(a != b for a, b in zip(word, target)) <= 1
+    if target.isdigit():  # one digit misheard, dropped or added (九零二一 heard as 92021 or 921)
+        return abs(len(word) - len(target)) <= 1 and edit_distance(word, target) <= 1
     return abs(len(word) - len(target)) <= 2 and edit_distance(word, target) <= (1 if len(target) < 8 else 2)
 
 

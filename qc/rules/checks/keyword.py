@@ -20,7 +20,7 @@ Options:
 - ``same_sentence`` (true or false, default false): with ``all``, require one sentence.
 - ``fuzzy`` (true or false, default false): tolerate recogniser errors: toneless pinyin for
   Chinese (with ``pinyin_tolerance`` differing syllables), one edit per English word of four
-  letters or more (two from eight), one differing digit in numbers of four digits or more.
+  letters or more (two from eight), one digit misheard, dropped or added in numbers of four digits or more.
   ``pinyin`` is the same switch under its older name.
 - ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese.
 - ``negation`` (true or false, default false): a phrase preceded in its clause by a negation
