@@ -181,7 +181,7 @@ class CachedTranscriber:
         self.options, self.cache, self.threads, self._inner = options, cache, threads, None
         self.last: Optional[ChannelTranscript] = None
 
-    def transcribe(self, samples, language):
+    def transcribe(self, samples, language, **options):
         path = self.cache / f"asr-{_digest(samples.tobytes(), language, self.options.fingerprint())}.json"
         if path.is_file():
             data = json.loads(path.read_text())

@@ -21,7 +21,7 @@ def main() -> None:
         def __init__(self, options=None, model_path=None, cpu_threads=0):
             super().__init__()
 
-        def transcribe(self, samples, language):
+        def transcribe(self, samples, language, **options):
             time.sleep(delay_s)
             with open(log, "a") as fh:
                 fh.write(f"{float(abs(samples).max()):.4f} {float(abs(samples).sum()):.1f}\n")

@@ -15,7 +15,7 @@ from test_pipeline import RULES
 class PickedUp:
     """Someone answers the phone, the other says hello; nothing typical of either party."""
 
-    def transcribe(self, samples, language):
+    def transcribe(self, samples, language, **options):
         first, second = Word(0.5, 1.0, "喂？"), Word(2.0, 2.6, "你好")
         return ChannelTranscript("zh", (RawSegment(0.5, 1.0, "喂？", (first,)), RawSegment(2.0, 2.6, "你好", (second,))))
 

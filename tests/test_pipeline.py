@@ -29,7 +29,7 @@ class ScriptedTranscriber:
         self.calls = 0
         self.fail_on_quiet = fail_on_quiet
 
-    def transcribe(self, samples, language):
+    def transcribe(self, samples, language, **options):
         self.calls += 1
         level = float(np.abs(samples).max())
         if level == 0.0:  # digital silence: nothing heard (Whisper's inventions there are dropped by the guard)
@@ -134,7 +134,7 @@ def test_environment_failure_stops_the_batch(batch):
     calls, store = batch
 
     class DiskFull(ScriptedTranscriber):
-        def transcribe(self, samples, language):
+        def transcribe(self, samples, language, **options):
             raise EnvironmentFailure("disk full")
 
     with pytest.raises(EnvironmentFailure):
@@ -161,6 +161,31 @@ def test_stereo_agent_right_swaps_roles(tmp_path):
     assert {s["speaker"]: s["role"] for s in segments} == {"right": "agent", "left": "customer"}
 
 
+def test_the_site_prompt_goes_to_the_agent_channel_and_never_to_the_customer(tmp_path):
+    """The prompt holds the agent's script; on the customer's channel it made Whisper cut speech
+    into fragments that read as complaints. A mono call and a stereo call of unknown roles keep it.
+    (The agent's channel is transcribed first, whichever side it is on.)"""
+    class Recording(ScriptedTranscriber):
+        def __init__(self):
+            super().__init__()
+            self.prompted = []
+
+        def transcribe(self, samples, language, prompted=True):
+            self.prompted.append((round(float(np.abs(samples).max()), 1), prompted))
+            return super().transcribe(samples, language)
+
+    stereo = write_wav(tmp_path / "s.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1)])
+    right = write_wav(tmp_path / "r.wav", [tone(3.0, 300, amp=0.1), tone(3.0, amp=0.3)])
+    mono = write_wav(tmp_path / "m.wav", [tone(3.0, amp=0.3)])
+    for meta, expected in ((CallMeta("s", str(stereo), layout="stereo-agent-left"), [(0.3, True), (0.1, False)]),
+                           (CallMeta("r", str(right), layout="stereo-agent-right"), [(0.3, True), (0.1, False)]),
+                           (CallMeta("u", str(stereo)), [(0.3, True), (0.1, True)]),  # roles still to be found
+                           (CallMeta("m", str(mono)), [(0.3, True)])):
+        transcriber = Recording()
+        run([meta], Store(tmp_path / f"{meta.call_id}.sqlite"), transcriber)
+        assert transcriber.prompted == expected, meta.call_id
+
+
 def test_store_migrations_are_recorded_once(tmp_path):
     store = Store(tmp_path / "qc.sqlite")
     assert store.migrate() == []
@@ -174,7 +199,7 @@ def test_auto_language_is_detected_once_from_the_agent_channel(tmp_path):
             super().__init__()
             self.asked = []
 
-        def transcribe(self, samples, language):
+        def transcribe(self, samples, language, **options):
             self.asked.append(language)
             result = super().transcribe(samples, language)
             return ChannelTranscript(language or "en", result.segments)
@@ -190,7 +215,7 @@ def test_auto_language_is_detected_once_from_the_agent_channel(tmp_path):
 class MonoScript:
     """A mono call: the agent greets at 0.5-1.5 s, the customer asks at 2.0-3.0 s."""
 
-    def transcribe(self, samples, language):
+    def transcribe(self, samples, language, **options):
         words = (Word(0.5, 1.0, "您好，"), Word(1.0, 1.5, "这里是客服中心"), Word(2.0, 3.0, "我想查话费"))
         hallucination = RawSegment(3.5, 5.5, "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", ())
         return ChannelTranscript("zh", (RawSegment(0.5, 3.0, "您好，这里是客服中心我想查话费", words), hallucination))
@@ -276,7 +301,7 @@ class WarmScript(MonoScript):
     def __init__(self):
         self.loaded, self.released = False, 0
 
-    def transcribe(self, samples, language):
+    def transcribe(self, samples, language, **options):
         self.loaded = True
         return super().transcribe(samples, language)
 

@@ -56,7 +56,7 @@ class PersonalWhisper:
     def __init__(self, options=None, model_path=None, cpu_threads=0):
         pass
 
-    def transcribe(self, samples, language):
+    def transcribe(self, samples, language, **options):
         text, start = (AGENT, 0.5) if float(np.abs(samples).max()) > 0.2 else (CUSTOMER, 5.0)
         words = tuple(Word(round(start + 0.1 * i, 2), round(start + 0.1 * (i + 1), 2), c) for i, c in enumerate(text))
         return ChannelTranscript("zh", (RawSegment(words[0].start_s, words[-1].end_s, text, words),))

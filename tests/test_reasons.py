@@ -265,7 +265,7 @@ def test_the_record_step_stores_the_context_beside_an_unchanged_score(tmp_path):
     from test_pipeline import ROOT, ScriptedTranscriber
 
     class Customer(ScriptedTranscriber):  # the customer's channel states a problem, with a phone number
-        def transcribe(self, samples, language):
+        def transcribe(self, samples, language, **options):
             said = super().transcribe(samples, language)
             if float(np.abs(samples).max()) > 0.2:
                 return said

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 # 83.0 vs 63.8 %, no forbidden phrase heard that was not said; as hotwords Whisper base looped
 # ("bye, bye, ...") and invented a forbidden phrase, CER 21.6 %. A plain Chinese prompt made it
 # loop on short clips before (5-20x slower), so there is no prompt without the site's words.
+# The words are the agent's script, so a customer's channel gets none: on the 42 stereo corpus
+# calls the prompt cut the customer's speech into fragments ("Hi, baby." / "It can't come." for
+# "I think I lost my debit card somewhere in town") that read as complaints (bench/verdicts.py).
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ class ChannelTranscript:
 
 
 class Transcriber(Protocol):
-    def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript: ...
+    def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True) -> ChannelTranscript:
+        """``prompted=False``: without the initial prompt and hotwords (a customer's channel)."""
 
     def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
         """How likely each language is, from the first 30 s of ``speech`` (needed for a list of languages)."""
@@ -105,17 +109,17 @@ def release_model(transcriber: Transcriber) -> None:
 
 
 def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
-                      speech: Sequence[tuple[float, float]], block_s: float) -> ChannelTranscript:
+                      speech: Sequence[tuple[float, float]], block_s: float, prompted: bool = True) -> ChannelTranscript:
     """One channel, in blocks of at most ``block_s`` cut in the pauses of ``speech`` when it is long:
     faster-whisper computes the features of everything it is given at once (a 2-hour channel
     would need over a gigabyte). The first block decides an ``auto`` language."""
     spans = blocks(len(samples) / SAMPLE_RATE_HZ, speech, block_s)
     if len(spans) == 1:
-        return transcriber.transcribe(np.asarray(samples, dtype=np.float32), language)
+        return transcriber.transcribe(np.asarray(samples, dtype=np.float32), language, prompted=prompted)
     segments: list[RawSegment] = []
     for start_s, end_s in spans:
         block = samples[int(start_s * SAMPLE_RATE_HZ):int(end_s * SAMPLE_RATE_HZ)]
-        part = transcriber.transcribe(np.asarray(block, dtype=np.float32), language)
+        part = transcriber.transcribe(np.asarray(block, dtype=np.float32), language, prompted=prompted)
         language = language or part.language
         segments += [_shifted(seg, start_s) for seg in part.segments]
     return ChannelTranscript(language, tuple(segments))
@@ -186,12 +190,12 @@ class WhisperTranscriber:
         """Drop the model (about 110 MB for Whisper base on CPU); the next :meth:`transcribe` loads it again."""
         self._model = None
 
-    def transcribe(self, samples: np.ndarray, language: Optional[str]) -> ChannelTranscript:
+    def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True) -> ChannelTranscript:
         lang = None if language in (None, "auto") else language
         vad = {"min_silence_duration_ms": self.options.vad_min_silence_ms}
         if lang is None and self.options.by_language():
             lang, _, _ = self.model.detect_language(samples, vad_filter=True, vad_parameters=vad)  # as Whisper would
-        prompt, hotwords = self.options.prompt_for(lang)
+        prompt, hotwords = self.options.prompt_for(lang) if prompted else (None, None)
         segments, info = self.model.transcribe(
             samples,
             language=lang,

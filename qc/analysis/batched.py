@@ -78,11 +78,23 @@ def transcribe_chunks(model, channels: Sequence[tuple[np.ndarray, Sequence[tuple
     return results
 
 
-def transcribe_batched(transcriber: WhisperTranscriber, channels, language: str) -> list[ChannelTranscript]:
-    """Every channel of a call in ``language``, batched (``transcriber.batch_size()`` chunks at a time)."""
+def transcribe_batched(transcriber: WhisperTranscriber, channels, language: str,
+                       prompted: Optional[Sequence[bool]] = None) -> list[ChannelTranscript]:
+    """Every channel of a call in ``language``, batched (``transcriber.batch_size()`` chunks at a time).
+    ``prompted``: per channel, whether it gets the initial prompt and hotwords (default all); the
+    prompted and the unprompted channels are two batched passes."""
+    prompted = list(prompted) if prompted is not None else [True] * len(channels)
     prompt, hotwords = transcriber.options.prompt_for(language)
-    results = transcribe_chunks(transcriber.model, channels, language, transcriber.batch_size(),
-                                transcriber.options.beam_size, prompt, hotwords)
+    results: list[list[RawSegment]] = [[] for _ in channels]
+    for hinted in (True, False):
+        indices = [i for i, flag in enumerate(prompted) if flag == hinted]
+        if not indices:
+            continue
+        decoded = transcribe_chunks(transcriber.model, [channels[i] for i in indices], language,
+                                    transcriber.batch_size(), transcriber.options.beam_size,
+                                    prompt if hinted else None, hotwords if hinted else None)
+        for i, segments in zip(indices, decoded):
+            results[i] = segments
     convert = transcriber.simplify if language == "zh" else (lambda text: text)
     return [ChannelTranscript(language, tuple(
         replace(seg, text=convert(seg.text), words=tuple(replace(w, text=convert(w.text)) for w in seg.words))

@@ -107,6 +107,9 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         note_memory("decode")
         layout, channels = split_channels(audio, meta.layout, settings.stereo_layout or DEFAULT_STEREO_LAYOUT)
     channel_words, speech, dropped, segment_starts = [], [], 0, []
+    # The site prompt is the agent's script: not for a channel known to be the customer's (qc.analysis.asr)
+    given = bool(meta.layout or settings.stereo_layout)
+    prompted = [role != "customer" or not given for _, role, _ in channels]
     with stage("vad"):
         voiced = [speech_regions(samples) for _, _, samples in channels]
     note_memory("voice activity")
@@ -116,14 +119,14 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     if language != "auto" and audio.duration_s <= LONG_RECORDING_S and _batch_size(transcriber) > 1:
         with stage("asr"):  # every channel's chunks decoded together
             batched = transcribe_batched(transcriber, [(samples, regions) for (_, _, samples), regions
-                                                       in zip(channels, voiced)], language)
+                                                       in zip(channels, voiced)], language, prompted)
     for index, ((speaker, role, samples), regions) in enumerate(zip(channels, voiced)):
         if batched is not None:
             result = batched[index]
         else:
             with stage("asr"):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
-                                           settings.asr.block_s)
+                                           settings.asr.block_s, prompted=prompted[index])
         note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed = filter_segments(result.segments, regions)
@@ -139,7 +142,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         segments = [measure(samples, audio.sample_rate_hz, split_sentences(words, speaker, role))
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
         layout, segments, speech, diarization = _stereo_roles(layout, segments, speech, language, settings,
-                                                              given=bool(meta.layout or settings.stereo_layout),
+                                                              given=given,
                                                               direction=meta.direction or settings.direction)
         if len(audio.channels) > 2:
             diarization = replace(diarization, reason=render(say("roles.extra_channels", reason=diarization.reason,
