@@ -12,7 +12,10 @@ from qc.rules.sentiment import TextSentiment, cue_balance, strip_politeness
 COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个月都按时交钱的。",
               "我已经打了三次电话了，每次都说会有人联系我，可是一直都没有人来。", "你们这服务太差劲了，气死我了",
               "This is ridiculous, I want to speak to your manager!", "But I need it today, this is urgent!",
-              "Sorry, but this is the third time I call and nothing is fixed.", "No one ever called me back!"]
+              "Sorry, but this is the third time I call and nothing is fixed.", "No one ever called me back!",
+              # futility and sarcasm, said in an even voice
+              "上次反映了也没人理，再反映有什么用。", "Right. Well, thanks for nothing.", "Three weeks. Unbelievable.",
+              "你们这个服务真是太惨了。"]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]

@@ -11,9 +11,11 @@ empathy formulas and such neutral answers are therefore removed before scoring
 is neutral.
 
 The score of the rest combines the model with a small lexicon of call-centre cues
-(complaints such as 投诉 / 到底 / "third time", thanks and agreement such as 谢谢 / 好的 /
-"thanks", and at half weight a customer checking that someone is still there, 还有人吗 /
-"are you still there"), which general-purpose models miss on conversational sentences::
+(complaints such as 投诉 / 到底 / "third time", futility such as 有什么用 / "what's the point",
+thanks and agreement such as 谢谢 / 好的 / "thanks", and at half weight a customer checking
+that someone is still there or pressed for time, 还有人吗 / 很急 / "are you still there"),
+which general-purpose models miss on conversational sentences. Sarcasm made of pleased words
+("thanks for nothing") is a negative cue and is kept from the model, which reads it pleased::
 
     cues  = tanh(0.8 * (positive cues - negative cues))
     zh:     model = 0.25 * mean over the clauses of snownlp's 2p - 1, counting only beyond
@@ -78,15 +80,21 @@ NEGATIVE_CUES = {
     "zh": ("投诉", "太差", "差劲", "什么态度", "气死", "生气", "凭什么", "到底", "怎么回事", "搞什么", "一直没",
            "还没", "没有修好", "没修好", "没人", "没有人来", "没有人联系", "没人管", "不满意", "受不了", "太慢",
            "解决不了", "离谱", "垃圾", "无语", "失望", "骗", "坑", "退钱", "赔偿", "烦死", "不像话", "好几次",
-           "三次", "第三次", "又是", "为什么", "不合理", "乱扣", "莫名其妙", "太过分", "过分", "急死"),
+           "三次", "第三次", "又是", "为什么", "不合理", "乱扣", "莫名其妙", "太过分", "过分", "急死",
+           # futility and sarcasm: an angry customer's last words are often these, not insults
+           "有什么用", "有啥用", "管什么用", "白说", "白打", "没用", "太惨"),
     "en": ("unacceptable", "ridiculous", "complaint", "complain", "manager", "supervisor", "still not",
            "still haven't", "still hasn't", "not fixed", "third time", "nobody", "no one", "waste of",
            "urgent", "fed up", "sick of", "how many times", "terrible", "worst", "useless", "rude",
-           "angry", "frustrated", "frustrating", "annoyed", "disappointed", "cancel my", "never again"),
+           "angry", "frustrated", "frustrating", "annoyed", "disappointed", "cancel my", "never again",
+           "unbelievable", "what's the point", "pointless", "are you kidding", "pathetic"),
 }
-# A customer checking whether anyone is still on the line: half a complaint (dead air).
+# Sarcasm: negative cues made of pleased words, which the models read as pleased; they are
+# taken out of the text the model scores.
+SARCASM = {"zh": (), "en": ("thanks for nothing", "thank you for nothing", "thanks a lot for nothing", "yeah right")}
+# A customer checking whether anyone is still on the line (dead air), or pressed for time: half a complaint.
 MILD_NEGATIVE_CUES = {
-    "zh": ("还有人吗", "有人吗", "你还在吗", "还在吗", "人呢"),
+    "zh": ("还有人吗", "有人吗", "你还在吗", "还在吗", "人呢", "很急", "着急"),
     "en": ("are you still there", "is anyone there", "anyone there", "still on the line"),
 }
 POSITIVE_CUES = {
@@ -129,7 +137,7 @@ def cue_balance(text: str, language: str | None = None) -> float:
     each span counted once."""
     language = language or language_of(text)
     rest = strip_neutral(text, language).lower()
-    tagged = ([(p, -1.0) for p in NEGATIVE_CUES.get(language, ())]
+    tagged = ([(p, -1.0) for p in (*NEGATIVE_CUES.get(language, ()), *SARCASM.get(language, ()))]
               + [(p, -MILD_WEIGHT) for p in MILD_NEGATIVE_CUES.get(language, ())]
               + [(p, 1.0) for p in POSITIVE_CUES.get(language, ())])
     balance = 0.0
@@ -157,7 +165,10 @@ class TextSentiment:
         content = strip_neutral(strip_politeness(text, language)[0], language)
         if not CONTENT.search(content):
             return 0.0
-        model = self._model(content, language)
+        unsaid = content
+        for phrase in SARCASM.get(language, ()):
+            unsaid = re.sub(re.escape(phrase), " ", unsaid, flags=re.IGNORECASE)
+        model = self._model(unsaid, language) if CONTENT.search(unsaid) else 0.0
         cues = cue_balance(content, language)
         if cues:
             return max(-1.0, min(1.0, CUE_WEIGHT * math.tanh(CUE_SLOPE * cues) + (1 - CUE_WEIGHT) * model))
