@@ -97,7 +97,8 @@ def _english_digits(text: str) -> str:
 
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
-    text = _SCRIPT_CHANGE.sub(" ", numerals(text).replace("_", " "))  # 工号3875 -> 工号 3875: words apart
+    # 工号3875 -> 工号 3875: words apart; "100%" -> "100 percent", never the amount 100元
+    text = _SCRIPT_CHANGE.sub(" ", numerals(text).replace("_", " ").replace("%", " percent "))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
