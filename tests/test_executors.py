@@ -60,3 +60,60 @@ def test_in_process_and_pool_give_the_same_analyses():
     _, local = run(InProcessExecutor(), batch)
     _, pooled = run(ProcessExecutor(2, 1), batch)
     assert {k: o.analysis for k, o in local.items()} == {k: o.analysis for k, o in pooled.items()}
+
+
+def test_threads_give_every_call_one_outcome_with_its_failure_reason():
+    from qc.run.executors import ThreadExecutor
+
+    batch = tasks("a", "b", "bad", "c", "d")
+    started, outcomes = run(ThreadExecutor(2), batch)
+    assert sorted(started) == sorted(outcomes) == sorted(t.meta.call_id for t in batch)
+    assert str(outcomes["bad"].error) == "this recording is unreadable" and outcomes["bad"].analysis is None
+    assert "CallError" in outcomes["bad"].traceback
+    done = [o for o in outcomes.values() if o.error is None]
+    assert len(done) == 4 and all(o.analysis.meta.call_id == o.task.meta.call_id for o in done)
+
+
+def test_threads_run_calls_at_once_and_hand_out_at_most_workers_plus_ahead():
+    import threading
+    import time
+
+    from qc.run.executors import ThreadExecutor
+
+    inside, most, lock = [0], [0], threading.Lock()
+    handed_out, finished = [], []
+
+    def work(task):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.05)
+        with lock:
+            inside[0] -= 1
+        return EchoWork()(task)
+
+    executor = ThreadExecutor(2, ahead=1)
+    for outcome in executor.execute(tasks(*"abcdef"), work, lambda task: handed_out.append(task.meta.call_id)):
+        finished.append(outcome.task.meta.call_id)
+        assert len(handed_out) - len(finished) <= 2  # workers + ahead, less the one just yielded
+    assert most[0] == 2 and sorted(finished) == list("abcdef")
+
+
+def test_threads_build_the_batch_work_for_that_many_calls_at_once():
+    from dataclasses import dataclass
+
+    from qc.run.executors import ThreadExecutor
+
+    @dataclass
+    class Work:
+        shared: tuple = ()
+
+        def shared_by(self, calls, cpu_threads):
+            return Work((calls, cpu_threads))
+
+        def __call__(self, task):
+            assert self.shared == (3, 1), "the work was not rebuilt for three threads"
+            return EchoWork()(task)
+
+    outcomes = list(ThreadExecutor(3, 1).execute(tasks("a", "b"), Work(), lambda task: None))
+    assert [o.error for o in outcomes] == [None, None]

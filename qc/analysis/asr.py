@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Optional, Protocol, Sequence
@@ -156,12 +157,16 @@ def _warn_once(message: str) -> None:
 class WhisperTranscriber:
     """faster-whisper behind :class:`Transcriber`; the model is loaded once per process."""
 
-    def __init__(self, options: AsrOptions, model_path: str, cpu_threads: int = 0):
+    def __init__(self, options: AsrOptions, model_path: str, cpu_threads: int = 0, num_workers: int = 1):
+        """``num_workers``: model replicas, so that as many threads can transcribe at once
+        (CTranslate2 runs them with the GIL released); ``cpu_threads`` each."""
         self.options = options
         self.model_path = model_path
         self.cpu_threads = cpu_threads
+        self.num_workers = num_workers
         self._model = None
         self._t2s = None
+        self._loading = threading.Lock()
 
     def load(self):
         """Load the model now (it is otherwise loaded on first use) and return it."""
@@ -169,6 +174,10 @@ class WhisperTranscriber:
 
     @property
     def model(self):
+        with self._loading:  # threads sharing this transcriber load it once
+            return self._model if self._model is not None else self._load()
+
+    def _load(self):
         if self._model is None:
             from faster_whisper import WhisperModel
 
@@ -178,7 +187,8 @@ class WhisperTranscriber:
             local = Path(self.model_path).is_dir()
             try:
                 self._model = WhisperModel(self.model_path, device=device, compute_type=compute_type,
-                                           cpu_threads=self.cpu_threads, local_files_only=local)
+                                           cpu_threads=self.cpu_threads, num_workers=self.num_workers,
+                                           local_files_only=local)
             except Exception as exc:  # the library raises many types: one clear line instead
                 raise ModelError(f"cannot load Whisper model {self.model_path!r} on {device}/{compute_type}: "
                                  f"{exc}. Use an installed model ('qc models list') or a local "

@@ -20,6 +20,7 @@ import contextlib
 import io
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 from typing import Optional, Sequence
@@ -55,6 +56,7 @@ class Diarizer:
         self.hook = hook
         self._pipeline = None
         self._pipeline_dir: Optional[Path] = None
+        self._one_call = threading.Lock()  # threads sharing this diarizer take turns (qc run --executor threads)
 
     @classmethod
     def from_pipeline_dir(cls, path: str | Path, device: str = "auto", hook: Hook = no_hook) -> "Diarizer":
@@ -99,6 +101,10 @@ class Diarizer:
         blocks cut in the pauses of ``speech`` (voice activity, seconds), and each block's
         speakers are linked to the call's by their embeddings, so memory stays bounded.
         """
+        with self._one_call:
+            return self._diarize(samples, num_speakers, min_speakers, max_speakers, speech)
+
+    def _diarize(self, samples, num_speakers, min_speakers, max_speakers, speech) -> list[Turn]:
         duration_s = len(samples) / SAMPLE_RATE_HZ
         whole = duration_s <= self.options.whole_up_to_s
         spans = [(0.0, duration_s)] if whole else blocks(duration_s, speech, self.options.block_s)

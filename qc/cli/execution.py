@@ -35,9 +35,13 @@ def execution_options(func):
                      help="Speech chunks of a call (both channels) decoded together by Whisper's batched "
                           "pipeline. auto: 8 on a GPU, 1 (the sequential decoder) on CPU, where batching was "
                           "not faster and changed the text (bench/README.md). $QC_BATCH_SIZE."),
-        click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
-                     help="local: this machine; ray: the actors of a Ray cluster (pip install 'qc[ray]'); the "
-                          "database and pages stay on this machine, recordings must be readable by every node."),
+        click.option("--executor", type=click.Choice(["local", "threads", "ray"]), default="local",
+                     show_default=True, envvar="QC_EXECUTOR",
+                     help="local: this machine, workers in processes of their own; threads: this machine, "
+                          "workers as threads of one process sharing one set of models (less memory; a crash "
+                          "of a library ends every call in progress); ray: the actors of a Ray cluster (pip "
+                          "install 'qc[ray]'); the database and pages stay on this machine, recordings must be "
+                          "readable by every node. $QC_EXECUTOR."),
         click.option("--ray-address", default=None, envvar="RAY_ADDRESS",
                      help="The Ray cluster to join (e.g. 10.0.0.5:6379) [default: $RAY_ADDRESS, else a Ray "
                           "started on this machine]."),

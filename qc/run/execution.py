@@ -1,8 +1,9 @@
 """Which executor a batch gets: the settings of ``qc run --workers/--executor`` and the choice.
 
 ``local`` runs on this machine: one worker in this process, or a pool of worker processes
-(:class:`~qc.run.executors.ProcessExecutor`); ``ray`` on the actors of a Ray cluster
-(:mod:`qc.run.ray_executor`).
+(:class:`~qc.run.executors.ProcessExecutor`); ``threads`` in threads of this process sharing
+one set of models (:class:`~qc.run.executors.ThreadExecutor`); ``ray`` on the actors of a Ray
+cluster (:mod:`qc.run.ray_executor`).
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .executors import Executor, InProcessExecutor, ProcessExecutor
+from .executors import Executor, InProcessExecutor, ProcessExecutor, ThreadExecutor
 from .workers import SourceRecipe, plan_workers
 
-EXECUTORS = ("local", "ray")
+EXECUTORS = ("local", "threads", "ray")
 
 
 @dataclass(frozen=True)
 class ExecutionSettings:
-    """How a batch's calls are spread: ``local`` (this machine) or ``ray`` (a Ray cluster)."""
+    """How a batch's calls are spread: ``local`` (this machine: worker processes), ``threads``
+    (this process) or ``ray`` (a Ray cluster)."""
 
     executor: str = "local"
     workers: Optional[int] = 1  # None: automatic (qc.run.workers.plan_workers)
@@ -39,4 +41,6 @@ def make_executor(settings: ExecutionSettings, recipe: SourceRecipe, todo: int) 
     workers, threads = plan_workers(settings.workers, recipe.cpu_threads, todo, device)
     if workers == 1:
         return InProcessExecutor()
+    if settings.executor == "threads":
+        return ThreadExecutor(workers, threads)
     return ProcessExecutor(workers, threads)

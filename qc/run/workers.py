@@ -25,6 +25,7 @@ class SourceRecipe:
     model_path: Optional[str]  # the resolved Whisper model (a directory or a hub id); None: resolved on need
     models_dir: str
     cpu_threads: int = 0  # 0: every core of the machine
+    parallel: int = 1  # calls analysed at once with these models (threads sharing one Whisper: num_workers)
 
 
 def build_sources(recipe: SourceRecipe, hook: Hook = no_hook) -> dict:
@@ -44,7 +45,8 @@ def _transcriber(recipe: SourceRecipe):
         from ..analysis.asr import WhisperTranscriber
 
         model_path = recipe.model_path or models.resolve(recipe.audio.asr.model, Path(recipe.models_dir))
-        return WhisperTranscriber(recipe.audio.asr, model_path, cpu_threads=recipe.cpu_threads)
+        return WhisperTranscriber(recipe.audio.asr, model_path, cpu_threads=recipe.cpu_threads,
+                                  num_workers=recipe.parallel)
 
     return transcriber
 
@@ -79,6 +81,12 @@ class SourceWork:
 
     def __getstate__(self):
         return {"recipe": self.recipe, "_sources": None}
+
+    def shared_by(self, calls: int, cpu_threads: int) -> "SourceWork":
+        """The same work for ``calls`` threads of this process at once, with models built for that
+        (a Whisper replica per call, ``cpu_threads`` each)."""
+        recipe = replace(self.recipe, cpu_threads=cpu_threads, parallel=calls)
+        return SourceWork(recipe, build_sources(recipe))
 
     def __call__(self, task: Task) -> CallAnalysis:
         if self._sources is None:  # in a worker: built once per process, whatever the pickled copies
