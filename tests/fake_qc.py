@@ -18,7 +18,7 @@ def main() -> None:
     delay_s, log = float(sys.argv[1]), Path(sys.argv[2])
 
     class SlowWhisper(ScriptedTranscriber):
-        def __init__(self, options=None, model_path=None, cpu_threads=0):
+        def __init__(self, options=None, model_path=None, cpu_threads=0, num_workers=1):
             super().__init__()
 
         def transcribe(self, samples, language, **options):

@@ -23,7 +23,7 @@ from test_pipeline import ScriptedTranscriber
 class FakeWhisper(ScriptedTranscriber):
     """Stands in for WhisperTranscriber in `qc run` (same constructor)."""
 
-    def __init__(self, options=None, model_path=None, cpu_threads=0):
+    def __init__(self, options=None, model_path=None, cpu_threads=0, num_workers=1):
         super().__init__()
 
 

@@ -53,7 +53,7 @@ CLEAR = ["13800138000", "一三八零零一三八", "1101051949", "622202020012"
 class PersonalWhisper:
     """Says the agent's and the customer's lines above, one word per character, 0.1 s each."""
 
-    def __init__(self, options=None, model_path=None, cpu_threads=0):
+    def __init__(self, options=None, model_path=None, cpu_threads=0, num_workers=1):
         pass
 
     def transcribe(self, samples, language, **options):
