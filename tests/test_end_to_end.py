@@ -190,8 +190,9 @@ def verdicts(out):
             for d in docs}
 
 
-@pytest.mark.parametrize("how", [["--workers", "2"], ["--executor", "ray", "--workers", "2"]],
-                         ids=["worker-processes", "ray"])
+@pytest.mark.parametrize("how", [["--workers", "2"], ["--executor", "threads", "--workers", "2"],
+                                 ["--executor", "ray", "--workers", "2"]],
+                         ids=["worker-processes", "threads", "ray"])
 def test_workers_and_ray_give_the_verdicts_of_a_run_in_one_process(night, how, tmp_path, monkeypatch):
     monkeypatch.delenv("QC_WORKERS", raising=False)
     if "ray" in how:
