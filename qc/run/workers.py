@@ -99,13 +99,16 @@ class SourceWork:
 
 
 def worker_init(cpu_threads: int) -> None:
-    """In a new worker process: its share of the cores for every library, and Ctrl-C left to the
-    batch (which stops the workers itself)."""
+    """In a new worker process (or Ray actor): its share of the cores for every library, freed
+    memory handed back to the system, and Ctrl-C left to the batch (which stops the workers itself)."""
     import signal
+
+    from ..analysis.blocks import return_freed_memory
 
     global _worker_threads
     _worker_threads = cpu_threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return_freed_memory()  # as the batch process does: freed blocks go back, no heap growing call by call
     if cpu_threads:  # read by torch (pyannote) and onnxruntime when they load, later, if a call needs them
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ[name] = str(cpu_threads)
