@@ -68,8 +68,10 @@ class ThreadExecutor:
 
     The work's models must allow it: Whisper is loaded with one CTranslate2 replica per thread
     (``num_workers``), which runs with the GIL released, and the diarizer takes one call at a
-    time. Memory is one process's plus a model replica and a call per thread; measured on 2
-    cores, 4 stereo calls took 16 s against 38 s one after another (bench/throughput.py). At most
+    time. Memory is one process's plus a model replica and a call per thread, but the Python
+    parts of decoding share one interpreter: on 6 stereo corpus calls and 2 cores, 49.1 s and
+    642 MB against 85.5 s / 538 MB in one process and 39.8 s / 1,251 MB with two worker
+    processes (bench/README.md, Throughput). At most
     ``workers + ahead`` calls are handed out at a time. The threads are daemons: a stopped batch
     (a signal) does not wait for the calls in progress, which the next run retries. A crash of
     the process (a segfault in a library) ends every call in progress, unlike worker processes.
@@ -96,7 +98,7 @@ class ThreadExecutor:
                 t0 = time.monotonic()
                 try:
                     done.put(Outcome(task, work(task), None, time.monotonic() - t0))
-                except Exception as exc:  # noqa: BLE001 - the recorder decides what each failure means
+                except BaseException as exc:  # noqa: BLE001 - the recorder decides; a lost outcome would hang the batch
                     done.put(Outcome(task, None, exc, time.monotonic() - t0, traceback.format_exc()))
 
         threads = [threading.Thread(target=worker, name=f"qc-call-{i}", daemon=True) for i in range(self.workers)]
