@@ -175,26 +175,26 @@ class WhisperTranscriber:
     @property
     def model(self):
         with self._loading:  # threads sharing this transcriber load it once
-            return self._model if self._model is not None else self._load()
+            if self._model is None:
+                self._model = self._load()
+            return self._model
 
     def _load(self):
-        if self._model is None:
-            from faster_whisper import WhisperModel
+        from faster_whisper import WhisperModel
 
-            device, compute_type = pick_device(self.options.device)
-            if self.options.compute_type != "auto":
-                compute_type = self.options.compute_type
-            local = Path(self.model_path).is_dir()
-            try:
-                self._model = WhisperModel(self.model_path, device=device, compute_type=compute_type,
-                                           cpu_threads=self.cpu_threads, num_workers=self.num_workers,
-                                           local_files_only=local)
-            except Exception as exc:  # the library raises many types: one clear line instead
-                raise ModelError(f"cannot load Whisper model {self.model_path!r} on {device}/{compute_type}: "
-                                 f"{exc}. Use an installed model ('qc models list') or a local "
-                                 f"CTranslate2 directory") from exc
-            log.info("loaded %s on %s (%s)", self.model_path, device, compute_type)
-        return self._model
+        device, compute_type = pick_device(self.options.device)
+        if self.options.compute_type != "auto":
+            compute_type = self.options.compute_type
+        local = Path(self.model_path).is_dir()
+        try:
+            model = WhisperModel(self.model_path, device=device, compute_type=compute_type,
+                                 cpu_threads=self.cpu_threads, num_workers=self.num_workers, local_files_only=local)
+        except Exception as exc:  # the library raises many types: one clear line instead
+            raise ModelError(f"cannot load Whisper model {self.model_path!r} on {device}/{compute_type}: "
+                             f"{exc}. Use an installed model ('qc models list') or a local "
+                             f"CTranslate2 directory") from exc
+        log.info("loaded %s on %s (%s)", self.model_path, device, compute_type)
+        return model
 
     def release(self) -> None:
         """Drop the model (about 110 MB for Whisper base on CPU); the next :meth:`transcribe` loads it again."""

@@ -71,8 +71,8 @@ class ThreadExecutor:
     time. Memory is one process's plus a model replica and a call per thread, but the Python
     parts of decoding share one interpreter: on 6 stereo corpus calls and 2 cores, 49.1 s and
     642 MB against 85.5 s / 538 MB in one process and 39.8 s / 1,251 MB with two worker
-    processes (bench/README.md, Throughput). At most
-    ``workers + ahead`` calls are handed out at a time. The threads are daemons: a stopped batch
+    processes (bench/README.md, Throughput). At most ``workers + ahead`` calls are handed out at
+    a time. The threads are daemons: a stopped batch
     (a signal) does not wait for the calls in progress, which the next run retries. A crash of
     the process (a segfault in a library) ends every call in progress, unlike worker processes.
     """
