@@ -60,6 +60,7 @@ def test_options_get_defaults_and_types():
      ["one of all, any, not"]),
     (GOOD_RULE.replace("any: [hello]}", "pattern: '('}").replace("keyword", "regex"),
      ["not a valid regular expression"]),
+    (GOOD_RULE.replace("any: [hello]}", "any: [hello], exclude: 'how (can'}"), ["exclude is not a valid regular"]),
     (GOOD_RULE + GOOD_RULE, ["duplicate rule id"]),
     (GOOD_RULE.replace("any: [hello]}", "any: [hello], by: turns}"), ['option "require.by"', "sentence, turn"]),
     (GOOD_RULE.replace("require: {check: keyword, role: agent, any: [hello]}",

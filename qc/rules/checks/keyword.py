@@ -31,6 +31,8 @@ Options:
   identity question: ``any: [date of birth, postcode]`` with ``with_any: [can i, could you,
   please, "?"]`` ("I can see the phone number on the account" asks nothing). Matched like
   the phrases (fuzzy, numbers); ``?`` and ``？`` match question marks.
+- ``exclude`` (text, a regular expression for RE2): sentences where it matches do not count,
+  e.g. the opening offer of help ("Postcode Lottery, how can I help?" asks for no postcode).
 
 PASS::
 
@@ -43,23 +45,29 @@ FAIL (the customer's 你好 does not count for the agent)::
     rule: {require: {check: keyword, role: agent, first_s: 15, any: [您好, 你好]}}
     agent 0.5 1.5 喂，什么事？
     customer 2.0 3.0 你好
+
+FAIL (``exclude``: the brand in the opening offer of help asks for no postcode)::
+
+    rule: {require: {check: keyword, role: agent, any: [postcode], with_any: ["?"], exclude: "how can i help"}}
+    agent 0.5 3.0 Postcode Lottery, how can I help?
 """
 
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Match, Segment
-from ...text import find_phrase
+from ...text import find_phrase, numerals
 from ..messages import say
+from . import regex
 from .base import evidence_of, listing
 
 ID = "keyword"
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
         "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
-        "except": [str], "with_any": [str]}
+        "except": [str], "with_any": [str], "exclude": str}
 DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1, "synonyms": None,
            "same_sentence": False, "pinyin": False, "fuzzy": False, "pinyin_tolerance": 0, "negation": False,
-           "except": None, "with_any": None}
+           "except": None, "with_any": None, "exclude": None}
 PHRASE_OPTIONS = ("any", "all", "none", "except", "with_any")  # where site variables are expanded
 OPTIONAL_PHRASES = ("except",)
 
@@ -70,12 +78,15 @@ def validate(options: dict) -> str | None:
         return "exactly one of any, all, none is needed"
     if options["at_least"] < 1 or options["min_hits"] < 1:
         return "at_least and min_hits must be at least 1"
-    return None
+    return regex.validate({"pattern": None, "exclude": options["exclude"]})
 
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     mode = next(k for k in ("any", "all", "none") if options[k])
     phrases = options[mode]
+    if options["exclude"]:
+        exclude = regex.compiled(options["exclude"])
+        segments = tuple(s for s in segments if not exclude.search(numerals(s.text)))
     if options["with_any"]:
         segments = tuple(s for s in segments if any(_also(s.text, p, options) for p in options["with_any"]))
     found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}
