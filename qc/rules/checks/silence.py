@@ -3,7 +3,8 @@
 Silence is measured between the speech voice activity detection found on every channel
 (or, for calls stored without it, between sentences); the time before the first and after
 the last speech (ringing, hang-up) is not part of the conversation. A gap is *excused*
-when an agent sentence ending within ``excuse_within_s`` before it contains one of
+when an agent sentence begun before it and ending at most ``excuse_within_s`` before it
+(Whisper's sentence ends often run past the voice) contains one of
 ``excuse_phrases`` (an announced hold: 请您稍等, please hold), matched as keyword rules
 match with ``fuzzy: true`` (少等 for 稍等; in Chinese phrases of four syllables or more one
 syllable may differ: 请您收等 for 请您稍等), so a hold
@@ -92,7 +93,8 @@ def _share(duration_s: float, counted: list, evidence: tuple, options: dict, not
 def _announcement(segments, gap_start: float, options: dict):
     if not options["excuse_phrases"]:
         return None
-    before = [s for s in segments if s.role in ("agent", "unknown") and s.end_s <= gap_start + 0.5
+    # begun before the gap: a recogniser's sentence often ends later than the voice it holds
+    before = [s for s in segments if s.role in ("agent", "unknown") and s.start_s < gap_start
               and s.end_s >= gap_start - options["excuse_within_s"]]
     return next((p for s in reversed(before) for p in options["excuse_phrases"]
                  if find_phrase(s.text, p, pinyin=True, tolerance=1 if len(p) >= 4 else 0)), None)
