@@ -320,3 +320,15 @@ def test_real_model_on_customer_turns_of_the_scripted_dialogues(e5, eval_data):
     assert len(labelled) == len(DIALOGUE_LABELS)
     hits = complaint_hits(e5, labelled)
     assert hits == {t for t in labelled if DIALOGUE_LABELS[t]}
+
+
+def test_a_long_night_embeds_the_examples_once_and_holds_a_bounded_cache(tmp_path, monkeypatch):
+    stub = StubE5()
+    model = embeddings.E5Embedder(tmp_path / "m.bin")  # the default size, as qc run uses it
+    monkeypatch.setattr(model, "_load", lambda: stub)
+    examples = [f"example {i}" for i in range(300)]
+    for call in range(120):  # each call: the rules' examples again, then its own 50 sentences
+        model.embed(examples)
+        model.embed([f"call {call} sentence {i}" for i in range(50)])
+    assert stub.embedded.count("example 0") == 1
+    assert len(model._cache) <= model.cache_size < 120 * 50

