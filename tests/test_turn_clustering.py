@@ -73,3 +73,19 @@ def test_an_odd_short_piece_does_not_become_the_second_speaker():
 def test_too_little_speech_to_cluster_leaves_the_turns_alone():
     turns = [Turn("A", 0.0, 0.6), Turn("B", 1.0, 1.5)]
     assert two_speakers_by_turn(turns, voices([("agent", 0.0, 0.6), ("customer", 1.0, 1.5)])) == turns
+
+
+def test_speech_the_diarizer_missed_goes_to_the_voice_it_sounds_like():
+    # the agent's short "Not my department. Whatever." between two customer turns: voice activity
+    # heard it, pyannote gave it no turn (its words would have gone to the nearest, the customer)
+    truth = TRUTH + [("agent", 19.0, 26.0), ("customer", 26.9, 33.2), ("agent", 33.7, 35.3),
+                     ("customer", 36.2, 39.0)]
+    turns = [Turn("A", a, b) for _, a, b in truth if (a, b) != (33.7, 35.3)]
+    voiced = [(a - 0.1, b + 0.1) for _, a, b in truth]
+    found = two_speakers_by_turn(turns, voices(truth), voiced=voiced)
+    names = parties(found, truth)
+    filled = [t for t in found if t.start_s < 35.0 and t.end_s > 34.0]
+    assert [names[t.speaker] for t in filled] == ["agent"]
+    assert filled[0].start_s <= 33.7 + 0.2 and filled[0].end_s >= 35.3 - 0.2
+    # slivers of voice beside a turn (the VAD's padding) add nothing
+    assert len(found) == len(truth)

@@ -99,7 +99,8 @@ class Diarizer:
         (or the clustering threshold) decide. Speakers are named ``SPEAKER_00``, ``SPEAKER_01``...
         in the order they first speak. A recording longer than 1.5 ``block_s`` is diarized in
         blocks cut in the pauses of ``speech`` (voice activity, seconds), and each block's
-        speakers are linked to the call's by their embeddings, so memory stays bounded.
+        speakers are linked to the call's by their embeddings, so memory stays bounded. With two
+        speakers, ``speech`` in no turn (an interjection pyannote missed) gets the nearer voice's turn.
         """
         with self._one_call:
             return self._diarize(samples, num_speakers, min_speakers, max_speakers, speech)
@@ -122,7 +123,7 @@ class Diarizer:
         turns = _turns(tracks)
         two = num_speakers == 2 or (num_speakers is None and max_speakers == 2 and len({t[0] for t in turns}) == 2)
         if two and self.options.two_speakers_by_turn:  # see turn_clustering.py
-            found = two_speakers_by_turn(turns, self._embedding_of(samples))
+            found = two_speakers_by_turn(turns, self._embedding_of(samples), voiced=speech)
             turns = _turns([(t.start_s, t.end_s, t.speaker) for t in found])
         return turns
 

@@ -11,6 +11,11 @@ linkage, cosine), shorter ones join the nearer of the two centroids, and the tur
 again piece by piece. Where two turns overlap, both parties keep speaking. When the smaller
 cluster holds under ``MIN_SHARE`` of the speech (an odd piece rather than a voice), pyannote's
 turns are kept.
+
+Speech that voice activity detection heard but no turn covers (``voiced``; pyannote misses
+short interjections in the other party's long turn: "Not my department. Whatever.") becomes
+a turn of the nearer centroid when it lasts ``MIN_MISSED_S`` or more; its words would
+otherwise go to the nearest turn, the other party's.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from ..schema import Turn
 MAX_PIECE_S = 3.0
 MIN_PIECE_S = 1.0
 MIN_SHARE = 0.05
+MIN_MISSED_S = 0.5  # voiced and in no turn: shorter is the VAD's padding beside a turn
 
 
-def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], np.ndarray]) -> list[Turn]:
-    """``turns`` named again ``S0``/``S1``; ``embed(start_s, end_s)`` is the speaker embedding of that stretch."""
-    pieces = _pieces(turns)
+def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], np.ndarray],
+                         voiced: Sequence[tuple[float, float]] = ()) -> list[Turn]:
+    """``turns`` named again ``S0``/``S1``; ``embed(start_s, end_s)`` is the speaker embedding of that
+    stretch; ``voiced``: voice activity (seconds), whose stretches in no turn are given a speaker too."""
+    pieces = _pieces(turns) + missed_speech(turns, voiced)
     lengths = np.array([end - start for start, end in pieces])
     long = lengths >= MIN_PIECE_S
     if long.sum() < 2:
@@ -47,16 +55,38 @@ def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], 
     return _named(turns, pieces, labels)
 
 
+def missed_speech(turns: Sequence[Turn], voiced: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of ``voiced`` that no turn covers, of at least ``MIN_MISSED_S``, cut as turns are."""
+    covered = sorted((turn[1], turn[2]) for turn in turns)
+    missed = []
+    for start, end in voiced:
+        cursor = start
+        for a, b in covered:
+            if b <= cursor or a >= end:
+                continue
+            if a > cursor:
+                missed.append((cursor, a))
+            cursor = max(cursor, b)
+        if end > cursor:
+            missed.append((cursor, end))
+    return [piece for start, end in missed if end - start >= MIN_MISSED_S for piece in _cut(start, end)]
+
+
 def _pieces(turns: Sequence[Turn]) -> list[tuple[float, float]]:
     """The stretches between consecutive turn edges where someone speaks, long ones cut in equal parts."""
     edges = sorted({t for turn in turns for t in (turn[1], turn[2])})
     pieces = []
     for start, end in zip(edges, edges[1:]):
         if any(turn[1] <= start and turn[2] >= end for turn in turns):
-            parts = max(1, int(np.ceil((end - start) / MAX_PIECE_S - 1e-9)))
-            step = (end - start) / parts
-            pieces += [(start + k * step, start + (k + 1) * step) for k in range(parts)]
+            pieces += _cut(start, end)
     return pieces
+
+
+def _cut(start: float, end: float) -> list[tuple[float, float]]:
+    """``start``-``end`` in equal parts of at most ``MAX_PIECE_S``."""
+    parts = max(1, int(np.ceil((end - start) / MAX_PIECE_S - 1e-9)))
+    step = (end - start) / parts
+    return [(start + k * step, start + (k + 1) * step) for k in range(parts)]
 
 
 def _holders(turns: Sequence[Turn], piece: tuple[float, float]) -> frozenset:
