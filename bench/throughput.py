@@ -18,7 +18,8 @@ the text error rate of each side against the references (CER for Mandarin, WER f
 English, words of both parties pooled per call).
 
 ``--repeat N`` runs ``qc run`` alone on N calls (the set repeated under new call ids) and
-prints the summed RSS each time another 100 calls are done, to show that memory stays flat.
+prints, for each 100 calls, the lowest, median and highest summed RSS sampled while they ran
+(a single sample catches one call's peak or a gap between calls), to show that memory stays flat.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class PeakRss:
 
     def __init__(self, pid: int):
         self.pid, self.peak_mb, self.now_mb = pid, 0.0, 0.0
+        self._window: list[float] = []  # samples since the last window()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -103,7 +105,14 @@ class PeakRss:
             total += int(found.group(1)) if found else 0
         self.now_mb = total / 1024
         self.peak_mb = max(self.peak_mb, self.now_mb)
+        self._window.append(self.now_mb)
         return self.now_mb
+
+    def window(self) -> tuple[float, float, float]:
+        """(lowest, median, highest) of the samples since the last call: one sample is a moment of
+        one call (a long call's peak or the gap between two), a window of 100 calls is comparable."""
+        samples, self._window = sorted(self._window) or [self.now_mb], []
+        return samples[0], samples[len(samples) // 2], samples[-1]
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -254,8 +263,9 @@ def repeat(args: argparse.Namespace, calls) -> None:
             if re.search(r"\] .*: (done|FAILED)", line):
                 done["n"] += 1
                 if done["n"] % 100 == 0:
-                    print(f"  after {done['n']:5d} calls: RSS {rss.sample():6.0f} MB (peak so far {rss.peak_mb:.0f} MB)",
-                          flush=True)
+                    low, median, high = rss.window()
+                    print(f"  calls {done['n'] - 99:5d}-{done['n']:<5d}: RSS lowest {low:5.0f} MB, median {median:5.0f} MB, "
+                          f"highest {high:5.0f} MB", flush=True)
 
         result = run_qc(folder, Path(tmp) / "out", args.qc_args, on_line)
         print(f"  wall {result['wall_s']:.0f} s, RTF {result['wall_s'] / audio_s:.3f}, peak RSS {result['peak_mb']:.0f} MB",
