@@ -193,9 +193,14 @@ def syllables(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(text, errors=lambda chars: list(chars)))
 
 
+TOLERANT_FROM = 4  # syllables: a shorter phrase with one syllable changed is another word (再来, not 再见)
+
+
 def _pinyin_spans(haystack: str, needle: str, tolerance: int) -> list[tuple[int, int]]:
     target, source = syllables(needle), syllables(haystack)
     width = len(target)
+    if width < TOLERANT_FROM:
+        tolerance = 0
     if len(source) != len(haystack):  # one syllable per character, or no reliable offsets
         return [(0, len(haystack))] if any(
             sum(a != b for a, b in zip(source[i:i + width], target)) <= tolerance

@@ -22,7 +22,8 @@ Options:
   Chinese (with ``pinyin_tolerance`` differing syllables), one edit per English word of four
   letters or more (two from eight), one digit misheard, dropped or added in numbers of four digits or more.
   ``pinyin`` is the same switch under its older name.
-- ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese.
+- ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese, in
+  phrases of four syllables or more (感谢您的来订 for 感谢您的来电; 再来 is not 再见).
 - ``negation`` (true or false, default false): a phrase preceded in its clause by a negation
   (不/没/无法/未/别 up to six characters before, 不了 after; not/never/no/n't/cannot up to three
   words before) does not count.
