@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..analysis.acoustics import measure
-from ..analysis.asr import AsrOptions, Transcriber, release_model, transcribe_blocks
+from ..analysis.asr import AsrOptions, Transcriber, fill_skipped, release_model, transcribe_blocks
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.batched import transcribe_batched
 from ..analysis.blocks import note_memory
@@ -127,6 +127,9 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
             with stage("asr"):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                            settings.asr.block_s, prompted=prompted[index])
+        with stage("asr"):  # speech the decoder went past without a word, heard again alone
+            result = fill_skipped(transcriber, samples, None if language == "auto" else language, regions, result,
+                                  prompted=prompted[index])
         note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed = filter_segments(result.segments, regions)
