@@ -27,3 +27,11 @@ class AllocatorWork:
         if not blocks.freed_memory_returned:
             raise CallError("this worker keeps freed memory in its heap")
         return EchoWork()(task)
+
+
+class PidWork:
+    """Analyses a call and names, in its path, the process that analysed it."""
+
+    def __call__(self, task):
+        analysis = EchoWork()(task)
+        return CallAnalysis(task.meta, AudioInfo(str(os.getpid()), 1.0, 1, "mono", 8000), analysis.transcript)

@@ -8,7 +8,7 @@ from qc.run.plan import Task
 from qc.run.workers import plan_workers
 from qc.schema import CallMeta
 
-from executor_work import AllocatorWork, EchoWork
+from executor_work import AllocatorWork, EchoWork, PidWork
 
 
 def tasks(*ids):
@@ -124,3 +124,14 @@ def test_worker_processes_hand_freed_memory_back_as_the_batch_process_does():
     grew from 0.4 to 0.7 GB over 150 two-minute calls (bench/throughput.py --repeat)."""
     outcomes = list(ProcessExecutor(2, 1).execute(tasks("a", "b"), AllocatorWork(), lambda task: None))
     assert [str(o.error) if o.error else None for o in outcomes] == [None, None]
+
+
+@pytest.mark.parametrize("ahead", [0, 1])
+def test_a_worker_process_is_replaced_after_its_share_of_calls(ahead):
+    """Whatever a worker's heap keeps from call to call (bench/throughput.py --repeat saw slow
+    growth), a new process after ``calls_per_worker`` calls starts from its first call's size."""
+    executor = ProcessExecutor(1, 1, ahead=ahead, calls_per_worker=2)
+    outcomes = list(executor.execute(tasks("a", "b", "c", "d", "e"), PidWork(), lambda task: None))
+    assert [o.error for o in outcomes] == [None] * 5
+    pids = [o.analysis.audio.path for o in sorted(outcomes, key=lambda o: o.task.meta.call_id)]
+    assert len(set(pids)) == 3 and pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
