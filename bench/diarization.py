@@ -154,8 +154,10 @@ def print_results(results: list[FileResult]) -> None:
 
 def means(results: list[FileResult]) -> dict[str, dict]:
     out = {}
-    for name in (CALL_LIKE, MEETINGS, CORPUS):
-        rows = [r for r in results if r.group == name]
+    groups = [(name, [r for r in results if r.group == name]) for name in (CALL_LIKE, MEETINGS, CORPUS)]
+    groups += [(f"{CORPUS} {kind}", [r for r in results if r.group == CORPUS and (".tel8k." in r.file) == (kind == "tel8k")])
+               for kind in ("tel8k", "16k")]
+    for name, rows in groups:
         if rows:
             avg = lambda key: sum(getattr(r, key) for r in rows) / len(rows)  # noqa: E731
             out[name] = {"files": len(rows), "der": avg("der"), "worst_der": max(r.der for r in rows),
@@ -200,6 +202,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--calls", nargs="+", metavar="ID", help="only these corpus calls")
     parser.add_argument("--no-roles", action="store_true", help="skip the agent-role accuracy (qc run on the corpus)")
     parser.add_argument("--no-der", action="store_true", help="only the agent-role accuracy, no DER")
+    parser.add_argument("--stored", action="store_true",
+                        help="corpus DER of the turns qc run stored in --db (after bench/verdicts.py), no diarization run")
     parser.add_argument("--db", type=Path, default=REPO_ROOT / "reports" / "bench" / "verdicts.sqlite",
                         help="qc database for the role runs, shared with bench/verdicts.py")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write settings and per-file results as JSON")
@@ -235,6 +239,28 @@ def run_der(files: list[str], args: argparse.Namespace, options: DiarizationOpti
     return results, failed
 
 
+def stored_der(files: list[str], db: Path) -> tuple[list[FileResult], list[str]]:
+    """DER of the turns ``qc run`` stored for each corpus file in ``db`` (bench/verdicts.py's run):
+    what qc really produced, with its voice activity, in seconds instead of a diarization run."""
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    results, missing = [], []
+    for rel in files:
+        row = connection.execute("SELECT analysis, processing_s FROM calls WHERE path = ? AND status = 'ok' "
+                                 "AND superseded = 0 ORDER BY updated_at DESC LIMIT 1", (str(rel),)).fetchone()
+        if row is None:
+            missing.append(rel)
+            continue
+        analysis = json.loads(row[0])
+        turns = [tuple(turn) for turn in analysis["diarization"]["turns"]]
+        duration_s = analysis["audio"]["duration_s"]
+        ref, uem = reference(Path(rel), duration_s)
+        results.append(FileResult(Path(rel).name, group_of(rel), duration_s, row[1] or 0.0, row[1] or 0.0,
+                                  len({t[0] for t in turns}), **score(ref, uem, turns)))
+    return results, missing
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     if not (args.data / "README.md").is_file():
@@ -252,7 +278,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         fail(f"not in {args.data}: {', '.join(missing)}")
     options = parse_options(args.set)
     num_speakers = args.num_speakers or None
-    results, failed = ([], []) if args.no_der else run_der(files, args, options, num_speakers)
+    if args.stored:
+        results, failed = stored_der([rel for rel in files if group_of(rel) == CORPUS], args.db)
+        print(f"DER of the turns stored in {args.db} (wall and cpu s: qc's whole analysis of the call)\n")
+    else:
+        results, failed = ([], []) if args.no_der else run_der(files, args, options, num_speakers)
     if results:
         print_results(results)
         print(ISSUE_BASELINE)
