@@ -139,8 +139,10 @@ def fill_skipped(transcriber: Transcriber, samples: np.ndarray, language: Option
     Whisper base sometimes decodes past a stretch of speech without a word (a 16 s disclosure,
     a call's last goodbye) and hears it when given that stretch alone. Voiced stretches of
     ``MIN_SKIPPED_S`` or more whose words cover under ``MAX_HEARD`` of them are joined when
-    less than a second apart and transcribed alone, with the channel's prompt setting; the
-    guard (guard.py) then judges their segments like any other."""
+    less than a second apart and transcribed alone, with the channel's prompt setting. Give it
+    the segments the guard (guard.py) kept: a stretch whose only words were dropped as an
+    invention ("Thanks for watching" for "Thanks for calling") is heard again too; the guard
+    then judges the new segments like any other."""
     words = [w for seg in result.segments for w in seg.words]
     skipped: list[tuple[float, float]] = []
     for start, end in speech:

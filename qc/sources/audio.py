@@ -127,13 +127,14 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
             with stage("asr"):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                            settings.asr.block_s, prompted=prompted[index])
-        with stage("asr"):  # speech the decoder went past without a word, heard again alone
-            result = fill_skipped(transcriber, samples, None if language == "auto" else language, regions, result,
-                                  prompted=prompted[index])
+        kept, removed = filter_segments(result.segments, regions)
+        with stage("asr"):  # speech left without a word (skipped, or only an invention there) heard again alone
+            result = fill_skipped(transcriber, samples, None if language == "auto" else language, regions,
+                                  replace(result, segments=tuple(kept)), prompted=prompted[index])
         note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
-        kept, removed = filter_segments(result.segments, regions)
-        dropped += len(removed)
+        kept, removed_again = filter_segments(result.segments, regions)  # the kept ones stay kept
+        dropped += len(removed) + len(removed_again)
         channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
         segment_starts.append([seg.words[0].start_s for seg in kept if seg.words])
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
