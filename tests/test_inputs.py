@@ -39,6 +39,28 @@ def test_a_linked_recording_gets_the_manifest_row_that_names_the_link(tmp_path):
     assert call.call_id == "call-1" and call.agent_name == "王芳" and call.layout == "stereo-agent-right"
 
 
+def test_two_calls_that_share_one_recording_each_keep_their_own_row(tmp_path):
+    # a transferred call exported once per agent, as links to one recording: each row is a call
+    # (both used to get the last row's agent, under invented ids "call-2" and "call-2-1")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "rec-0001.wav").write_bytes(b"x")
+    night = tmp_path / "night"
+    night.mkdir()
+    (night / "a.wav").symlink_to(store / "rec-0001.wav")
+    (night / "b.wav").symlink_to(store / "rec-0001.wav")
+    manifest = night / "manifest.csv"
+    manifest.write_text(HEADER + "call-1,a.wav,A1,王芳,宽带组,2026-11-21T09:00:00,\n"
+                                 "call-2,b.wav,A2,李雷,宽带组,2026-11-21T09:05:00,\n")
+    calls = collect_calls([night], manifest)
+    assert sorted((c.call_id, c.agent_id) for c in calls) == [("call-1", "A1"), ("call-2", "A2")]
+    # and the same when the manifest names the recording itself twice
+    twice = night / "twice.csv"
+    twice.write_text(HEADER + "call-1,../store/rec-0001.wav,A1,,,,\ncall-2,../store/rec-0001.wav,A2,,,,\n")
+    calls = collect_calls([store], twice)
+    assert sorted((c.call_id, c.agent_id) for c in calls) == [("call-1", "A1"), ("call-2", "A2")]
+
+
 def test_manifest_alone_lists_missing_files_so_they_fail_visibly(tmp_path):
     manifest = tmp_path / "manifest.csv"
     manifest.write_text(HEADER + "gone,gone.wav,A1,,,,\n")

@@ -103,8 +103,8 @@ def _iso_time(value: str, where: str) -> str:
 
 
 def read_manifest(path: Path) -> dict[tuple[Path, str], CallMeta]:
-    """Call metadata keyed by the resolved file's path and the call id (a chat log's rows name its
-    conversations)."""
+    """Call metadata keyed by the path the row names (absolute; a link stays a link) and the call
+    id; each call's ``path`` is the recording itself (a chat log's rows name its conversations)."""
     if not path.is_file():
         raise ManifestError(f"{path}: manifest not found")
     with io.StringIO(_decoded(path), newline="") as fh:
@@ -136,8 +136,9 @@ def read_manifest(path: Path) -> dict[tuple[Path, str], CallMeta]:
             if direction and direction not in DIRECTIONS:
                 raise ManifestError(f"{path}:{line}: unknown direction {row['direction'].strip()!r}; "
                                     f"expected one of {', '.join(DIRECTIONS)} (or blank: unknown)")
-            audio = (path.parent / file).resolve()
-            calls[audio, call_id] = CallMeta(
+            named = Path(os.path.abspath(path.parent / file))
+            audio = named.resolve()
+            calls[named, call_id] = CallMeta(
                 call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
                 agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
                 started_at=_iso_time((row.get("started_at") or "").strip(), f"{path}:{line}"), layout=layout,
@@ -171,30 +172,34 @@ def collect_calls(inputs: Iterable[str | Path], manifest: Optional[Path] = None,
     except re.error as exc:
         raise ManifestError(f"invalid filename pattern {filename_pattern!r}: {exc}") from None
     listed = read_manifest(manifest) if manifest else {}
-    rows: dict[Path, list[CallMeta]] = {}
-    for (file, _), meta in listed.items():
-        rows.setdefault(file, []).append(meta)
-    files = discover(inputs, extensions, exclude, problems) if inputs else list(rows)
+    by_name: dict[Path, list[CallMeta]] = {}  # the path a row names: a link, or the recording
+    by_recording: dict[Path, list[CallMeta]] = {}  # the recording behind it
+    for (named, _), meta in listed.items():
+        by_name.setdefault(named, []).append(meta)
+        by_recording.setdefault(Path(meta.path), []).append(meta)
+    files = discover(inputs, extensions, exclude, problems) if inputs else list(by_recording)
     calls: list[CallMeta] = []
     seen_ids: set[str] = set()
     for path in files:
         if inputs and path.stem in SKIP_NAMES:
             continue
-        listed_rows = rows.get(path) or rows.get(path.resolve(), [])  # a row may name a link to the recording
+        # the rows naming this path, else those naming the recording behind a link; each row is a
+        # call of its own (one recording may hold two calls: a transfer exported once per agent)
+        listed_rows = [m for m in by_name.get(path) or by_recording.get(path.resolve(), []) if m.call_id not in seen_ids]
         for meta in _calls_in(path, listed_rows, filename_pattern):
             if meta.call_id in seen_ids and kind_of(path) != ChatSource.kind:  # a chat is found by its id
                 meta = CallMeta(**{**meta.__dict__, "call_id": f"{meta.call_id}-{len(seen_ids)}"})
             seen_ids.add(meta.call_id)
             calls.append(meta)
-    if manifest and inputs:
+    if manifest and inputs:  # listed, not found: they fail visibly
         found = set(files) | {path.resolve() for path in files}
-        calls.extend(m for p, listed_here in rows.items() if p not in found for m in listed_here
-                     if m.call_id not in seen_ids)
+        calls.extend(m for recording, listed_here in by_recording.items() if recording not in found
+                     for m in listed_here if m.call_id not in seen_ids)
     return calls
 
 
 def _calls_in(path: Path, rows: list[CallMeta], filename_pattern: str) -> list[CallMeta]:
-    """The calls of one file: a chat log's conversations, or the recording (its last manifest row)."""
+    """The calls of one file: a chat log's conversations, or the recording (each of its manifest rows)."""
     if kind_of(path) == ChatSource.kind:
         return calls_in(path, {m.call_id: m for m in rows})
-    return [rows[-1] if rows else meta_from_filename(path, filename_pattern)]
+    return list(rows) or [meta_from_filename(path, filename_pattern)]
