@@ -163,7 +163,9 @@ def prepare(calls, layout: str, folder: Path, repeat: int = 0) -> tuple[Path, fl
                 break
             source = corpus / f"{call_id}.{suffix}.wav"
             name = f"{call_id}-{copy:04d}" if repeat else call_id
-            link = folder / f"{name}.wav"
+            # qc takes a folder's files in name order: copy first, so that every 100 calls hold the
+            # same mix (named call first, the windows held different calls: zh after en)
+            link = folder / (f"{copy:04d}-{call_id}.wav" if repeat else f"{name}.wav")
             if not link.exists():
                 link.symlink_to(source)
             audio_s += float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
