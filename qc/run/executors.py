@@ -131,11 +131,11 @@ class ProcessExecutor:
     are started fresh (spawn): no model runtime thread state is inherited. A worker that dies
     (killed, out of memory) fails the call it held, with that reason, and the pool is restarted
     for the rest; stopping the batch (a signal) stops the workers. After ``calls_per_worker``
-    calls per worker the pool is drained and started afresh: over a night a worker's heap kept
-    growing slowly (about 50 MB per worker over 80 one-minute calls, bench/throughput.py
-    --repeat), and loading the models again costs a second or two every few hundred calls.
-    (The standard library's ``max_tasks_per_child`` can deadlock with calls queued ahead,
-    CPython issue 115634, in 3.11 to 3.14.)
+    calls per worker the pool is drained and started afresh, so nothing a library keeps from call
+    to call outlives a few hundred calls; it costs a second or two of model loading. (The growth
+    that prompted it, bench/throughput.py --repeat, turned out to be the order of the calls; the
+    standard library's ``max_tasks_per_child`` can deadlock with calls queued ahead, CPython
+    issue 115634, in 3.11 to 3.14.)
     """
 
     name = "processes"
