@@ -24,15 +24,21 @@ def test_manifest_rows_and_unlisted_files(tmp_path):
     assert calls["C9"].agent_id == "A7" and calls["C9"].started_at == "2026-11-21T09:30:00"
 
 
+def linked_night(tmp_path, *links):
+    """A recording in store/ and a night/ folder of links to it."""
+    store, night = tmp_path / "store", tmp_path / "night"
+    store.mkdir()
+    night.mkdir()
+    (store / "rec-0001.wav").write_bytes(b"x")
+    for name in links:
+        (night / name).symlink_to(store / "rec-0001.wav")
+    return store, night
+
+
 def test_a_linked_recording_gets_the_manifest_row_that_names_the_link(tmp_path):
     # PBX exports and staging folders often hold symbolic links to the recordings: the row that
     # names the link must apply (it was silently ignored: language, layout and agent lost)
-    store = tmp_path / "store"
-    store.mkdir()
-    (store / "rec-0001.wav").write_bytes(b"x")
-    night = tmp_path / "night"
-    night.mkdir()
-    (night / "a.wav").symlink_to(store / "rec-0001.wav")
+    store, night = linked_night(tmp_path, "a.wav")
     manifest = night / "manifest.csv"
     manifest.write_text(HEADER + "call-1,a.wav,A1,王芳,宽带组,2026-11-21T09:00:00,stereo-agent-right\n")
     [call] = collect_calls([night], manifest)
@@ -42,13 +48,7 @@ def test_a_linked_recording_gets_the_manifest_row_that_names_the_link(tmp_path):
 def test_two_calls_that_share_one_recording_each_keep_their_own_row(tmp_path):
     # a transferred call exported once per agent, as links to one recording: each row is a call
     # (both used to get the last row's agent, under invented ids "call-2" and "call-2-1")
-    store = tmp_path / "store"
-    store.mkdir()
-    (store / "rec-0001.wav").write_bytes(b"x")
-    night = tmp_path / "night"
-    night.mkdir()
-    (night / "a.wav").symlink_to(store / "rec-0001.wav")
-    (night / "b.wav").symlink_to(store / "rec-0001.wav")
+    store, night = linked_night(tmp_path, "a.wav", "b.wav")
     manifest = night / "manifest.csv"
     manifest.write_text(HEADER + "call-1,a.wav,A1,王芳,宽带组,2026-11-21T09:00:00,\n"
                                  "call-2,b.wav,A2,李雷,宽带组,2026-11-21T09:05:00,\n")
