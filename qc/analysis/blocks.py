@@ -57,8 +57,9 @@ def return_freed_memory() -> None:
     them in its heap, fragmented, so a 30-min call diarized in 5-min blocks grew by 150-200 MB a
     block (2.0 GB after five) while holding less than 0.9 GB. Served from mmap above 128 KiB and
     trimmed, it stays flat (1.16 GB peak, 0.81 GB held after five blocks). Call it once, early,
-    in every process that analyses calls (the batch, each worker process, each Ray actor): a
-    worker process without it grew from about 0.4 to 0.7 GB over 150 two-minute calls.
+    in every process that analyses calls (the batch, each worker process, each Ray actor): on
+    the same calls in the same order, worker processes without it held 0.6-0.7 GB, with it
+    0.3-0.5 GB (bench/throughput.py --repeat).
     """
     global freed_memory_returned
     import ctypes

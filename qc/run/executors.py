@@ -120,7 +120,7 @@ class ThreadExecutor:
                 todo.put(None)
 
 
-CALLS_PER_WORKER = 100  # then a fresh worker process: memory stays that of its first calls
+CALLS_PER_WORKER = 100  # then fresh worker processes: nothing a library keeps outlives a few hundred calls
 
 
 class ProcessExecutor:

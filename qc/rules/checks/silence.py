@@ -97,7 +97,7 @@ def _announcement(segments, gap_start: float, options: dict):
     before = [s for s in segments if s.role in ("agent", "unknown") and s.start_s < gap_start
               and s.end_s >= gap_start - options["excuse_within_s"]]
     return next((p for s in reversed(before) for p in options["excuse_phrases"]
-                 if find_phrase(s.text, p, pinyin=True, tolerance=1 if len(p) >= 4 else 0)), None)
+                 if find_phrase(s.text, p, pinyin=True, tolerance=1)), None)  # from four syllables (qc.text)
 
 
 def _said_before(segments, time_s: float):
