@@ -50,32 +50,54 @@ def _cut(latest: float, earliest: float, speech: Sequence[tuple[float, float]]) 
     return round(best, 3)
 
 
+MMAP_THRESHOLD = 8 * 2**20  # blocks this large come from mmap and go back to the system when freed
+TRIM_THRESHOLD = 16 * 2**20  # free memory above this at the top of the heap goes back at once
+
+
 def return_freed_memory() -> None:
-    """Let the C allocator hand large freed blocks back to the system (glibc only; elsewhere nothing).
+    """Let the C allocator hand freed memory back to the system (glibc only; elsewhere nothing):
+    large blocks through mmap, and the heap's free pages at the end of every stage
+    (:func:`trim_memory`, from :func:`note_memory`).
 
     torch and numpy allocate and free hundreds of megabytes per block; glibc's default keeps
     them in its heap, fragmented, so a 30-min call diarized in 5-min blocks grew by 150-200 MB a
-    block (2.0 GB after five) while holding less than 0.9 GB. Served from mmap above 128 KiB and
-    trimmed, it stays flat (1.16 GB peak, 0.81 GB held after five blocks). Call it once, early,
-    in every process that analyses calls (the batch, each worker process, each Ray actor): on
-    the same calls in the same order, worker processes without it held 0.6-0.7 GB, with it
-    0.3-0.5 GB (bench/throughput.py --repeat).
+    block (2.0 GB after five) while holding less than 0.9 GB. Served from mmap and trimmed, it
+    stays flat (1.16 GB peak, 0.81 GB held after five blocks). Call it once, early, in every
+    process that analyses calls (the batch, each worker process, each Ray actor).
+
+    The threshold is 8 MiB, not glibc's 128 KiB minimum: at 128 KiB every buffer of
+    CTranslate2's decoder steps (a beam's logits are 1 MB) was mapped, faulted in, zeroed and
+    unmapped thousands of times a call, and a third of qc's CPU went to the kernel (8 stereo
+    calls: 33 s of system time in 95 s, 57.6 s wall; at 8 MiB 9 s and 40.5 s, with 15 % more
+    peak memory; bench/README.md, "allocator"). What the heap keeps inside a stage goes back at
+    the stage's end.
     """
-    global freed_memory_returned
+    global freed_memory_returned, _malloc_trim
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
-        mallopt = libc.mallopt if libc is not None else None
+        mallopt, malloc_trim = (libc.mallopt, libc.malloc_trim) if libc is not None else (None, None)
     except (OSError, AttributeError):
         return
     if mallopt is not None:
         M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-        mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-        mallopt(M_TRIM_THRESHOLD, 128 * 1024)
+        mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+        _malloc_trim = malloc_trim
         freed_memory_returned = True
+
+
+def trim_memory() -> None:
+    """Hand the heap's free pages back to the system (every arena), where :func:`return_freed_memory`
+    was called; a few milliseconds."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 freed_memory_returned = False  # whether this process set its allocator so (for the tests)
@@ -105,9 +127,11 @@ def import_apart(name: str) -> None:
 
 
 def note_memory(stage: str) -> None:
-    """Log the process's resident and peak memory after ``stage`` (debug level, logger ``qc.memory``;
-    nothing is measured unless that logger is on). ``bench/long_call.py`` turns it on to show which
-    stage makes the peak."""
+    """A stage is over: its freed memory goes back to the system (:func:`trim_memory`), and the
+    process's resident and peak memory are logged (debug level, logger ``qc.memory``; nothing is
+    measured unless that logger is on). ``bench/long_call.py`` turns it on to show which stage
+    makes the peak."""
+    trim_memory()
     if not memory_log.isEnabledFor(logging.DEBUG):
         return
     try:
