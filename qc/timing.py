@@ -13,7 +13,9 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-MODEL_STAGES = ("asr", "language", "diarization", "rule-models")  # the model calls; the rest is pipeline overhead
+# The model calls; the rest is pipeline overhead. "vad" is Silero's network (ONNX), run on every
+# channel for the silence and overtalk rules: a model call like the others.
+MODEL_STAGES = ("asr", "language", "vad", "diarization", "rule-models")
 
 _local = threading.local()
 _lock = threading.Lock()
