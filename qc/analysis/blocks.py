@@ -68,9 +68,9 @@ def return_freed_memory() -> None:
     The threshold is 8 MiB, not glibc's 128 KiB minimum: at 128 KiB every buffer of
     CTranslate2's decoder steps (a beam's logits are 1 MB) was mapped, faulted in, zeroed and
     unmapped thousands of times a call, and a third of qc's CPU went to the kernel (8 stereo
-    calls: 33 s of system time in 95 s, 57.6 s wall; at 8 MiB 9 s and 40.5 s, with 15 % more
-    peak memory; bench/README.md, "allocator"). What the heap keeps inside a stage goes back at
-    the stage's end.
+    calls: 33 s of system time in 95 s of CPU, 52.6 s wall; with mmap from 8 MiB 40.5 s and
+    about 15 % more peak memory; bench/README.md, throughput, session 7). What the heap keeps
+    inside a stage goes back at the stage's end.
     """
     global freed_memory_returned, _malloc_trim
     import ctypes
