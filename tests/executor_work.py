@@ -24,7 +24,7 @@ class AllocatorWork:
     def __call__(self, task):
         from qc.analysis import blocks
 
-        if not blocks.freed_memory_returned:
+        if not blocks.freed_memory_returned():
             raise CallError("this worker keeps freed memory in its heap")
         return EchoWork()(task)
 

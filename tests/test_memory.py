@@ -111,8 +111,7 @@ print(step_faults, full - rss())
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("gnu") and not sys.platform.startswith("linux"),
-                    reason="glibc's allocator")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator, /proc")
 def test_the_allocator_reuses_small_buffers_and_hands_free_pages_back_at_a_stage_end():
     """Decoder-sized buffers (1 MB) stay in the heap and are reused: served from mmap (the
     threshold at 128 KiB) each was faulted in afresh, 256 page faults a step, and a third of a

@@ -72,7 +72,7 @@ def return_freed_memory() -> None:
     about 15 % more peak memory; bench/README.md, throughput, session 7). What the heap keeps
     inside a stage goes back at the stage's end.
     """
-    global freed_memory_returned, _malloc_trim
+    global _malloc_trim
     import ctypes
     import ctypes.util
 
@@ -87,7 +87,6 @@ def return_freed_memory() -> None:
         mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
         mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
         _malloc_trim = malloc_trim
-        freed_memory_returned = True
 
 
 def trim_memory() -> None:
@@ -97,10 +96,12 @@ def trim_memory() -> None:
         _malloc_trim(0)
 
 
-_malloc_trim = None
+def freed_memory_returned() -> bool:
+    """Whether this process set its allocator so (for the tests)."""
+    return _malloc_trim is not None
 
 
-freed_memory_returned = False  # whether this process set its allocator so (for the tests)
+_malloc_trim = None  # glibc's malloc_trim, once return_freed_memory() has set the allocator
 
 
 def import_apart(name: str) -> None:
@@ -139,5 +140,6 @@ def note_memory(stage: str) -> None:
             rss_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
     except OSError:  # not Linux: the peak alone
         rss_mb = float("nan")
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the kernel's high-water mark lags the live counters by a page or two (just after a trim too)
+    peak_mb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, rss_mb)
     memory_log.debug("memory %s: rss %.0f MB, peak %.0f MB", stage, rss_mb, peak_mb)
