@@ -18,7 +18,7 @@ Text conditions are *scoped*: before the check sees them, sentences are narrowed
 from the agent's last, see :func:`qc.metrics.window`), by position
 (``first_sentences`` / ``last_sentences`` of that role) and by an ``anchor`` to another
 condition's hits (``relation`` before / after / around, ``within_s`` or
-``within_sentences``; ``first_hit: true`` measures from the anchor's first hit only).
+``within_sentences`` or ``within_turns``; ``first_hit: true`` measures from the anchor's first hit only).
 ``by: turn`` reads a speaker's consecutive sentences (nobody else's in between) as one, so a
 phrase the recogniser cut in two ("Keystone Credit Union." / "This is Rick.") is still one
 match; ``first_sentences`` and ``last_sentences`` then count turns. It takes no anchor.
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from typing import Optional, Union
 
 from ..messages import Message, joined, render, role
-from ..metrics import is_chat, joined_turns, window
+from ..metrics import is_chat, joined_turns, turn_numbers, window
 from ..schema import CallAnalysis, Evidence, Match, Segment, Verdict
 from ..timing import stage
 from .checks import CHECKS
@@ -54,6 +54,7 @@ class Anchor:
     relation: str = "after"  # before | after | around
     within_s: Optional[float] = None
     within_sentences: Optional[int] = None
+    within_turns: Optional[int] = None  # speaker turns: what a reviewer counts, whatever the recogniser cut
     first_hit: bool = False  # relative to the anchor's first hit only (e.g. before the first account detail)
 
 
@@ -204,10 +205,12 @@ class Evaluator:
             return []
         order = {id(s): i for i, s in enumerate(self.call.transcript.segments)}
         targets = sorted(hits.evidence, key=lambda e: e.start_s)[:1] if anchor.first_hit else hits.evidence
+        timeline = self.call.transcript.segments
+        turns = turn_numbers(timeline) if anchor.within_turns is not None else {}
         keep = []
         for seg in segments:
             for ev in targets:
-                if _near(seg, ev, anchor, order, self.call.transcript.segments):
+                if _near(seg, ev, anchor, order, timeline, turns):
                     keep.append(seg)
                     break
         return keep
@@ -226,15 +229,14 @@ def _where(scope: Scope) -> Message:
             qualifiers.append(say(f"where.{unit}", n=getattr(scope, key)))
     anchor = scope.anchor
     if anchor is not None:
-        within = (say("where.within_s", n=anchor.within_s) if anchor.within_s is not None
-                  else say("where.within_sentences", n=anchor.within_sentences)
-                  if anchor.within_sentences is not None else "")
+        within = next((say(f"where.{key}", n=getattr(anchor, key)) for key in ("within_s", "within_sentences",
+                       "within_turns") if getattr(anchor, key) is not None), "")
         qualifiers.append(say("where.anchor", to=anchor.to, within=within, relation=say(f"relation.{anchor.relation}"),
                               first=say("where.first_hit") if anchor.first_hit else ""))
     return say("where", who=who, qualifiers=joined(qualifiers, "none"))
 
 
-def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline) -> bool:
+def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline, turns: dict) -> bool:
     same = _shares(seg.start_s, seg.end_s, ev)  # the anchor's own sentence(s)
     after = seg.start_s >= ev.start_s and not same
     before = seg.end_s <= ev.end_s and not same
@@ -251,6 +253,10 @@ def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline) -> 
         if not anchor_positions:
             anchor_positions = [min(range(len(timeline)), key=lambda i: abs(timeline[i].start_s - ev.start_s))]
         if min(abs(position - p) for p in anchor_positions) > anchor.within_sentences:
+            return False
+    if anchor.within_turns is not None and not same:
+        anchor_turns = [turns[id(s)] for s in timeline if id(s) in turns and _shares(s.start_s, s.end_s, ev)]
+        if id(seg) in turns and anchor_turns and min(abs(turns[id(seg)] - t) for t in anchor_turns) > anchor.within_turns:
             return False
     return True
 

@@ -33,6 +33,7 @@ TEXTS = {
     "where.anchor": (" {within}{relation} {first}«{to}»", "{first}「{to}」{relation}{within}"),
     "where.within_s": ("within {n:g} s ", " {n:g} 秒内"),
     "where.within_sentences": ("within {n} sentence(s) ", " {n} 句内"),
+    "where.within_turns": ("within {n} turn(s) ", " {n} 个话轮内"),
     "where.first_hit": ("the first ", "首次"),
     "relation.after": ("after", "之后"),
     "relation.before": ("before", "之前"),

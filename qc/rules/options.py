@@ -17,7 +17,7 @@ from ..errors import RuleConfigError
 SCOPE_CONF = {"role": ("agent", "customer", "any"), "first_s": float, "last_s": float, "first_sentences": int,
               "last_sentences": int, "by": ("sentence", "turn"), "anchor": dict}
 ANCHOR_CONF = {"to": str, "relation": ("before", "after", "around"), "within_s": float, "within_sentences": int,
-               "first_hit": bool}
+               "within_turns": int, "first_hit": bool}
 
 
 def validate_options(path, rule_id: str, module, options: Any, where: str = "") -> dict:
