@@ -218,3 +218,14 @@ def test_a_typo_in_a_rule_variable_is_a_rule_error(tmp_path):
                    encoding="utf-8")
     with pytest.raises(RuleConfigError, match="unknown variable"):
         load_ruleset(bad)
+
+
+@pytest.mark.parametrize("name,first", [("Dana Whitfield", ("Dana",)), ("Mary Ann Lee", ("Mary",)),
+                                        ("周敏", None), ("Dana", None), ("", None)])
+def test_a_manifest_name_of_two_words_gives_the_first_name(name, first):
+    from qc.rules.variables import call_variables
+    from qc.schema import CallMeta
+
+    variables = call_variables({}, CallMeta(call_id="c", path="", agent_name=name))
+    assert variables.get("agent_first_name") == first
+    assert variables.get("agent_name") == ((name,) if name else None)

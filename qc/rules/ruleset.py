@@ -207,7 +207,7 @@ class _RuleParser:
         validated = validate_options(self.path, self.rule_id, module, options, where)
         for unknown in unknown_names(validated, module, self.declared):
             self.fail(where, message=f"unknown variable {{{unknown}}}: qc fills {{company}}, {{agent_name}}, "
-                                     f"{{agent_id}}; declare others under variables:", found=unknown)
+                                     f"{{agent_first_name}}, {{agent_id}}; declare others under variables:", found=unknown)
         return Condition(name=name, check=check_id, options=validated, scope=self.scope(scope_values, where))
 
     def scope(self, values: dict, where: str) -> Scope:

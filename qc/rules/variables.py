@@ -7,7 +7,9 @@ name" and "states the own agent number" are real checks on every call::
     pattern: "(工号|编号).{0,4}{agent_id}"               # regex: the values as escaped alternatives
 
 Values come from, in this order of precedence: the call's manifest row (``agent_name``,
-``agent_id``; an agent id with letters also gives its digits, A3875 -> 3875), the site file
+``agent_id``; an agent id with letters also gives its digits, A3875 -> 3875; a name of two
+words or more also gives ``agent_first_name``, Dana Whitfield -> Dana, because agents introduce
+themselves by first name: "Dana here", "it's Dana from..."), the site file
 (``qc run --site site.yaml``: ``company: [星河通信, Galaxy Telecom]`` and any other names)
 and the rule set's own ``variables:`` block. A phrase whose variable has no value for a call
 is left out; a condition left with no phrase at all does not hit, and says which value is
@@ -25,7 +27,7 @@ from ..schema import CallMeta
 from .yamlfile import read_yaml
 
 VARIABLE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-CALL_VARIABLES = ("agent_name", "agent_id")  # filled from each call's metadata
+CALL_VARIABLES = ("agent_name", "agent_first_name", "agent_id")  # filled from each call's metadata
 SITE_VARIABLES = ("company",)  # the ones qc's default packs use; a site file may add others
 NOTHING = "[^\\s\\S]"  # a pattern that matches nothing, for a variable without a value
 
@@ -60,8 +62,12 @@ def load_site(path: Optional[Path]) -> dict[str, tuple[str, ...]]:
 def call_variables(base: Variables, meta: CallMeta) -> dict[str, tuple[str, ...]]:
     """``base`` (site and rule set) with the call's own values on top."""
     out = dict(base)
-    if meta.agent_name.strip():
-        out["agent_name"] = (meta.agent_name.strip(),)
+    name = meta.agent_name.strip()
+    if name:
+        out["agent_name"] = (name,)
+        words = name.split()
+        if len(words) >= 2 and len(words[0]) >= 2:  # "周敏" has no first name apart; "Dana Whitfield" does
+            out["agent_first_name"] = (words[0],)
     agent_id = meta.agent_id.strip()
     if agent_id and agent_id != "unknown":
         digits = "".join(c for c in agent_id if c.isdigit())
