@@ -89,6 +89,28 @@ def test_an_agent_who_skips_the_script_is_still_found_en():
     assert decision.roles == {"A": "agent", "B": "customer"} and not decision.low_confidence, decision.reason
 
 
+def test_an_agent_who_reassures_and_asks_what_is_going_on_is_not_a_complaining_customer():
+    """"You won't be charged" and "what's going on today?" are the agent's; "it won't load" is the
+    customer's problem."""
+    lines = call(("A", "Hi there, what's going on today?"),
+                 ("B", "The app keeps logging me out and it won't load the films."),
+                 ("A", "Can I get the email on the account?"), ("B", "It's sam at mail dot com."),
+                 ("A", "Okay. You won't see that again, and you won't be charged for this month."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
+def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
+    """An outbound call's opener; the customer's "speaking" answers the phone."""
+    lines = call(("A", "Hi, it's Mel from Harbourside, about your place on Wattle Street."),
+                 ("B", "Yeah, speaking. What's up?"),
+                 ("A", "Just calling because the rent for unit four hasn't come through."),
+                 ("B", "Hang on, I paid that on Friday."),
+                 ("A", "Okay, transfers can take a couple of days to show."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 @pytest.mark.parametrize("direction,agent", [("inbound", "A"), ("outbound", "B")])
 def test_the_direction_says_who_answers(direction, agent):
     lines = call(("A", "喂？"), ("B", "嗯"), ("A", "嗯"))
