@@ -111,6 +111,15 @@ def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_an_agent_following_up_a_viewing_is_the_agent():
+    """An outbound follow-up: the agent's 'I've been meaning to ring' reads as a customer's phrase."""
+    lines = call(("A", "Morning, it's Sam. Is that Priya?"), ("B", "Yeah, that's me."),
+                 ("A", "Just following up on Saturday's open home, I've been meaning to ring."),
+                 ("B", "Right. The house was nice, the garden less so."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 @pytest.mark.parametrize("direction,agent", [("inbound", "A"), ("outbound", "B")])
 def test_the_direction_says_who_answers(direction, agent):
     lines = call(("A", "喂？"), ("B", "嗯"), ("A", "嗯"))
