@@ -256,7 +256,8 @@ def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline, tur
             return False
     if anchor.within_turns is not None and not same:
         anchor_turns = [turns[id(s)] for s in timeline if id(s) in turns and _shares(s.start_s, s.end_s, ev)]
-        if id(seg) in turns and anchor_turns and min(abs(turns[id(seg)] - t) for t in anchor_turns) > anchor.within_turns:
+        turn = turns.get(id(seg))
+        if turn is not None and anchor_turns and min(abs(turn - t) for t in anchor_turns) > anchor.within_turns:
             return False
     return True
 
