@@ -203,14 +203,16 @@ class Evaluator:
         hits = self.expr(anchor.to)
         if not hits.hit:
             return []
-        order = {id(s): i for i, s in enumerate(self.call.transcript.segments)}
         targets = sorted(hits.evidence, key=lambda e: e.start_s)[:1] if anchor.first_hit else hits.evidence
         timeline = self.call.transcript.segments
-        turns = turn_numbers(timeline) if anchor.within_turns is not None else {}
+        order = {id(s): i for i, s in enumerate(timeline)}
+        numbers = turn_numbers(timeline) if anchor.within_turns is not None else {}
+        turns = [numbers.get(id(s)) for s in timeline]
+        held = {id(ev): [i for i, s in enumerate(timeline) if _shares(s.start_s, s.end_s, ev)] for ev in targets}
         keep = []
         for seg in segments:
             for ev in targets:
-                if _near(seg, ev, anchor, order, timeline, turns):
+                if _near(seg, ev, anchor, order.get(id(seg)), held[id(ev)], turns, timeline):
                     keep.append(seg)
                     break
         return keep
@@ -236,7 +238,11 @@ def _where(scope: Scope) -> Message:
     return say("where", who=who, qualifiers=joined(qualifiers, "none"))
 
 
-def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline, turns: dict) -> bool:
+def _near(seg: Segment, ev: Evidence, anchor: Anchor, position: Optional[int], held: list[int], turns: list,
+          timeline) -> bool:
+    """``seg`` is near the anchor's hit ``ev``. ``position``: ``seg``'s index in ``timeline`` (None if it
+    is not one of its sentences); ``held``: the indices of the sentences that hold ``ev``;
+    ``turns``: each sentence's turn number (None for none)."""
     same = _shares(seg.start_s, seg.end_s, ev)  # the anchor's own sentence(s)
     after = seg.start_s >= ev.start_s and not same
     before = seg.end_s <= ev.end_s and not same
@@ -247,17 +253,14 @@ def _near(seg: Segment, ev: Evidence, anchor: Anchor, order: dict, timeline, tur
         gap = seg.start_s - ev.end_s if after else ev.start_s - seg.end_s
         if gap > anchor.within_s:
             return False
-    if anchor.within_sentences is not None and not same:
-        position = order[id(seg)]
-        anchor_positions = [i for i, s in enumerate(timeline) if _shares(s.start_s, s.end_s, ev)]
-        if not anchor_positions:
-            anchor_positions = [min(range(len(timeline)), key=lambda i: abs(timeline[i].start_s - ev.start_s))]
+    if anchor.within_sentences is not None and not same and position is not None:
+        anchor_positions = held or [min(range(len(timeline)), key=lambda i: abs(timeline[i].start_s - ev.start_s))]
         if min(abs(position - p) for p in anchor_positions) > anchor.within_sentences:
             return False
-    if anchor.within_turns is not None and not same:
-        anchor_turns = [turns[id(s)] for s in timeline if id(s) in turns and _shares(s.start_s, s.end_s, ev)]
-        turn = turns.get(id(seg))
-        if turn is not None and anchor_turns and min(abs(turn - t) for t in anchor_turns) > anchor.within_turns:
+    if anchor.within_turns is not None and not same and position is not None:
+        anchor_turns = [turns[i] for i in held if turns[i] is not None]
+        if turns[position] is not None and anchor_turns and \
+                min(abs(turns[position] - t) for t in anchor_turns) > anchor.within_turns:
             return False
     return True
 

@@ -38,7 +38,7 @@ from .engine import Anchor, Condition, Expr, Op, Scope
 from .forms import DEFAULT_MAX_SCORE, RULE_FORM_KEYS, Section, parse_sections, rule_form
 from .options import ANCHOR_CONF, SCOPE_CONF, describe, suggest, typed, validate_options
 from .packs import RULES_DIR, read_pack
-from .variables import load_site, unknown_names, values_of
+from .variables import CALL_VARIABLES, SITE_VARIABLES, load_site, unknown_names, values_of
 
 CATEGORIES = ("compliance", "service", "emotion")
 SEVERITIES = ("minor", "major", "critical")
@@ -206,8 +206,9 @@ class _RuleParser:
         options = {k: v for k, v in body.items() if k != "check" and k not in scope_values}
         validated = validate_options(self.path, self.rule_id, module, options, where)
         for unknown in unknown_names(validated, module, self.declared):
-            self.fail(where, message=f"unknown variable {{{unknown}}}: qc fills {{company}}, {{agent_name}}, "
-                                     f"{{agent_first_name}}, {{agent_id}}; declare others under variables:", found=unknown)
+            filled = ", ".join(f"{{{name}}}" for name in (*SITE_VARIABLES, *CALL_VARIABLES))
+            self.fail(where, message=f"unknown variable {{{unknown}}}: qc fills {filled}; declare others under variables:",
+                      found=unknown)
         return Condition(name=name, check=check_id, options=validated, scope=self.scope(scope_values, where))
 
     def scope(self, values: dict, where: str) -> Scope:
