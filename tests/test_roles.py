@@ -120,6 +120,17 @@ def test_an_agent_following_up_a_viewing_is_the_agent():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_the_callee_who_asks_how_they_got_the_number_is_the_customer():
+    """A cold call whose pitch the recogniser garbled (its 'I've been' reads as a customer's):
+    the callee's questions about the caller and refusals decide."""
+    lines = call(("A", "Hi. It's me. So I'm calling."), ("A", "I've been qualified for nearer, one of the people."),
+                 ("B", "Okay. How do you even get my number?"),
+                 ("A", "We worked with homes all over the county, just a couple quick questions."),
+                 ("B", "Look, I'm not signing anything over the phone."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 @pytest.mark.parametrize("direction,agent", [("inbound", "A"), ("outbound", "B")])
 def test_the_direction_says_who_answers(direction, agent):
     lines = call(("A", "喂？"), ("B", "嗯"), ("A", "嗯"))
