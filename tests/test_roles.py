@@ -131,6 +131,17 @@ def test_the_callee_who_asks_how_they_got_the_number_is_the_customer():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_an_agent_who_answers_hello_and_asks_for_the_registered_email_is_the_agent():
+    """No scripted opening: the agent's 'Hello. Yes.' reads as a callee picking up; the customer
+    describes what is not opening since this morning, the agent asks for the registered email."""
+    lines = call(("A", "Hello."), ("A", "Yes."), ("A", "Tell me. What's the issue?"),
+                 ("B", "Hi."), ("B", "Our website is not opening."), ("B", "Since this morning."),
+                 ("A", "Okay."), ("A", "Domain name and the registered email ID, please."),
+                 ("B", "It's sweet crumbs bakery dot in."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 @pytest.mark.parametrize("direction,agent", [("inbound", "A"), ("outbound", "B")])
 def test_the_direction_says_who_answers(direction, agent):
     lines = call(("A", "喂？"), ("B", "嗯"), ("A", "嗯"))
