@@ -132,12 +132,26 @@ def test_the_callee_who_asks_how_they_got_the_number_is_the_customer():
 
 
 def test_an_agent_who_answers_hello_and_asks_for_the_registered_email_is_the_agent():
-    """No scripted opening: the agent's 'Hello. Yes.' reads as a callee picking up; the customer
-    describes what is not opening since this morning, the agent asks for the registered email."""
-    lines = call(("A", "Hello."), ("A", "Yes."), ("A", "Tell me. What's the issue?"),
-                 ("B", "Hi."), ("B", "Our website is not opening."), ("B", "Since this morning."),
-                 ("A", "Okay."), ("A", "Domain name and the registered email ID, please."),
-                 ("B", "It's sweet crumbs bakery dot in."))
+    """Whisper's transcript of a blind-batch call with no scripted opening: the agent's 'Hello.
+    Yes.' reads as a callee picking up, the customer asks for the ticket number, and the agent's
+    explanation says 'still not opening'. The customer's 'our website is not opening' and the
+    agent's request for the registered email decide."""
+    lines = call(("A", "Hello."), ("A", "Yes."), ("A", "Tell me. What's the issue?"), ("B", "Hi."),
+                 ("B", "Our website is not opening."), ("B", "Since this morning."),
+                 ("B", "It's just censoring not found."), ("B", "I renewed the domain only yesterday."),
+                 ("B", "So I'm not sure what's happened."), ("A", "Okay."),
+                 ("A", "The main name and the register of email ID, please."),
+                 ("B", "The main is sweet crumbs maker in not in. And the email is never not called any at gmail.com."),
+                 ("B", "Hello."), ("B", "Are you there?"),
+                 ("A", "Yes ma'am, checking, the renewal went through yesterday, but the name servers were set to "
+                       "default during the renewal, that's why the site is outlawed in."),
+                 ("B", "Oh, okay, so can you fix it from your side?"),
+                 ("A", "I'm pointing it back to your hosting name servers, it takes some time to spread, normally "
+                       "4 to 6 hours."),
+                 ("B", "Okay, will I get some email when it's working?"),
+                 ("A", "No email, but if it's still not opening by tomorrow morning, call back with the same ticket."),
+                 ("B", "Okay, what's the ticket number?"), ("A", "Ticket in CN, 773, 018."),
+                 ("B", "Okay, thank you so much."), ("A", "Okay ma'am, thank you for calling, have a nice day."))
     decision = decide_roles(lines, "en")
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
