@@ -61,6 +61,7 @@ bench: setup bench-data
 	$(PY) bench/transcription.py
 	$(PY) bench/diarization.py
 	$(PY) bench/verdicts.py
+	$(PY) bench/complaints.py
 	$(PY) bench/reasons.py
 	$(PY) bench/report.py
 
