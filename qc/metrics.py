@@ -182,16 +182,16 @@ def heard(segment: Segment) -> bool:
     return segment.acoustics is not None and segment.acoustics.loudness_db > SILENCE_DB
 
 
-def baseline(segments: Sequence[Segment]) -> Acoustics | None:
+def baseline(segments: Sequence[Segment], percentile: float = 50) -> Acoustics | None:
     """How a speaker usually sounds: the median of each measure over their heard segments
-    (pitch over the voiced ones); None when none was heard."""
+    (pitch over the voiced ones), or another ``percentile`` of them; None when none was heard."""
     sounded = [s.acoustics for s in segments if heard(s)]
     if not sounded:
         return None
     voiced = [a for a in sounded if a.pitch_hz > 0]
-    return Acoustics(float(np.median([a.loudness_db for a in sounded])),
-                     float(np.median([a.pitch_hz for a in voiced])) if voiced else 0.0,
-                     float(np.median([a.pitch_range_st for a in voiced])) if voiced else 0.0)
+    return Acoustics(float(np.percentile([a.loudness_db for a in sounded], percentile)),
+                     float(np.percentile([a.pitch_hz for a in voiced], percentile)) if voiced else 0.0,
+                     float(np.percentile([a.pitch_range_st for a in voiced], percentile)) if voiced else 0.0)
 
 
 def call_metrics(analysis: CallAnalysis, gaps: list[tuple[float, float]]) -> dict:

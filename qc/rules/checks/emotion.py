@@ -2,8 +2,10 @@
 
 Each sentence of ``role`` gets a score in [-1, 1] and a label. The words give ``text``, the
 sentiment of qc/rules/sentiment.py (politeness and apology formulas count as neutral). The
-voice gives ``arousal`` in [0, 1], measured against the same speaker's *baseline* (the
-median of their sentences in the call), so a naturally loud or high voice is not anger::
+voice gives ``arousal`` in [0, 1], measured against the same speaker's *baseline*, how they
+sound when calm: the lower quartile of their sentences in the call (of loudness, pitch, pitch
+range and rate), so a naturally loud or high voice is not anger, and a customer angry for most
+of the call is not their own baseline (with the median, their angry turns read as usual)::
 
     loud    = clip((loudness_db - baseline) / 6 dB, 0, 1)
     pitch   = clip(semitones(pitch_hz / baseline) / 4 st, 0, 1)
@@ -53,8 +55,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from statistics import median
 from typing import Optional, Sequence
+
+import numpy as np
 
 from ...messages import Message, joined, role as role_word
 from ...metrics import SILENCE_DB, baseline, is_chat, turn_numbers
@@ -75,6 +78,7 @@ CUE_WEIGHTS = {"loud": 0.4, "pitch": 0.25, "range": 0.15, "rate": 0.2}
 FULL_RISE = {"loud": 6.0, "pitch": 4.0, "range": 4.0, "rate": 0.3}  # dB, st, st, fraction faster
 AROUSAL_WEIGHT = 0.5
 ANGRY_AROUSAL = 0.3
+CALM_PERCENTILE = 25  # the speaker's baseline: how they sound when calm (the median is anger for the angry)
 SHOWN_RISE = 0.1  # evidence names the cues that rose at least this share of a full rise
 MIN_RATE_DURATION_S = 0.3
 SPOKEN_UNIT = re.compile(f"[{CJK_CHARS}]|[A-Za-z0-9']+")
@@ -133,7 +137,7 @@ def read_sentences(segments: Sequence[Segment], everyone: Sequence[Segment], opt
     usual = {}
     for speaker in {s.speaker for s in segments}:
         own = [s for s in everyone if s.speaker == speaker]
-        usual[speaker] = (baseline(own), _median_rate(own))
+        usual[speaker] = (baseline(own, CALM_PERCENTILE), _usual_rate(own))
     return [_reading(seg, sentiment.score(seg.text), _voice_cues(seg, *usual[seg.speaker]), options)
             for seg in segments]
 
@@ -202,9 +206,9 @@ def _rate(seg: Segment) -> Optional[float]:
     return units / duration if duration >= MIN_RATE_DURATION_S and units else None
 
 
-def _median_rate(segments: Sequence[Segment]) -> Optional[float]:
+def _usual_rate(segments: Sequence[Segment]) -> Optional[float]:
     rates = [r for r in (_rate(s) for s in segments) if r is not None]
-    return median(rates) if rates else None
+    return float(np.percentile(rates, CALM_PERCENTILE)) if rates else None
 
 
 def _mean(values) -> float:
