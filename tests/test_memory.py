@@ -1,6 +1,7 @@
 """Bounded memory on long calls: the stage notes, a diarization batch's working memory, and
 nothing of a call kept alive by the libraries it made qc import."""
 
+import os
 import re
 import subprocess
 import sys
@@ -121,3 +122,14 @@ def test_the_allocator_reuses_small_buffers_and_hands_free_pages_back_at_a_stage
     step_faults, released_mb = (int(x) for x in proc.stdout.split())
     assert step_faults < 200 * 256 / 10  # mostly reused, not mapped afresh each time
     assert released_mb > 150  # most of the 200 MB freed between kept blocks
+
+
+def test_pinyin_matching_loads_no_phrase_dictionary():
+    """The phrase dictionary is 44 MB in every scoring process; matching reads characters alone."""
+    code = ("from qc.text import find_phrase\n"
+            "assert find_phrase('您好，这里是克服中心', '客服中心', pinyin=True)\n"
+            "import pypinyin.constants as c\n"
+            "print(len(c.PHRASES_DICT))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN")})
+    assert out.stdout.strip() == "0"
