@@ -2,9 +2,12 @@
 (two runs at once, a signal mid-batch). Usage: python tests/fake_qc.py DELAY_S LOG qc-arguments...
 
 Each transcription sleeps DELAY_S and appends the call's channel level to LOG, so a test can
-count how often each recording was transcribed.
+count how often each recording was transcribed. A channel louder than $FAKE_QC_KILL_ABOVE kills
+the process (SIGKILL), as a library crash or the out-of-memory killer would.
 """
 
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,6 +25,8 @@ def main() -> None:
             super().__init__()
 
         def transcribe(self, samples, language, **options):
+            if float(abs(samples).max()) > float(os.environ.get("FAKE_QC_KILL_ABOVE", "inf")):
+                os.kill(os.getpid(), signal.SIGKILL)
             time.sleep(delay_s)
             with open(log, "a") as fh:
                 fh.write(f"{float(abs(samples).max()):.4f} {float(abs(samples).sum()):.1f}\n")

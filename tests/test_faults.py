@@ -247,6 +247,41 @@ def test_a_permanently_broken_recording_is_quarantined_after_three_nights(tmp_pa
     assert retried.exit_code == 1 and "qc: failed: BROKEN" in retried.output
 
 
+def test_a_recording_that_kills_the_process_is_quarantined_and_the_rest_of_the_night_done(tmp_path):
+    """A call whose analysis kills qc itself (a library crash, the out-of-memory killer; with one
+    worker or a GPU it runs in the batch's process) is retried, but not every night for ever."""
+    calls = night(tmp_path, "2026-11-21", {"A1_C0001": 440, "A1_C0003": 460})
+    write_wav(calls / "20261121-093008_A1_C0002.wav", [tone(3.0, 450, amp=0.9), tone(3.0, 225, amp=0.1)])
+    log, out = tmp_path / "transcribed.log", tmp_path / "out"
+    args = ["run", str(calls), "--out", str(out), "--audio", "none", "--workers", "1"]
+    env = {**os.environ, "FAKE_QC_KILL_ABOVE": "0.5"}
+    for night_number in range(3):  # killed at the poison call each time
+        run = subprocess.run([*FAKE_QC, "0", str(log), *args], capture_output=True, text=True, timeout=120, env=env)
+        assert run.returncode == -signal.SIGKILL, run.stderr
+    fourth = subprocess.run([*FAKE_QC, "0", str(log), *args], capture_output=True, text=True, timeout=120, env=env)
+    assert fourth.returncode == 0, fourth.stderr
+    assert "1 processed, 1 already done, 1 quarantined" in fourth.stderr  # C0003 came after the poison
+    store = Store(out / "qc.sqlite")
+    rows = {r["call_id"]: r for r in store.latest_calls()}
+    store.close()
+    assert rows["C0002"]["status"] == "quarantined" and rows["C0002"]["attempts"] == 3
+    assert "qc 意外结束" in rows["C0002"]["error"]
+    assert [rows[c]["status"] for c in ("C0001", "C0003")] == ["ok", "ok"]
+
+
+def test_a_call_stopped_by_a_signal_is_not_counted_as_a_failure(tmp_path):
+    calls = night(tmp_path, "2026-11-21", {"A1_C0001": 440})
+    out = tmp_path / "out"
+    for _ in range(3):  # a run stopped by SIGTERM with this call in progress, three times
+        assert qc("run", calls, "--out", out, "--audio", "none", "--force").exit_code == 0
+        store = Store(out / "qc.sqlite")
+        store.db.execute("UPDATE calls SET status = 'processing'")
+        store.interrupted()
+        store.close()
+    again = qc("run", calls, "--out", out, "--audio", "none")
+    assert again.exit_code == 0 and "1 processed" in again.output
+
+
 def test_silence_is_an_empty_call_not_a_perfect_score(tmp_path):
     folder = tmp_path / "night"
     folder.mkdir()

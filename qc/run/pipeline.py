@@ -106,6 +106,13 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
     for task, row in plan.quarantined:
         summary.quarantined.append((task.meta.call_id, row["error"] or ""))
         step("skipped", task.meta.call_id)
+    todo = list(plan.todo)
+    for task in plan.abandoned:  # a run died while analysing it: a failure, or it could kill every night
+        reason = render(say("failure.abandoned"), ruleset_for(replace(task.meta, language=task.language)).language)
+        if store.save_failed(task.key, reason, 0.0, settings.max_attempts) == "quarantined":
+            todo.remove(task)
+            summary.quarantined.append((task.meta.call_id, reason))
+            step("skipped", task.meta.call_id)
 
     def begin(task: Task) -> None:
         store.mark_processing(task.key, task.meta, task.uid, task.content_key, task.content)
@@ -120,12 +127,13 @@ def run_batch(calls: Sequence[CallMeta], settings: RunSettings, store: Store, so
             summary.reused += 1
         work = work or (lambda task: sources[task.source].analyse(task.meta, task.language))
         if executor is not None and not hasattr(executor, "execute"):
-            executor = executor(len(plan.todo))
-        for outcome in (executor or InProcessExecutor()).execute(plan.todo, work, begin):
+            executor = executor(len(todo))
+        for outcome in (executor or InProcessExecutor()).execute(todo, work, begin):
             for name, seconds in outcome.stages.items():
                 summary.stages[name] = summary.stages.get(name, 0.0) + seconds
             _record(outcome, store, ruleset_for, models, settings, summary, step)
-    except Interrupted as stop:  # the call in progress stays 'processing': the next run does it again
+    except Interrupted as stop:  # the calls in progress stay 'processing': the next run does them again
+        store.interrupted()  # and does not count them as failed
         summary.interrupted = stop
     summary.wall_s = time.monotonic() - started
     return summary

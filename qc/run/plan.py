@@ -8,7 +8,9 @@ its language and layout. A call whose key is stored is *done*: re-scored if the 
 changed, its metadata updated if a manifest now says otherwise. A call whose recording was
 analysed with the same settings under another id *reuses* that analysis. A call that
 failed ``max_attempts`` times is *quarantined* and left alone. The rest are analysed: new,
-changed, failed before, or left ``processing`` by a crash.
+changed, failed before, or left ``processing`` by a run that died with it in progress
+(*abandoned*: a failed attempt, so that a recording that kills qc is not retried every night
+for ever) or that a signal stopped (not a failure).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Optional, Sequence
 from ..media import file_sha256
 from ..schema import CallMeta, call_uid
 from ..sources import kind_of
-from .store import Store
+from .store import INTERRUPTED, Store
 
 ANALYSIS_VERSION = 5  # bump when the analysis of a call changes, so stored calls are analysed again
 META_FIELDS = tuple(f for f in CallMeta.__dataclass_fields__ if f not in ("layout", "language", "direction"))
@@ -47,6 +49,7 @@ class Plan:
     done: tuple[tuple[Task, dict], ...] = ()  # already analysed: (task, stored row)
     reuse: tuple[tuple[Task, dict], ...] = ()  # analysed under another id: (task, that row)
     quarantined: tuple[tuple[Task, dict], ...] = ()  # failed too often: left alone
+    abandoned: tuple[Task, ...] = ()  # of todo: a run died while analysing them (a failed attempt each)
 
     @property
     def total(self) -> int:
@@ -76,7 +79,7 @@ def _key(content: str, source_fingerprint: str, language: str, layout: Optional[
 def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, store: Store,
                force: bool = False) -> Plan:
     """``sources`` maps a kind to its source object (its fingerprint goes into the key)."""
-    todo, done, reuse, quarantined = [], [], [], []
+    todo, done, reuse, quarantined, abandoned = [], [], [], [], []
     for meta in calls:
         kind = kind_of(meta.path)
         language = meta.language or default_language
@@ -94,7 +97,9 @@ def plan_batch(calls: Sequence[CallMeta], sources: dict, default_language: str, 
             reuse.append((task, twin))
         else:
             todo.append(task)
-    return Plan(tuple(todo), tuple(done), tuple(reuse), tuple(quarantined))
+            if row and row["status"] == "processing" and row["error"] != INTERRUPTED:
+                abandoned.append(task)
+    return Plan(tuple(todo), tuple(done), tuple(reuse), tuple(quarantined), tuple(abandoned))
 
 
 def stored_meta(row: dict) -> CallMeta:

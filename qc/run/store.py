@@ -2,8 +2,10 @@
 
 A row's key is a hash of the call's id, its recording's bytes and every setting that
 changes the analysis, so a rerun skips calls that are already done, a changed setting
-analyses them again, and a call left in ``processing`` by a crash (or ``failed``) is
-retried on the next run, until it has failed ``max_attempts`` times and is quarantined.
+analyses them again, and a call that ``failed``, or that a run left ``processing`` when it died
+(killed, crashed: each counts as a failure) is retried on the next run, until it has failed
+``max_attempts`` times and is quarantined. A call left ``processing`` by a signal that stopped
+the batch is not a failure (:meth:`Store.interrupted`).
 Reports show the newest row of each call identity (``call_uid``). The analysis
 (transcript, speech regions, words) is stored apart from the score so that rules can be
 re-scored without decoding audio again.
@@ -26,6 +28,8 @@ from ..redact import mask_meta
 from ..schema import now
 from .migrations import migrate
 from .reviews import attach_reviews, drop_orphans
+
+INTERRUPTED = "interrupted"  # the error of a call a signal stopped: in progress, not failed
 
 CORRUPT_ADVICE = ("move it aside (qc starts a new one and analyses the calls again) or restore it from a "
                   "backup")
@@ -135,6 +139,12 @@ class Store:
                        status = CASE WHEN ? IS NOT NULL AND attempts + 1 >= ? THEN 'quarantined' ELSE 'failed' END
                    WHERE call_key = ?""", (error, processing_s, now(), max_attempts, max_attempts, call_key))
         return self.status_of(call_key) or "failed"
+
+    def interrupted(self) -> None:
+        """A signal stopped the batch: the calls it left ``processing`` are marked so, and the next
+        run analyses them again without counting a failure (see :func:`qc.run.plan.plan_batch`)."""
+        with environment_errors("saving call"):
+            self.db.execute("UPDATE calls SET error = ? WHERE status = 'processing'", (INTERRUPTED,))
 
     def update_meta(self, call_key: str, meta) -> None:
         """New metadata (a manifest added or corrected later) for an analysed call, without analysing it again."""
