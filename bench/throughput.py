@@ -12,7 +12,8 @@ each side runs as its own process from a cold start: the plain pipeline
 with its defaults for mono) and ``qc run`` with its defaults (pages and audio copies
 included) on a fresh database, both given each call's language. Printed per run: audio
 seconds, wall seconds, real-time factor (wall / audio), the ratio plain/qc of wall times,
-peak RSS summed over the process and its workers (sampled from /proc every 0.2 s), the
+peak RSS and PSS summed over the process and its workers and children (sampled from /proc
+every 0.2 s; see PeakRss for why both), the
 time by stage (qc's from ``qc -v``; the model stages are asr, language, diarization) and
 the text error rate of each side against the references (CER for Mandarin, WER for
 English, words of both parties pooled per call).
@@ -73,10 +74,14 @@ def reference(call_id: str, corpus: Path, role: str) -> str:
 
 
 class PeakRss:
-    """Summed resident memory of a process and its descendants, sampled until stopped."""
+    """Summed resident memory of a process and its descendants, sampled until stopped: RSS, and
+    PSS (each page shared by n processes counted 1/n in each). RSS counts a page once per process
+    that maps it: a child between fork and exec (qc starts ffmpeg for each call's decoding and
+    audio copy) shows its parent's whole RSS for a moment, and worker processes each count the
+    same libraries; PSS is what the processes together hold."""
 
     def __init__(self, pid: int):
-        self.pid, self.peak_mb, self.now_mb = pid, 0.0, 0.0
+        self.pid, self.peak_mb, self.now_mb, self.peak_pss_mb = pid, 0.0, 0.0, 0.0
         self._window: list[float] = []  # samples since the last window()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -95,16 +100,20 @@ class PeakRss:
         return pids
 
     def sample(self) -> float:
-        total = 0
+        total = proportional = 0
         for p in self._tree(self.pid):
             try:
                 status = Path(f"/proc/{p}/status").read_text()
+                rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
             except OSError:
                 continue
             found = re.search(r"VmRSS:\s+(\d+) kB", status)
             total += int(found.group(1)) if found else 0
+            found = re.search(r"^Pss:\s+(\d+) kB", rollup, re.MULTILINE)
+            proportional += int(found.group(1)) if found else 0
         self.now_mb = total / 1024
         self.peak_mb = max(self.peak_mb, self.now_mb)
+        self.peak_pss_mb = max(self.peak_pss_mb, proportional / 1024)
         self._window.append(self.now_mb)
         return self.now_mb
 
@@ -147,7 +156,8 @@ def run_measured(command: list[str], on_line=None) -> dict:
     peak = rss.stop()
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command[:4])}... failed ({proc.returncode}):\n{''.join(err_lines)[-3000:]}")
-    return {"wall_s": wall, "peak_mb": peak, "stdout": out, "stderr": "".join(err_lines)}
+    return {"wall_s": wall, "peak_mb": peak, "peak_pss_mb": rss.peak_pss_mb, "stdout": out,
+            "stderr": "".join(err_lines)}
 
 
 def prepare(calls, layout: str, folder: Path, repeat: int = 0) -> tuple[Path, float]:
@@ -245,13 +255,15 @@ def compare(args: argparse.Namespace, calls) -> None:
                         other = sum(v for k, v in run["stages"].items() if k not in MODEL_STAGES)
                         overhead = f"  overhead {100 * other / max(1e-9, other + model_s):.0f} % of stage time"
                     print(f"  round {round_ + 1} {name:6s}: wall {run['wall_s']:6.1f} s  RTF {run['wall_s'] / audio_s:.3f}"
-                          f"  peak RSS {run['peak_mb']:6.0f} MB  {error_rate(calls, run['texts'], layout)}{overhead}", flush=True)
+                          f"  peak RSS {run['peak_mb']:6.0f} MB (PSS {run['peak_pss_mb']:5.0f})  {error_rate(calls, run['texts'], layout)}{overhead}", flush=True)
                     print(f"      stages (s): {stage_text(run['stages'], run['wall_s'])}", flush=True)
-                rows.append((plain["wall_s"], qc["wall_s"], plain["peak_mb"], qc["peak_mb"]))
+                rows.append((plain["wall_s"], qc["wall_s"], plain["peak_mb"], qc["peak_mb"], plain["peak_pss_mb"],
+                             qc["peak_pss_mb"]))
             plain_s = sum(r[0] for r in rows) / len(rows)
             qc_s = sum(r[1] for r in rows) / len(rows)
             print(f"  {layout}: plain {plain_s:.1f} s, qc {qc_s:.1f} s: ratio plain/qc {plain_s / qc_s:.2f}; "
-                  f"peak RSS plain {max(r[2] for r in rows):.0f} MB, qc {max(r[3] for r in rows):.0f} MB", flush=True)
+                  f"peak RSS plain {max(r[2] for r in rows):.0f} MB, qc {max(r[3] for r in rows):.0f} MB; "
+                  f"peak PSS plain {max(r[4] for r in rows):.0f} MB, qc {max(r[5] for r in rows):.0f} MB", flush=True)
 
 
 def repeat(args: argparse.Namespace, calls) -> None:
