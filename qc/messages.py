@@ -117,7 +117,7 @@ TEXTS = {
     "failure.no_speech": ("no speech heard in the recording (silent or noise only): nothing to score",
                           "录音中没有听到说话（静音或只有噪声）：没有可评分的内容"),
     "failure.abandoned": ("qc ended while analysing this call (killed, crashed or out of memory)",
-                          "分析本通话时 qc 意外结束（被终止、崩溃或内存不足）"),
+                          "分析本通话时程序意外结束（被终止、崩溃或内存不足）"),
     "failure.internal": ("internal error: {detail}", "内部错误：{detail}"),
     "failure.no_messages": ("no messages in the conversation: nothing to score", "会话中没有消息：没有可评分的内容"),
     # why a chat conversation could not be read (qc.sources.chat_log); a place is file:line or file[item]

@@ -265,7 +265,7 @@ def test_a_recording_that_kills_the_process_is_quarantined_and_the_rest_of_the_n
     rows = {r["call_id"]: r for r in store.latest_calls()}
     store.close()
     assert rows["C0002"]["status"] == "quarantined" and rows["C0002"]["attempts"] == 3
-    assert "qc 意外结束" in rows["C0002"]["error"]
+    assert "程序意外结束" in rows["C0002"]["error"]
     assert [rows[c]["status"] for c in ("C0001", "C0003")] == ["ok", "ok"]
 
 
