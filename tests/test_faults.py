@@ -259,7 +259,7 @@ def test_a_recording_that_kills_the_process_is_quarantined_and_the_rest_of_the_n
     log, out = tmp_path / "transcribed.log", tmp_path / "out"
     args = ["run", str(calls), "--out", str(out), "--audio", "none", "--workers", "1"]
     env = {**os.environ, "FAKE_QC_KILL_ABOVE": "0.5"}
-    for night_number in range(3):  # killed at the poison call each time
+    for _ in range(3):  # killed at the poison call each time
         run = subprocess.run([*FAKE_QC, "0", str(log), *args], capture_output=True, text=True, timeout=120, env=env)
         assert run.returncode == -signal.SIGKILL, run.stderr
     fourth = subprocess.run([*FAKE_QC, "0", str(log), *args], capture_output=True, text=True, timeout=120, env=env)
