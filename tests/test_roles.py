@@ -27,6 +27,9 @@ AGENT_CUES = [
     ("zh", "asks identity", "地址。"),
     ("zh", "states account", "系统显示这笔钱昨天已经退回了"),
     ("zh", "script", "请问是王先生本人吗？"),
+    # a hotline's opening without 客服 or 很高兴 (blind batch 9: the role went to the caller)
+    ("zh", "script", "您好，丰禾农资服务热线，四四零九号为您服务"),
+    ("zh", "script", "请问有什么需要？"),
     ("en", "script", "Thanks for calling Northwind, how can I help?"),
     ("en", "service", "Certainly, let me check that for you."),
     ("en", "asks identity", "Can I have your date of birth, please?"),
