@@ -89,3 +89,44 @@ def test_speech_the_diarizer_missed_goes_to_the_voice_it_sounds_like():
     assert filled[0].start_s <= 33.7 + 0.2 and filled[0].end_s >= 35.3 - 0.2
     # slivers of voice beside a turn (the VAD's padding) add nothing
     assert len(found) == len(truth)
+
+
+def pitches(truth, hz, spread=0.03, seed=1):
+    """``pitch(start, end)``: the median F0 of the party that holds the stretch, with a little spread."""
+    rng = np.random.default_rng(seed)
+
+    def pitch(start, end):
+        held = {}
+        for who, a, b in truth:
+            held[who] = held.get(who, 0.0) + max(0.0, min(end, b) - max(start, a))
+        return hz[max(held, key=held.get)] * (1 + rng.normal(0, spread))
+
+    return pitch
+
+
+LONG_TRUTH = [(("agent", "customer")[i % 2], 3.0 * i + 0.2, 3.0 * i + 2.9) for i in range(12)]
+LONG_MERGED = [Turn("SPEAKER_00", a, b) for _, a, b in LONG_TRUTH]
+
+
+def test_voices_the_embedding_cannot_tell_apart_are_split_by_their_pitch():
+    # one synthetic voice at two pitches: the embeddings are the same voice, with noise
+    same = lambda start, end: AGENT + np.random.default_rng(int(start * 10)).normal(0, 0.05, 3)  # noqa: E731
+    without = two_speakers_by_turn(LONG_MERGED, same)
+    found = two_speakers_by_turn(LONG_MERGED, same, pitch=pitches(LONG_TRUTH, {"agent": 150.0, "customer": 190.0}))
+    names = parties(found, LONG_TRUTH)
+    assert [names[t.speaker] for t in found] == [who for who, _, _ in LONG_TRUTH]
+    names_without = parties(without, LONG_TRUTH)
+    assert [names_without[t.speaker] for t in without] != [who for who, _, _ in LONG_TRUTH]
+
+
+def test_two_clear_voices_at_one_pitch_keep_the_embeddings_split():
+    found = two_speakers_by_turn(LONG_MERGED, voices(LONG_TRUTH, noise=0.01),
+                                 pitch=pitches(LONG_TRUTH, {"agent": 160.0, "customer": 160.0}, spread=0.08))
+    names = parties(found, LONG_TRUTH)
+    assert [names[t.speaker] for t in found] == [who for who, _, _ in LONG_TRUTH]
+
+
+def test_unvoiced_pieces_leave_the_embeddings_split():
+    found = two_speakers_by_turn(LONG_MERGED, voices(LONG_TRUTH), pitch=lambda start, end: 0.0)
+    names = parties(found, LONG_TRUTH)
+    assert [names[t.speaker] for t in found] == [who for who, _, _ in LONG_TRUTH]

@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import ModelError
 from ..media import SAMPLE_RATE_HZ
 from ..models import PACKAGED, default_models_dir, verify
-from ..schema import Hook, Turn, no_hook
+from ..schema import Hook, Segment, Turn, no_hook
 from .blocks import blocks, import_apart, note_memory
 from .devices import choose_device
 from .diarize_options import CLUSTERING_METHODS, CLUSTERINGS, POOLINGS, DiarizationOptions
@@ -123,7 +123,8 @@ class Diarizer:
         turns = _turns(tracks)
         two = num_speakers == 2 or (num_speakers is None and max_speakers == 2 and len({t[0] for t in turns}) == 2)
         if two and self.options.two_speakers_by_turn:  # see turn_clustering.py
-            found = two_speakers_by_turn(turns, self._embedding_of(samples), voiced=speech)
+            found = two_speakers_by_turn(turns, self._embedding_of(samples), voiced=speech,
+                                         pitch=_pitch_of(samples) if self.options.two_speakers_by_pitch else None)
             turns = _turns([(t.start_s, t.end_s, t.speaker) for t in found])
         return turns
 
@@ -307,3 +308,13 @@ def _import_pyannote() -> None:
     except OSError as exc:
         raise ModelError(f"pyannote.audio cannot load ({exc}); on a CPU-only torch run "
                          f"'python scripts/torchaudio-cpu-fix.py' (see README, troubleshooting)") from exc
+
+
+def _pitch_of(samples: np.ndarray):
+    """``pitch(start_s, end_s)``: the stretch's median F0 in Hz (0 when unvoiced), see acoustics.py."""
+    from .acoustics import measure
+    def pitch(start_s: float, end_s: float) -> float:
+        measured = measure(samples, SAMPLE_RATE_HZ, [Segment("", "unknown", start_s, end_s, "")])[0].acoustics
+        return measured.pitch_hz if measured else 0.0
+
+    return pitch

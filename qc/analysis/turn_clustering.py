@@ -10,7 +10,9 @@ embedding of its own, pieces of at least ``MIN_PIECE_S`` are clustered into two 
 linkage, cosine), shorter ones join the nearer of the two centroids, and the turns are named
 again piece by piece. Where two turns overlap, both parties keep speaking. When the smaller
 cluster holds under ``MIN_SHARE`` of the speech (an odd piece rather than a voice), pyannote's
-turns are kept.
+turns are kept. When the embeddings cannot tell the voices apart but their pitches can (two
+synthetic voices, one voice at two pitches), the pieces are split by pitch instead
+(:func:`_by_pitch`: whichever split has the higher silhouette).
 
 Speech that voice activity detection heard but no turn covers (``voiced``; pyannote misses
 short interjections in the other party's long turn: "Not my department. Whatever.") becomes
@@ -20,7 +22,7 @@ otherwise go to the nearest turn, the other party's.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -30,12 +32,17 @@ MAX_PIECE_S = 3.0
 MIN_PIECE_S = 1.0
 MIN_SHARE = 0.05
 MIN_MISSED_S = 0.5  # voiced and in no turn: shorter is the VAD's padding beside a turn
+PITCH_MARGIN = 0.0  # the pitch split must have the higher silhouette (see _by_pitch)
+MIN_PITCH_PIECES = 3  # pieces each side of a pitch split
+MIN_PITCHED_SHARE = 0.6  # share of the long pieces with a pitch, else the pitch is not used
 
 
 def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], np.ndarray],
-                         voiced: Sequence[tuple[float, float]] = ()) -> list[Turn]:
+                         voiced: Sequence[tuple[float, float]] = (),
+                         pitch: Optional[Callable[[float, float], float]] = None) -> list[Turn]:
     """``turns`` named again ``S0``/``S1``; ``embed(start_s, end_s)`` is the speaker embedding of that
-    stretch; ``voiced``: voice activity (seconds), whose stretches in no turn are given a speaker too."""
+    stretch; ``voiced``: voice activity (seconds), whose stretches in no turn are given a speaker too;
+    ``pitch(start_s, end_s)``: the stretch's median F0 in Hz (0 when unvoiced), see :func:`_by_pitch`."""
     pieces = _pieces(turns) + missed_speech(turns, voiced)
     lengths = np.array([end - start for start, end in pieces])
     long = lengths >= MIN_PIECE_S
@@ -46,13 +53,80 @@ def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], 
     from scipy.cluster.hierarchy import fcluster, linkage
 
     clusters = fcluster(linkage(vectors[long], method="average", metric="cosine"), 2, criterion="maxclust") - 1
+    semitones = None
+    if pitch is not None:
+        hz = np.array([pitch(start, end) for start, end in pieces], dtype=np.float64)
+        semitones = np.where(hz > 0, 12.0 * np.log2(np.maximum(hz, 1e-6) / 100.0), np.nan)
+        by_pitch = _by_pitch(vectors[long], clusters, semitones[long])
+        if by_pitch is None:
+            semitones = None
+        else:
+            clusters = by_pitch
     share = min(lengths[long][clusters == k].sum() for k in (0, 1)) / lengths[long].sum()
     if share < MIN_SHARE:
         return list(turns)
     centroids = np.vstack([vectors[long][clusters == k].mean(axis=0) for k in (0, 1)])
     labels = np.argmax(vectors @ centroids.T, axis=1)
+    if semitones is not None:  # short pieces too go by their pitch where it is known
+        centres = np.array([np.nanmedian(semitones[long][clusters == k]) for k in (0, 1)])
+        known = ~np.isnan(semitones)
+        labels[known] = np.argmin(np.abs(semitones[known, None] - centres[None, :]), axis=1)
     labels[long] = clusters
     return _named(turns, pieces, labels)
+
+
+def _by_pitch(vectors: np.ndarray, clusters: np.ndarray, semitones: np.ndarray) -> Optional[np.ndarray]:
+    """The pieces split in two by their pitch instead, when that split is the clearer one.
+
+    A speaker embedding trained on real voices can hear two synthetic or two close voices as one
+    (their pieces' cosines overlapping), while the two parties' pitches stay apart by a few
+    semitones. Both splits are scored by their mean silhouette (each piece's distance to the
+    other group against its own, -1..1; cosine distance for the embeddings, semitones for the
+    pitch); the pitch split (two-means on the pieces' median F0) is taken only when it is the
+    clearer one by ``PITCH_MARGIN`` and each group holds ``MIN_PITCH_PIECES`` pieces. Pieces
+    without a pitch go to the nearer group's embedding centroid. None keeps the embeddings' split."""
+    known = ~np.isnan(semitones)
+    if known.sum() < 2 * MIN_PITCH_PIECES or known.mean() < MIN_PITCHED_SHARE:
+        return None
+    values = semitones[known]
+    low, high = np.percentile(values, [25, 75])
+    if high - low < 1e-6:
+        return None
+    split = values > (low + high) / 2
+    for _ in range(50):
+        if split.all() or not split.any():
+            return None
+        low, high = values[~split].mean(), values[split].mean()
+        moved = np.abs(values - high) < np.abs(values - low)
+        if (moved == split).all():
+            break
+        split = moved
+    if min(split.sum(), (~split).sum()) < MIN_PITCH_PIECES:
+        return None
+    by_pitch = _silhouette(np.abs(values[:, None] - values[None, :]), split)
+    by_voice = _silhouette(1.0 - vectors @ vectors.T, clusters.astype(bool))
+    if by_pitch < by_voice + PITCH_MARGIN:
+        return None
+    labels = np.zeros(len(semitones), dtype=int)
+    labels[known] = split
+    centroids = np.vstack([vectors[known][split == k].mean(axis=0) for k in (False, True)])
+    labels[~known] = np.argmax(vectors[~known] @ centroids.T, axis=1)
+    return labels
+
+
+def _silhouette(distances: np.ndarray, split: np.ndarray) -> float:
+    """Mean silhouette of a split in two, from the pieces' pairwise distances."""
+    if split.all() or not split.any():
+        return -1.0
+    scores = []
+    for i in range(len(split)):
+        own, other = split == split[i], split != split[i]
+        own[i] = False
+        if not own.any():
+            continue
+        a, b = distances[i, own].mean(), distances[i, other].mean()
+        scores.append((b - a) / max(a, b, 1e-12))
+    return float(np.mean(scores)) if scores else -1.0
 
 
 def missed_speech(turns: Sequence[Turn], voiced: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
