@@ -238,14 +238,21 @@ def _where(scope: Scope) -> Message:
     return say("where", who=who, qualifiers=joined(qualifiers, "none"))
 
 
+TAIL_S = 0.3
+
+
 def _near(seg: Segment, ev: Evidence, anchor: Anchor, position: Optional[int], held: list[int], turns: list,
           timeline) -> bool:
     """``seg`` is near the anchor's hit ``ev``. ``position``: ``seg``'s index in ``timeline`` (None if it
     is not one of its sentences); ``held``: the indices of the sentences that hold ``ev``;
     ``turns``: each sentence's turn number (None for none)."""
-    same = _shares(seg.start_s, seg.end_s, ev)  # the anchor's own sentence(s)
-    after = seg.start_s >= ev.start_s and not same
-    before = seg.end_s <= ev.end_s and not same
+    overlap = _shares(seg.start_s, seg.end_s, ev)
+    # a reply that starts within TAIL_S of the end of what it answers is after it (word timestamps
+    # differ that much between runs: "...that I did not make, so" ran 0.1 s into the agent's reply)
+    after = seg.start_s >= ev.start_s and (not overlap or
+                                          (seg.start_s > ev.start_s and seg.start_s >= ev.end_s - TAIL_S))
+    before = seg.end_s <= ev.end_s and (not overlap or (seg.end_s < ev.end_s and seg.end_s <= ev.start_s + TAIL_S))
+    same = overlap and not (after or before)  # the anchor's own sentence(s)
     side = {"after": after, "before": before, "around": after or before or same}[anchor.relation]
     if not side:
         return False
