@@ -32,7 +32,6 @@ MAX_PIECE_S = 3.0
 MIN_PIECE_S = 1.0
 MIN_SHARE = 0.05
 MIN_MISSED_S = 0.5  # voiced and in no turn: shorter is the VAD's padding beside a turn
-PITCH_MARGIN = 0.0  # the pitch split must have the higher silhouette (see _by_pitch)
 MIN_PITCH_PIECES = 3  # pieces each side of a pitch split
 MIN_PITCHED_SHARE = 0.6  # share of the long pieces with a pitch, else the pitch is not used
 
@@ -83,7 +82,7 @@ def _by_pitch(vectors: np.ndarray, clusters: np.ndarray, semitones: np.ndarray) 
     semitones. Both splits are scored by their mean silhouette (each piece's distance to the
     other group against its own, -1..1; cosine distance for the embeddings, semitones for the
     pitch); the pitch split (two-means on the pieces' median F0) is taken only when it is the
-    clearer one by ``PITCH_MARGIN`` and each group holds ``MIN_PITCH_PIECES`` pieces. Pieces
+    clearer one and each group holds ``MIN_PITCH_PIECES`` pieces. Pieces
     without a pitch go to the nearer group's embedding centroid. None keeps the embeddings' split."""
     known = ~np.isnan(semitones)
     if known.sum() < 2 * MIN_PITCH_PIECES or known.mean() < MIN_PITCHED_SHARE:
@@ -105,7 +104,7 @@ def _by_pitch(vectors: np.ndarray, clusters: np.ndarray, semitones: np.ndarray) 
         return None
     by_pitch = _silhouette(np.abs(values[:, None] - values[None, :]), split)
     by_voice = _silhouette(1.0 - vectors @ vectors.T, clusters.astype(bool))
-    if by_pitch < by_voice + PITCH_MARGIN:
+    if by_pitch < by_voice:
         return None
     labels = np.zeros(len(semitones), dtype=int)
     labels[known] = split
