@@ -12,7 +12,10 @@ again piece by piece. Where two turns overlap, both parties keep speaking. When 
 cluster holds under ``MIN_SHARE`` of the speech (an odd piece rather than a voice), pyannote's
 turns are kept. When the embeddings cannot tell the voices apart but their pitches can (two
 synthetic voices, one voice at two pitches), the pieces are split by pitch instead
-(:func:`_by_pitch`: whichever split has the higher silhouette).
+(:func:`_by_pitch`), only when the embeddings' split has collapsed (its smaller side holds under
+``MAX_COLLAPSED_SHARE`` of the pieces, where two talking parties hold far more) and the pieces'
+pitches form two groups set apart by ``MIN_PITCH_SEPARATION`` times their spread (one voice's
+own range, split in two, gives about 2.7).
 
 Speech that voice activity detection heard but no turn covers (``voiced``; pyannote misses
 short interjections in the other party's long turn: "Not my department. Whatever.") becomes
@@ -34,6 +37,8 @@ MIN_SHARE = 0.05
 MIN_MISSED_S = 0.5  # voiced and in no turn: shorter is the VAD's padding beside a turn
 MIN_PITCH_PIECES = 3  # pieces each side of a pitch split
 MIN_PITCHED_SHARE = 0.6  # share of the long pieces with a pitch, else the pitch is not used
+MAX_COLLAPSED_SHARE = 0.15  # the embeddings' smaller side under this share of the pieces: collapsed
+MIN_PITCH_SEPARATION = 4.0  # gap between the pitch groups' means over their pooled spread
 
 
 def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], np.ndarray],
@@ -53,10 +58,10 @@ def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], 
 
     clusters = fcluster(linkage(vectors[long], method="average", metric="cosine"), 2, criterion="maxclust") - 1
     semitones = None
-    if pitch is not None:
+    if pitch is not None and min(clusters.mean(), 1 - clusters.mean()) < MAX_COLLAPSED_SHARE:
         hz = np.array([pitch(start, end) for start, end in pieces], dtype=np.float64)
         semitones = np.where(hz > 0, 12.0 * np.log2(np.maximum(hz, 1e-6) / 100.0), np.nan)
-        by_pitch = _by_pitch(vectors[long], clusters, semitones[long])
+        by_pitch = _by_pitch(vectors[long], semitones[long])
         if by_pitch is None:
             semitones = None
         else:
@@ -74,16 +79,16 @@ def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], 
     return _named(turns, pieces, labels)
 
 
-def _by_pitch(vectors: np.ndarray, clusters: np.ndarray, semitones: np.ndarray) -> Optional[np.ndarray]:
-    """The pieces split in two by their pitch instead, when that split is the clearer one.
+def _by_pitch(vectors: np.ndarray, semitones: np.ndarray) -> Optional[np.ndarray]:
+    """The pieces split in two by their pitch instead, when the pitches show two voices.
 
     A speaker embedding trained on real voices can hear two synthetic or two close voices as one
     (their pieces' cosines overlapping), while the two parties' pitches stay apart by a few
-    semitones. Both splits are scored by their mean silhouette (each piece's distance to the
-    other group against its own, -1..1; cosine distance for the embeddings, semitones for the
-    pitch); the pitch split (two-means on the pieces' median F0) is taken only when it is the
-    clearer one and each group holds ``MIN_PITCH_PIECES`` pieces. Pieces
-    without a pitch go to the nearer group's embedding centroid. None keeps the embeddings' split."""
+    semitones. The pieces' median F0 is split by two-means; the split is taken when each group
+    holds ``MIN_PITCH_PIECES`` pieces and the groups' means sit ``MIN_PITCH_SEPARATION`` pooled
+    standard deviations apart (one voice's own pitch, normal and split in two, gives about 2.7).
+    Pieces without a pitch go to the nearer group's embedding centroid. None keeps the
+    embeddings' split."""
     known = ~np.isnan(semitones)
     if known.sum() < 2 * MIN_PITCH_PIECES or known.mean() < MIN_PITCHED_SHARE:
         return None
@@ -102,30 +107,14 @@ def _by_pitch(vectors: np.ndarray, clusters: np.ndarray, semitones: np.ndarray) 
         split = moved
     if min(split.sum(), (~split).sum()) < MIN_PITCH_PIECES:
         return None
-    by_pitch = _silhouette(np.abs(values[:, None] - values[None, :]), split)
-    by_voice = _silhouette(1.0 - vectors @ vectors.T, clusters.astype(bool))
-    if by_pitch < by_voice:
+    spread = np.sqrt((values[split].var() * split.sum() + values[~split].var() * (~split).sum()) / len(values))
+    if values[split].mean() - values[~split].mean() < MIN_PITCH_SEPARATION * max(spread, 1e-6):
         return None
     labels = np.zeros(len(semitones), dtype=int)
     labels[known] = split
     centroids = np.vstack([vectors[known][split == k].mean(axis=0) for k in (False, True)])
     labels[~known] = np.argmax(vectors[~known] @ centroids.T, axis=1)
     return labels
-
-
-def _silhouette(distances: np.ndarray, split: np.ndarray) -> float:
-    """Mean silhouette of a split in two, from the pieces' pairwise distances."""
-    if split.all() or not split.any():
-        return -1.0
-    scores = []
-    for i in range(len(split)):
-        own, other = split == split[i], split != split[i]
-        own[i] = False
-        if not own.any():
-            continue
-        a, b = distances[i, own].mean(), distances[i, other].mean()
-        scores.append((b - a) / max(a, b, 1e-12))
-    return float(np.mean(scores)) if scores else -1.0
 
 
 def missed_speech(turns: Sequence[Turn], voiced: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
