@@ -77,7 +77,10 @@ NEGATIVE_CUES = {
            "解决不了", "离谱", "垃圾", "无语", "失望", "骗", "坑", "退钱", "赔偿", "烦死", "不像话", "好几次",
            "三次", "第三次", "又是", "为什么", "不合理", "乱扣", "莫名其妙", "太过分", "过分", "急死",
            # futility and sarcasm: an angry customer's last words are often these, not insults
-           "有什么用", "有啥用", "管什么用", "白说", "白打", "没用", "太惨"),
+           "有什么用", "有啥用", "管什么用", "白说", "白打", "没用", "太惨",
+           # exasperation and giving up on the company: 我算是服了你们, 推来推去, 你喊什么喊, 以后再也不用
+           "服了你们", "算是服了", "真是服了", "我服了", "推来推去", "踢皮球", "白花了", "白花钱", "白交了", "白跑",
+           "喊什么", "凶什么", "吼什么", "嚷什么", "再也不用你们", "再也不买", "再也不来", "你们看着办", "谁负责", "差评"),
     "en": ("unacceptable", "ridiculous", "complaint", "complain", "manager", "supervisor", "still not",
            "still haven't", "still hasn't", "not fixed", "third time", "nobody", "no one", "waste of",
            "urgent", "fed up", "sick of", "how many times", "terrible", "worst", "useless", "rude",
