@@ -108,15 +108,17 @@ LONG_TRUTH = [(("agent", "customer")[i % 2], 3.0 * i + 0.2, 3.0 * i + 2.9) for i
 LONG_MERGED = [Turn("SPEAKER_00", a, b) for _, a, b in LONG_TRUTH]
 
 
-def test_voices_the_embedding_cannot_tell_apart_are_split_by_their_pitch():
-    # one synthetic voice at two pitches: the embeddings are the same voice, with noise, and their
-    # split into two collapses onto one odd piece (a cough at 9 s), as CAM++ did on such calls
-    def same(start, end):
-        odd = 0.3 if 9.0 <= start < 12.0 else 0.0
-        return AGENT + np.array([odd, -odd, 0.0]) + np.random.default_rng(int(start * 10)).normal(0, 0.02, 3)
+def one_voice_collapsed(start, end):
+    """One voice for every stretch, with noise; the split into two collapses onto one odd piece (a
+    cough at 9 s), as CAM++ did on calls of one synthetic voice at two pitches."""
+    odd = 0.3 if 9.0 <= start < 12.0 else 0.0
+    return AGENT + np.array([odd, -odd, 0.0]) + np.random.default_rng(int(start * 10)).normal(0, 0.02, 3)
 
-    without = two_speakers_by_turn(LONG_MERGED, same)
-    found = two_speakers_by_turn(LONG_MERGED, same, pitch=pitches(LONG_TRUTH, {"agent": 150.0, "customer": 190.0}))
+
+def test_voices_the_embedding_cannot_tell_apart_are_split_by_their_pitch():
+    # one synthetic voice at two pitches: the embeddings cannot tell them apart
+    without = two_speakers_by_turn(LONG_MERGED, one_voice_collapsed)
+    found = two_speakers_by_turn(LONG_MERGED, one_voice_collapsed, pitch=pitches(LONG_TRUTH, {"agent": 150.0, "customer": 190.0}))
     names = parties(found, LONG_TRUTH)
     assert [names[t.speaker] for t in found] == [who for who, _, _ in LONG_TRUTH]
     names_without = parties(without, LONG_TRUTH)
@@ -140,9 +142,11 @@ def test_a_real_voices_pitch_range_is_no_second_speaker():
     # the embeddings tell the parties apart; the agent's pitch moves between two levels (questions
     # asked high), the customer's sits between: the pitch split would cut across the parties
     levels = {"agent": (140.0, 200.0), "customer": (170.0, 170.0)}
+
     def pitch(start, end):
         who = next(w for w, a, b in LONG_TRUTH if a <= start < b)
         return levels[who][int(start // 6) % 2]
+
     found = two_speakers_by_turn(LONG_MERGED, voices(LONG_TRUTH, noise=0.1), pitch=pitch)
     names = parties(found, LONG_TRUTH)
     assert [names[t.speaker] for t in found] == [who for who, _, _ in LONG_TRUTH]
@@ -151,11 +155,7 @@ def test_a_real_voices_pitch_range_is_no_second_speaker():
 def test_pitch_groups_within_one_voices_spread_leave_a_collapsed_split_alone():
     # the embeddings collapse onto one piece, but the pitches are one voice's spread (normal, no two
     # groups): splitting them in two would invent a speaker
-    def same(start, end):
-        odd = 0.3 if 9.0 <= start < 12.0 else 0.0
-        return AGENT + np.array([odd, -odd, 0.0]) + np.random.default_rng(int(start * 10)).normal(0, 0.02, 3)
-
     rng = np.random.default_rng(3)
     spread = {round(a, 1): 160.0 * 2 ** (rng.normal(0, 1.5) / 12) for _, a, _ in LONG_TRUTH}
-    found = two_speakers_by_turn(LONG_MERGED, same, pitch=lambda start, end: spread[round(start, 1)])
-    assert found == two_speakers_by_turn(LONG_MERGED, same)
+    found = two_speakers_by_turn(LONG_MERGED, one_voice_collapsed, pitch=lambda start, end: spread[round(start, 1)])
+    assert found == two_speakers_by_turn(LONG_MERGED, one_voice_collapsed)
