@@ -348,3 +348,19 @@ def test_a_released_whisper_loads_again_when_next_needed(whisper_model_path):
     assert whisper._model is None
     assert whisper.transcribe(np.zeros(16000, dtype=np.float32), "zh").segments == ()  # one silent second
     assert whisper._model is not None and whisper._model is not first
+
+
+def test_auto_language_with_a_language_dependent_prompt_detects_then_transcribes(whisper_model_path, eval_data):
+    """--language auto with the default prompt (one per language) asks Whisper for the language first,
+    with the same voice activity settings as the transcription: faster-whisper's detect_language takes
+    them only as VadOptions, where transcribe also takes a dict (every auto call once failed here)."""
+    from qc.analysis.asr import AsrOptions, WhisperTranscriber
+    from qc.analysis.audio import decode_audio
+
+    options = AsrOptions(initial_prompt=(("en", "Thank you for calling."), ("zh", "您好，欢迎致电。")))
+    assert options.by_language()
+    whisper = WhisperTranscriber(options, whisper_model_path, cpu_threads=1)
+    audio = decode_audio(eval_data / "openai-whisper" / "jfk.flac")
+    result = whisper.transcribe(audio.channels[0], "auto")
+    assert result.language == "en"
+    assert "country" in " ".join(segment.text for segment in result.segments).lower()

@@ -241,7 +241,9 @@ class WhisperTranscriber:
 
     def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True) -> ChannelTranscript:
         lang = None if language in (None, "auto") else language
-        vad = {"min_silence_duration_ms": self.options.vad_min_silence_ms}
+        from faster_whisper.vad import VadOptions  # detect_language takes no dict, transcribe both
+
+        vad = VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms)
         if lang is None and self.options.by_language():
             lang, _, _ = self.model.detect_language(samples, vad_filter=True, vad_parameters=vad)  # as Whisper would
         prompt, hotwords = self.options.prompt_for(lang) if prompted else (None, None)
