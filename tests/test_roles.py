@@ -84,6 +84,24 @@ def test_an_agent_who_skips_the_script_is_still_found_zh():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_a_curt_agent_who_discloses_with_ni_is_found_and_the_customers_questions_are_not_the_agents():
+    """Blind batch 11, a mono call: the agent opens 喂，说吧，什么问题 (an invitation to state the
+    problem, not a callee picking up), says 你 where the script says 您 (你这个账号…登录过), and
+    ends 还有别的事吗; the customer asks whether the company *can* find something (能查到…吗) and
+    where two-step verification is switched on (二次验证在哪里开): neither states an account nor
+    asks for identity data."""
+    lines = call(("A", "喂，说吧，什么问题？"), ("B", "你好，我今天早上收到一条异地登录提醒，说我的网盘账号在广州登录了。"),
+                 ("A", "注册手机号报一下。"), ("B", "一八六四二零七三三一九。"),
+                 ("A", "你这个账号今天早上六点十二分在广州登录过一次。"), ("B", "那是我的工作资料，你们系统怎么不拦一下？"),
+                 ("A", "先把密码改了，再打开短信二次验证。"), ("B", "二次验证在哪里开？"),
+                 ("A", "设置里面有个账号安全。"), ("B", "那被下载的文件能查到是谁干的吗？"),
+                 ("A", "网页端可以导出登录记录。还有别的事吗？没有的话再见。"), ("B", "没了。"))
+    decision = decide_roles(lines, "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"} and not decision.low_confidence, decision.reason
+    customer_clause = decision.reason.replace("；", ";").split(";")[1]
+    assert named("asks identity", "zh") not in customer_clause and named("states account", "zh") not in customer_clause
+
+
 def test_an_agent_who_skips_the_script_is_still_found_en():
     lines = call(("B", "Hi, my order hasn't arrived and it's been two weeks."), ("A", "Order number?"),
                  ("B", "It's five five two one."), ("A", "It shows delivered. Not much I can do."),

@@ -13,8 +13,10 @@ The classes, in both languages:
   doubled in the first 30 s of the call;
 - ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help";
 - ``asks identity``: asks for identity or account data (phone number, ID digits, name, date of
-  birth, address, order/account/booking number);
-- ``states account``: tells what the records show (查到, 系统显示, "I can see", "your order has");
+  birth, address, order/account/booking number), or to verify it (核实一下, not a question about a
+  product's 二次验证);
+- ``states account``: tells what the records show (查到了, 系统显示, 你这个账号, "I can see", "your
+  order has"), not a customer asking whether something can be found (能查到…吗);
 - ``describes problem``: what is wrong, from the caller's side (坏了, 一直, "my order hasn't");
 - ``addresses company``: speaks to the company as "you" (你们, "you guys", "your website");
 - ``turns down``: answers an outbound call's offer or asks who is calling (不需要, "not interested");
@@ -42,7 +44,7 @@ CUES: dict[str, tuple[Cue, ...]] = {
     "zh": (
         Cue("script", 2.0, ("很高兴为您服务", "有什么可以帮您", "有什么可以帮到您", "有什么能帮您", "工号", "客服", "这里是",
                             "感谢您的来电", "感谢来电", "欢迎致电", "欢迎来电", "还有其他", "还有什么可以帮您",
-                            "祝您生活愉快", "请您稍等", "请稍等", "请您对我的服务", "评价", "打扰您", "耽误您", "占用您",
+                            "还有别的事吗", "还有别的问题吗", "还有别的需要吗", "祝您生活愉快", "请您稍等", "请稍等", "请您对我的服务", "评价", "打扰您", "耽误您", "占用您",
                             "给您来电", "致电给您", "来电是想", "通知您", "提醒您", "是本人吗", "本人吗",
                             "服务热线", "客服热线", "客户热线", "为您服务", "有什么需要", "有什么可以为您", "有什么能为您")),
         Cue("service", 1.0, ("为您", "帮您", "给您", "请您", "您的", "您看", "麻烦您", "您稍等", "非常抱歉", "抱歉",
@@ -50,9 +52,11 @@ CUES: dict[str, tuple[Cue, ...]] = {
         Cue("asks identity", 1.5, ("手机号", "电话号码", "联系电话", "身份证", "后四位", "后六位", "姓名", "贵姓", "怎么称呼",
                                    "全名", "出生日期", "生日", "地址", "订单号", "订单编号", "账号", "账户", "卡号",
                                    "会员号", "预订号", "预约号", "确认号", "验证码", "保单号", "运单号", "快递单号",
-                                   "车牌号", "工单号", "核实", "验证"), asked=True),
-        Cue("states account", 1.5, ("查到", "查询到", "查了一下", "系统显示", "系统里", "显示您", "您的订单", "您的账户",
+                                   "车牌号", "工单号", "核实一下", "核实身份", "身份核实", "核实您", "验证一下", "验证身份",
+                                   "身份验证", "验证您"), asked=True),
+        Cue("states account", 1.5, ("查到了", "查到您", "已经查到", "我查到", "这边查到", "帮您查到", "查询到", "查了一下", "系统显示", "系统里", "显示您", "您的订单", "您的账户",
                                     "您的套餐", "您这个订单", "您这边的", "已经为您", "已经帮您", "已经给您", "给您办理",
+                                    "你的订单", "你这个订单", "你的账号", "你这个账号", "你的账户", "你这个账户", "你的套餐",
                                     "为您办理", "帮您办理", "为您登记", "帮您登记", "给您登记", "工作日内", "小时内",
                                     "预计", "专人", "工单", "已发货", "已经发出", "已到账", "余额", "欠费")),
         Cue("describes problem", -1.5, ("坏了", "一直", "不能用", "用不了", "没有收到", "没收到", "还没到", "还没有",
@@ -130,3 +134,5 @@ FIRST_PERSON = {"zh": ("我的", "我叫", "我是", "我姓"), "en": ("my", "i'
 ASKED_SHORT_CHARS = 4  # a sentence at most this much longer than the phrase is a bare question (地址？)
 # Answering the phone: what the first speaker says when the called party picks up.
 PICKUP = {"zh": ("喂", "你好", "您好", "哪位"), "en": ("hello", "hi", "yes", "hey", "who is this", "speaking")}
+# ...unless they invite the caller to state the matter: an agent answering curtly (喂，说吧，什么问题)
+INVITES = {"zh": ("说吧", "请讲", "什么问题", "啥问题"), "en": ("go ahead", "what's the problem", "what's the issue")}

@@ -25,8 +25,8 @@ from typing import Sequence
 from ..messages import Message, joined, render, say
 from ..schema import LOW_ROLE_CONFIDENCE, Segment
 from ..text import find_phrase, normalize
-from .role_cues import (ASKED_SHORT_CHARS, CUES, EN_QUESTION_STARTS, FIRST_PERSON, PICKUP, QUESTION_MARKS,
-                        QUESTION_WORDS, Cue)
+from .role_cues import (ASKED_SHORT_CHARS, CUES, EN_QUESTION_STARTS, FIRST_PERSON, INVITES, PICKUP,
+                        QUESTION_MARKS, QUESTION_WORDS, Cue)
 
 OPENING_S = 30.0
 SITE_PHRASE_WEIGHT = 2.0  # a site's own agent phrase (--agent-phrase) weighs like the script
@@ -113,6 +113,8 @@ def _asks_for(text: str, phrase: str, language: str) -> bool:
 
 def _picks_up(text: str, language: str) -> bool:
     plain = normalize(text).replace(" ", "") if language == "zh" else normalize(text)
+    if any(find_phrase(text, word) for word in INVITES.get(language, INVITES["en"])):
+        return False
     return any(plain.startswith(word) for word in PICKUP.get(language, PICKUP["en"])) and len(plain) <= 12
 
 
