@@ -11,7 +11,8 @@
 - ``fuzzy`` matching tolerates recogniser errors: Chinese phrases also match on toneless
   pinyin with ``tolerance`` differing syllables (公号 for 工号, 克服 for 客服); English words
   of four letters or more match with one edit (two from eight letters): "verfy" for
-  "verify"; digit strings of four or more with one digit misheard, dropped or added.
+  "verify"; digit strings of four or more with one digit misheard, dropped or added, and in
+  Chinese read out with one syllable misheard (工号四四一七 heard as 公后四次一起).
 - :func:`find_phrase` with ``negation=True`` ignores a phrase that a negation governs in its
   clause: 不/没/无法/未/别 up to six characters before it (不能保证, 无法百分之百保证) or 不了
   after it (保证不了); not/never/no/can't/won't/cannot up to three words before it ("I can't
@@ -154,8 +155,11 @@ def _spans(haystack: str, phrase: str, fuzzy: bool, tolerance: int) -> list[tupl
         return _pinyin_spans(compact_hay, compact_needle, tolerance)
     target, words = needle.split(), haystack.split()
     width = len(target)
-    return [(i, i + width) for i in range(len(words) - width + 1)
-            if all(_same_word(w, t, fuzzy) for w, t in zip(words[i:i + width], target))]
+    found = [(i, i + width) for i in range(len(words) - width + 1)
+             if all(_same_word(w, t, fuzzy) for w, t in zip(words[i:i + width], target))]
+    if found or not (fuzzy and needle.isdigit() and len(needle) >= TOLERANT_FROM and has_cjk(haystack)):
+        return found
+    return _spoken_digit_spans(haystack.replace(" ", ""), needle)
 
 
 def _same_word(word: str, target: str, fuzzy: bool) -> bool:
@@ -200,6 +204,22 @@ def syllables(text: str) -> tuple[str, ...]:
 
 
 TOLERANT_FROM = 4  # syllables: a shorter phrase with one syllable changed is another word (再来, not 再见)
+# How each digit is read out in a number (1 as 幺 yao, 2 as 两 liang too)
+DIGIT_READINGS = {"0": ("ling",), "1": ("yi", "yao"), "2": ("er", "liang"), "3": ("san",), "4": ("si",),
+                  "5": ("wu",), "6": ("liu",), "7": ("qi",), "8": ("ba",), "9": ("jiu",)}
+
+
+def _spoken_digit_spans(haystack: str, digits: str) -> list[tuple[int, int]]:
+    """Where the digits of a number of four or more were read out in Chinese with at most one
+    syllable misheard (四四一七 heard as 四次一起, 七一五零 as 记忆武灵): on toneless pinyin, a digit
+    Whisper already wrote as a digit counting as its reading. Offsets as for Chinese phrases."""
+    target = [DIGIT_READINGS[d] for d in digits]
+    heard = [DIGIT_READINGS.get(s, (s,)) for s in syllables(haystack)]
+    if len(heard) != len(haystack):
+        return []
+    width = len(target)
+    return [(i, i + width) for i in range(len(heard) - width + 1)
+            if sum(not set(h) & set(t) for h, t in zip(heard[i:i + width], target)) <= 1]
 
 
 def _pinyin_spans(haystack: str, needle: str, tolerance: int) -> list[tuple[int, int]]:

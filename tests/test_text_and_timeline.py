@@ -1,3 +1,5 @@
+import pytest
+
 from qc.schema import Word
 from qc.text import find_phrase, normalize
 from qc.analysis.timeline import merge_timeline, split_sentences
@@ -10,6 +12,29 @@ def test_normalize_folds_width_case_and_punctuation():
 def test_chinese_matching_ignores_spaces_and_punctuation():
     assert find_phrase("这个我不 知道，不归我管。", "不知道")
     assert not find_phrase("我知道了", "不知道")
+
+
+@pytest.mark.parametrize("heard,number", [
+    ("公后四次一起，请问有什么需要", "4417"),    # 四四一七: one digit heard as 次
+    ("公后五月二七，我是周明", "5127"),          # 五一二七: 一 heard as 月
+    ("工好三领寺衣机，我是小林", "30417"),       # 三零四一七, every digit a homophone, 七 as 机
+    ("宠物计养宫，三三又一，我姓马", "3361"),    # 六 heard as 又
+    ("我是客服周挺，功好记忆武灵", "7150"),      # 七一五零
+    ("公号腰四期二，请讲", "1472"),              # 幺 (yao) is how 1 is read in numbers: 腰
+])
+def test_a_number_read_out_in_chinese_meets_its_digits_with_one_syllable_misheard(heard, number):
+    assert find_phrase(heard, number, pinyin=True)
+    assert not find_phrase(heard, number)  # only fuzzy matching is so tolerant
+
+
+@pytest.mark.parametrize("heard,number", [
+    ("您好，欢迎致电贝芽母婴，请问有什么需要？", "4417"),
+    ("一起帮您看一下吧", "1718"),      # 一起 … 吧 is not 一七一八: two syllables differ
+    ("工号九一二八", "5127"),          # two digits differ
+    ("我是三一二号", "512"),           # three digits: no syllable may differ
+])
+def test_other_words_or_a_different_number_do_not(heard, number):
+    assert not find_phrase(heard, number, pinyin=True)
 
 
 def test_english_matching_is_on_whole_words():

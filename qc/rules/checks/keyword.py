@@ -20,7 +20,8 @@ Options:
 - ``same_sentence`` (true or false, default false): with ``all``, require one sentence.
 - ``fuzzy`` (true or false, default false): tolerate recogniser errors: toneless pinyin for
   Chinese (with ``pinyin_tolerance`` differing syllables), one edit per English word of four
-  letters or more (two from eight), one digit misheard, dropped or added in numbers of four digits or more.
+  letters or more (two from eight), one digit misheard, dropped or added in numbers of four digits or more
+  (in Chinese also one syllable of the number read out: 公后四次一起 for 4417).
   ``pinyin`` is the same switch under its older name.
 - ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese, in
   phrases of four syllables or more (感谢您的来订 for 感谢您的来电; 再来 is not 再见).
