@@ -11,13 +11,15 @@
 - ``fuzzy`` matching tolerates recogniser errors: Chinese phrases also match on toneless
   pinyin with ``tolerance`` differing syllables (公号 for 工号, 克服 for 客服); English words
   of four letters or more match with one edit (two from eight letters): "verfy" for
-  "verify"; digit strings of four or more with one digit misheard, dropped or added, and in
-  Chinese read out with one syllable misheard (工号四四一七 heard as 公后四次一起).
+  "verify"; a phrase of several words also when the recogniser split or joined its words
+  differently ("have an ice day", "goodbye" for "good bye"); digit strings of four or more with
+  one digit misheard, dropped or added, and in Chinese read out with one syllable misheard
+  (工号四四一七 heard as 公后四次一起).
 - :func:`find_phrase` with ``negation=True`` ignores a phrase that a negation governs in its
   clause: 不/没/无法/未/别 up to six characters before it (不能保证, 无法百分之百保证) or 不了
-  after it (保证不了); not/never/no/can't/won't/cannot up to three words before it ("I can't
-  guarantee"). ``excepts`` are near-miss phrases: an occurrence inside one of them does not
-  count (保证金 for 保证, 不知道您对 for 不知道).
+  after it (保证不了); not/never/no/nobody/can't/won't/cannot up to three words before it ("I
+  can't guarantee", "nobody can guarantee"). ``excepts`` are near-miss phrases: an occurrence
+  inside one of them does not count (保证金 for 保证, 不知道您对 for 不知道).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ _SCRIPT_CHANGE = re.compile(f"(?<=[{CJK_CHARS}])(?=[^{CJK_CHARS}\\s])|(?<=[^{CJK
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n]+")
 NEGATION_ZH = ("不", "没", "无法", "未", "别", "甭")
 NEGATION_ZH_AFTER = ("不了", "不到")
-NEGATION_EN = frozenset({"not", "no", "never", "t", "cannot", "unable", "nor", "without", "neither"})
+NEGATION_EN = frozenset({"not", "no", "never", "t", "cannot", "unable", "nor", "without", "neither", "nobody", "none"})
 NEGATION_ZH_CHARS, NEGATION_EN_WORDS = 6, 3
 
 
@@ -157,9 +159,36 @@ def _spans(haystack: str, phrase: str, fuzzy: bool, tolerance: int) -> list[tupl
     width = len(target)
     found = [(i, i + width) for i in range(len(words) - width + 1)
              if all(_same_word(w, t, fuzzy) for w, t in zip(words[i:i + width], target))]
-    if found or not (fuzzy and needle.isdigit() and len(needle) >= TOLERANT_FROM and has_cjk(haystack)):
+    if found or not fuzzy:
         return found
-    return _spoken_digit_spans(haystack.replace(" ", ""), needle)
+    if needle.isdigit() and len(needle) >= TOLERANT_FROM and has_cjk(haystack):
+        return _spoken_digit_spans(haystack.replace(" ", ""), needle)
+    return _joined_spans(words, target) if width > 1 and not needle.isdigit() else []
+
+
+JOINED_FROM = 7  # letters: a shorter phrase read across word boundaries finds other words ("an ice" for "a nice")
+JOINED_EDIT_FROM = 10  # letters: from here one edit more is allowed
+
+
+def _joined_spans(words: Sequence[str], target: Sequence[str]) -> list[tuple[int, int]]:
+    """A phrase of several words that the recogniser split or joined differently ("have an ice day"
+    for "have a nice day", "goodbye" for "good bye"): its letters equal those of a run of words
+    (one edit allowed from ten letters), never by dropping a negation ("can't help" is not "can
+    help"). Word offsets, as for English phrases."""
+    compact = "".join(target)
+    if len(compact) < JOINED_FROM:
+        return []
+    edits = 1 if len(compact) >= JOINED_EDIT_FROM else 0
+    spans = []
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            run = "".join(words[i:j])
+            if len(run) > len(compact) + edits:
+                break
+            if abs(len(run) - len(compact)) <= edits and (run == compact or edit_distance(run, compact) <= edits) \
+                    and not (NEGATION_EN & set(words[i:j])) - set(target):
+                spans.append((i, j))
+    return spans
 
 
 def _same_word(word: str, target: str, fuzzy: bool) -> bool:

@@ -37,6 +37,20 @@ def test_other_words_or_a_different_number_do_not(heard, number):
     assert not find_phrase(heard, number, pinyin=True)
 
 
+def test_fuzzy_english_phrases_survive_words_split_or_joined_by_the_recogniser():
+    assert find_phrase("Okay, ma'am, and you four call in, have an ice day.", "have a nice day", pinyin=True)
+    assert find_phrase("Thanks for calling, goodbye for now", "good bye", pinyin=True)
+    assert not find_phrase("have an ice day", "have a nice day")  # exact matching stays on words
+    assert not find_phrase("I have a nice dog", "have a nice day", pinyin=True)  # "dog" is not "day" (2 edits)
+    assert not find_phrase("we can hold it for you", "on hold", pinyin=True)  # short phrases: words only
+    assert not find_phrase("is there anything else I can't help with", "else i can help", pinyin=True)  # a negation
+
+
+def test_a_negative_subject_negates_in_english():
+    assert not find_phrase("I'm afraid nobody can guarantee an outcome", "guarantee", negation=True)
+    assert find_phrase("I guarantee nobody will notice", "guarantee", negation=True)
+
+
 def test_english_matching_is_on_whole_words():
     assert find_phrase("Please, calm down now", "calm down")
     assert not find_phrase("I know", "no")
