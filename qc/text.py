@@ -179,6 +179,10 @@ def _joined_spans(words: Sequence[str], target: Sequence[str]) -> list[tuple[int
     if len(compact) < JOINED_FROM:
         return []
     edits = 1 if len(compact) >= JOINED_EDIT_FROM else 0
+    # a run within one edit of the phrase holds one of its halves as it is: most texts stop here
+    letters, half = "".join(words), len(compact) // 2
+    if compact[:half] not in letters and compact[half:] not in letters:
+        return []
     spans = []
     for i in range(len(words)):
         for j in range(i + 1, len(words) + 1):
