@@ -169,9 +169,11 @@ def test_the_site_prompt_goes_to_the_agent_channel_and_never_to_the_customer(tmp
         def __init__(self):
             super().__init__()
             self.prompted = []
+            self.agents = set()
 
-        def transcribe(self, samples, language, prompted=True):
+        def transcribe(self, samples, language, prompted=True, **options):
             self.prompted.append((round(float(np.abs(samples).max()), 1), prompted))
+            self.agents.add(options.get("agent"))
             return super().transcribe(samples, language)
 
     stereo = write_wav(tmp_path / "s.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1)])
@@ -184,6 +186,11 @@ def test_the_site_prompt_goes_to_the_agent_channel_and_never_to_the_customer(tmp
         transcriber = Recording()
         run([meta], Store(tmp_path / f"{meta.call_id}.sqlite"), transcriber)
         assert transcriber.prompted == expected, meta.call_id
+    # the call's own agent travels with each channel (the options decide whether the prompt says it)
+    transcriber = Recording()
+    run([CallMeta("a", str(stereo), layout="stereo-agent-left", agent_id="4410", agent_name="Priya Nair")],
+        Store(tmp_path / "a.sqlite"), transcriber)
+    assert transcriber.agents == {("Priya Nair", "4410")}
 
 
 def test_store_migrations_are_recorded_once(tmp_path):

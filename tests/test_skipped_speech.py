@@ -20,7 +20,7 @@ class SkipsWhenGivenTheWholeChannel:
     def __init__(self):
         self.calls = []
 
-    def transcribe(self, samples, language, prompted=True):
+    def transcribe(self, samples, language, prompted=True, **options):
         self.calls.append((len(samples) / SAMPLE_RATE_HZ, prompted))
         if len(samples) / SAMPLE_RATE_HZ > 5:
             return ChannelTranscript("en", (segment(0.5, 3.0, "hello"),))
@@ -50,7 +50,7 @@ class HeardAsAStockPhrase:
     """The whole channel: Whisper's 'thanks for watching' (dropped by the guard as a stock
     hallucination); the stretch alone: what was said."""
 
-    def transcribe(self, samples, language, prompted=True):
+    def transcribe(self, samples, language, prompted=True, **options):
         text = "Thanks for watching." if len(samples) / SAMPLE_RATE_HZ > 5 else "Thanks for calling, goodbye."
         return ChannelTranscript("en", (segment(0.5 if len(samples) / SAMPLE_RATE_HZ > 5 else 0.3, 2.3, text),))
 

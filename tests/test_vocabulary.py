@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from qc.analysis.asr import AsrOptions, WhisperTranscriber
+from qc.analysis.asr import AsrOptions, WhisperTranscriber, call_hint
 from qc.cli import cli
 from qc.rules.ruleset import load_ruleset
 from qc.rules.vocabulary import avoided_phrases, estimated_tokens, required_phrases, vocabulary_text, written
@@ -195,3 +195,46 @@ def test_qc_run_gives_each_language_its_words(tmp_path, monkeypatch):
     assert seen["hotwords"] == {}
     CliRunner().invoke(cli, [*args, "--initial-prompt", "off", "--hotwords", "宽带"])
     assert seen == {"prompt": {}, "hotwords": {"*": "宽带"}}
+
+
+def test_the_call_agent_goes_before_the_site_words_of_the_agent_channel_only():
+    """Whisper base misses names on telephone audio ("My name is Turner" for Hannah); told the
+    manifest's agent it writes the name that was said (bench/README.md)."""
+    transcriber = whisper(initial_prompt=(("en", "Thank you for calling."), ("zh", "您好, 再见")), agent_hint=True)
+    audio = np.zeros(16000, dtype=np.float32)
+    transcriber.transcribe(audio, "en", agent=("Priya Nair", "4410"))
+    transcriber.transcribe(audio, "zh", agent=("王芳", "3385"))
+    transcriber.transcribe(audio, "en", prompted=False, agent=("Priya Nair", "4410"))  # the customer's channel
+    transcriber.transcribe(audio, "en", agent=("", "unknown"))  # a manifest without the agent
+    assert [call[2] for call in transcriber.model.calls] == [
+        "Priya Nair, 4410. Thank you for calling.", "王芳, 工号3385, 您好, 再见", None, "Thank you for calling."]
+
+
+def test_the_agent_hint_needs_the_site_words_and_the_option():
+    audio = np.zeros(16000, dtype=np.float32)
+    never_alone = whisper(agent_hint=True)  # no site words: a bare prompt made Whisper loop
+    never_alone.transcribe(audio, "en", agent=("Priya Nair", "4410"))
+    exact = whisper(initial_prompt=(("*", "Northwind"),))  # --initial-prompt <text>: that text only
+    exact.transcribe(audio, "en", agent=("Priya Nair", "4410"))
+    assert never_alone.model.calls[0][2] is None and exact.model.calls[0][2] == "Northwind"
+    assert call_hint("  Dana   Whitfield ", "", "en") == "Dana Whitfield." and call_hint("", "", "zh") == ""
+    assert call_hint("x" * 300, "E-1", "en") == "x" * 40 + ", E-1."  # a stray column cannot fill the prompt
+    # like the prompt's words, the hint is not in the cache key: stored calls keep their transcripts
+    assert AsrOptions(agent_hint=True).fingerprint() == AsrOptions().fingerprint()
+
+
+def test_qc_run_hints_the_agent_with_the_automatic_prompt_only(tmp_path, monkeypatch):
+    seen = []
+
+    class Runner:
+        def __init__(self, settings, audio, *args, **kwargs):
+            seen.append(audio.asr.agent_hint)
+            raise SystemExit(0)
+
+    monkeypatch.setattr("qc.run.runner.Runner", Runner)
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(b"")
+    args = ["run", str(wav), "--out", str(tmp_path / "out")]
+    for extra in ([], ["--initial-prompt", "off"], ["--initial-prompt", "Northwind"]):
+        assert CliRunner().invoke(cli, [*args, *extra]).exit_code == 0
+    assert seen == [True, False, False]

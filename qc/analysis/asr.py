@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 # The words are the agent's script, so a customer's channel gets none: on the 42 stereo corpus
 # calls the prompt cut the customer's speech into fragments ("Hi, baby." / "It can't come." for
 # "I think I lost my debit card somewhere in town") that read as complaints (bench/verdicts.py).
+# With the site's words, the call's own agent (the manifest's name and number, call_hint): on 62
+# stereo corpus calls Whisper base then wrote the agent's name in 20 of the 27 English openings
+# that said it and it had missed, and the number in 5 of 6 Mandarin ones, and in none of the 32
+# calls whose agent gave neither (bench/README.md, "The agent's name in the prompt").
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class AsrOptions:
     vad_min_silence_ms: int = 1000
     block_s: float = 300.0  # longer recordings are transcribed block by block, cut in pauses (bounded memory)
     batch_size: Optional[int] = None  # chunks decoded together (batched.py); None: 8 on CUDA, 1 (sequential) on CPU
+    agent_hint: bool = False  # the call's agent name and number before the initial prompt (call_hint)
 
     def fingerprint(self) -> dict:
         """The settings that affect output (device and precision included: they change text).
@@ -58,23 +63,48 @@ class AsrOptions:
         Of the prompt and hotwords only whether they are given counts: they are hints derived
         from the rule sets, and a rule edit must never send a night's history back to Whisper;
         a transcript made with an earlier hint stays valid (``--force`` redoes it). A batch size
-        counts only when one was asked for (like ``auto`` device and precision)."""
+        counts only when one was asked for (like ``auto`` device and precision). The agent hint,
+        like the prompt's words, does not count: calls stored before it keep their transcripts."""
         data = {**asdict(self), "initial_prompt": bool(self.initial_prompt), "hotwords": bool(self.hotwords)}
+        del data["agent_hint"]
         if not self.batch_size or self.batch_size == 1:
             del data["batch_size"]  # calls stored before batching existed keep their key
         return data
 
-    def prompt_for(self, language: Optional[str]) -> tuple[Optional[str], Optional[str]]:
-        """(initial prompt, hotwords) for a call in ``language``."""
+    def prompt_for(self, language: Optional[str], agent: tuple[str, ...] = ()) -> tuple[Optional[str], Optional[str]]:
+        """(initial prompt, hotwords) for a call in ``language``; ``agent``: the call's (agent name,
+        agent id), said before the prompt (:func:`call_hint`) when ``agent_hint`` is on, never
+        without the site's words (see the note above the class)."""
         def pick(pairs):
             given = dict(pairs)
             return given.get(language or "") or given.get("*")
 
-        return pick(self.initial_prompt), pick(self.hotwords)
+        prompt = pick(self.initial_prompt)
+        hint = call_hint(*agent, language) if prompt and agent and self.agent_hint else ""
+        if hint:
+            prompt = f"{hint} {prompt}"
+        return prompt, pick(self.hotwords)
 
     def by_language(self) -> bool:
         """Whether the prompt or hotwords depend on the language (it must be known first)."""
         return any(key != "*" for key, _ in (*self.initial_prompt, *self.hotwords))
+
+
+MAX_HINT_CHARS = 40  # per value: a manifest's stray column must not crowd the site's words out of the prompt
+
+
+def call_hint(agent_name: str, agent_id: str, language: Optional[str]) -> str:
+    """The agent's name and number as the call's opening would say them ("Priya Nair, 4410." /
+    "王芳, 工号3385,"), for the prompt of the agent's channel; empty without either."""
+    name = " ".join(str(agent_name or "").split())[:MAX_HINT_CHARS]
+    number = " ".join(str(agent_id or "").split())[:MAX_HINT_CHARS]
+    if number.lower() in ("", "unknown", "bench"):
+        number = ""
+    if language == "zh":
+        text = ", ".join(filter(None, [name, f"工号{number}" if number else ""]))  # as the pack's words are joined
+        return f"{text}," if text else ""
+    text = ", ".join(filter(None, [name, number]))
+    return f"{text}." if text else ""
 
 
 @dataclass(frozen=True)
@@ -95,8 +125,10 @@ class ChannelTranscript:
 
 
 class Transcriber(Protocol):
-    def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True) -> ChannelTranscript:
-        """``prompted=False``: without the initial prompt and hotwords (a customer's channel)."""
+    def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True,
+                   agent: tuple[str, ...] = ()) -> ChannelTranscript:
+        """``prompted=False``: without the initial prompt and hotwords (a customer's channel);
+        ``agent``: the call's (agent name, agent id), for the prompt (:meth:`AsrOptions.prompt_for`)."""
 
     def language_probabilities(self, speech: np.ndarray) -> dict[str, float]:
         """How likely each language is, from the first 30 s of ``speech`` (needed for a list of languages)."""
@@ -110,17 +142,20 @@ def release_model(transcriber: Transcriber) -> None:
 
 
 def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
-                      speech: Sequence[tuple[float, float]], block_s: float, prompted: bool = True) -> ChannelTranscript:
+                      speech: Sequence[tuple[float, float]], block_s: float, prompted: bool = True,
+                      agent: tuple[str, ...] = ()) -> ChannelTranscript:
     """One channel, in blocks of at most ``block_s`` cut in the pauses of ``speech`` when it is long:
     faster-whisper computes the features of everything it is given at once (a 2-hour channel
     would need over a gigabyte). The first block decides an ``auto`` language."""
     spans = blocks(len(samples) / SAMPLE_RATE_HZ, speech, block_s)
     if len(spans) == 1:
-        return transcriber.transcribe(np.asarray(samples, dtype=np.float32), language, prompted=prompted)
+        return transcriber.transcribe(np.asarray(samples, dtype=np.float32), language, prompted=prompted,
+                                      agent=agent)
     segments: list[RawSegment] = []
     for start_s, end_s in spans:
         block = samples[int(start_s * SAMPLE_RATE_HZ):int(end_s * SAMPLE_RATE_HZ)]
-        part = transcriber.transcribe(np.asarray(block, dtype=np.float32), language, prompted=prompted)
+        part = transcriber.transcribe(np.asarray(block, dtype=np.float32), language, prompted=prompted,
+                                      agent=agent)
         language = language or part.language
         segments += [_shifted(seg, start_s) for seg in part.segments]
     return ChannelTranscript(language, tuple(segments))
@@ -133,7 +168,7 @@ SKIP_PAD_S = 0.3
 
 def fill_skipped(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
                  speech: Sequence[tuple[float, float]], result: ChannelTranscript,
-                 prompted: bool = True) -> ChannelTranscript:
+                 prompted: bool = True, agent: tuple[str, ...] = ()) -> ChannelTranscript:
     """``result`` with the speech Whisper skipped transcribed again, stretch by stretch.
 
     Whisper base sometimes decodes past a stretch of speech without a word (a 16 s disclosure,
@@ -159,7 +194,7 @@ def fill_skipped(transcriber: Transcriber, samples: np.ndarray, language: Option
         offset = max(0.0, start - SKIP_PAD_S)
         clip = samples[int(offset * SAMPLE_RATE_HZ):int((end + SKIP_PAD_S) * SAMPLE_RATE_HZ)]
         part = transcriber.transcribe(np.asarray(clip, dtype=np.float32), language or result.language,
-                                      prompted=prompted)
+                                      prompted=prompted, agent=agent)
         segments += [_shifted(seg, offset) for seg in part.segments]
     log.debug("transcribed again %d stretch(es) of speech Whisper had skipped", len(skipped))
     return ChannelTranscript(result.language, tuple(sorted(segments, key=lambda seg: (seg.start_s, seg.end_s))))
@@ -239,14 +274,15 @@ class WhisperTranscriber:
         """Drop the model (about 110 MB for Whisper base on CPU); the next :meth:`transcribe` loads it again."""
         self._model = None
 
-    def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True) -> ChannelTranscript:
+    def transcribe(self, samples: np.ndarray, language: Optional[str], prompted: bool = True,
+                   agent: tuple[str, ...] = ()) -> ChannelTranscript:
         lang = None if language in (None, "auto") else language
         from faster_whisper.vad import VadOptions  # detect_language takes no dict, transcribe both
 
         vad = VadOptions(min_silence_duration_ms=self.options.vad_min_silence_ms)
         if lang is None and self.options.by_language():
             lang, _, _ = self.model.detect_language(samples, vad_filter=True, vad_parameters=vad)  # as Whisper would
-        prompt, hotwords = self.options.prompt_for(lang) if prompted else (None, None)
+        prompt, hotwords = self.options.prompt_for(lang, agent) if prompted else (None, None)
         segments, info = self.model.transcribe(
             samples,
             language=lang,

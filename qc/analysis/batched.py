@@ -79,12 +79,14 @@ def transcribe_chunks(model, channels: Sequence[tuple[np.ndarray, Sequence[tuple
 
 
 def transcribe_batched(transcriber: WhisperTranscriber, channels, language: str,
-                       prompted: Optional[Sequence[bool]] = None) -> list[ChannelTranscript]:
+                       prompted: Optional[Sequence[bool]] = None,
+                       agent: tuple[str, ...] = ()) -> list[ChannelTranscript]:
     """Every channel of a call in ``language``, batched (``transcriber.batch_size()`` chunks at a time).
     ``prompted``: per channel, whether it gets the initial prompt and hotwords (default all); the
-    prompted and the unprompted channels are two batched passes."""
+    prompted and the unprompted channels are two batched passes; ``agent``: the call's (agent
+    name, agent id) for the prompt."""
     prompted = list(prompted) if prompted is not None else [True] * len(channels)
-    prompt, hotwords = transcriber.options.prompt_for(language)
+    prompt, hotwords = transcriber.options.prompt_for(language, agent)
     results: list[list[RawSegment]] = [[] for _ in channels]
     for hinted in (True, False):
         indices = [i for i, flag in enumerate(prompted) if flag == hinted]

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..run.lock import exclusive
-from ..run.prompts import DEFAULT_PROMPT, OFF
+from ..run.prompts import AUTO, DEFAULT_PROMPT, OFF
 from .execution import execution_options
 from .common import (assign_option, check_models, day_end, domain_errors, embedding_model_option, formats_option,
                      iso_option, load_reasons, load_rules, models_dir_option, reasons_option, rules_option,
@@ -38,8 +38,9 @@ from .common import (assign_option, check_models, day_end, domain_errors, embedd
 @click.option("--compute-type", default="auto", show_default=True, help="CTranslate2 precision (auto, int8, float16...).")
 @click.option("--beam-size", type=click.IntRange(1, 20), default=5, show_default=True)
 @click.option("--initial-prompt", default=DEFAULT_PROMPT, show_default=True,
-              help="What Whisper is told to expect in each call: auto (the --company names and the required "
-                   "phrases of the call language's rule pack, never a forbidden one), off, or this exact text.")
+              help="What Whisper is told to expect in each call: auto (the call's agent name and number from the "
+                   "manifest, the --company names and the required phrases of the call language's rule pack, never "
+                   "a forbidden one), off, or this exact text.")
 @click.option("--hotwords", default=OFF, show_default=True,
               help="Words Whisper should favour in every 30-second window: auto (as for --initial-prompt; "
                    "measured worse, see bench/README.md), off, or this exact text.")
@@ -127,7 +128,8 @@ def run(inputs, manifest, rules_file, assign_file, language, out_dir, db_path, d
         asr=AsrOptions(model=model, device=device, compute_type=compute_type, beam_size=beam_size,
                        batch_size=batch_size,
                        initial_prompt=site_prompts(initial_prompt, rules.rulesets, company),
-                       hotwords=site_prompts(hotwords, rules.rulesets, company)),
+                       hotwords=site_prompts(hotwords, rules.rulesets, company),
+                       agent_hint=initial_prompt == AUTO),
         stereo_layout=stereo_layout, diarize=diarization, diarization=DiarizationOptions(device=device),
         diarization_pipeline=str(diarization_pipeline) if diarization_pipeline else None,
         num_speakers=None if (min_speakers or max_speakers) else num_speakers, min_speakers=min_speakers,

@@ -115,22 +115,23 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     note_memory("voice activity")
     with stage("language"):
         language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en
+    agent = (meta.agent_name, meta.agent_id)  # in the agent channel's prompt, where the options ask for it
     batched = None
     if language != "auto" and audio.duration_s <= LONG_RECORDING_S and _batch_size(transcriber) > 1:
         with stage("asr"):  # every channel's chunks decoded together
             batched = transcribe_batched(transcriber, [(samples, regions) for (_, _, samples), regions
-                                                       in zip(channels, voiced)], language, prompted)
+                                                       in zip(channels, voiced)], language, prompted, agent)
     for index, ((speaker, role, samples), regions) in enumerate(zip(channels, voiced)):
         if batched is not None:
             result = batched[index]
         else:
             with stage("asr"):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
-                                           settings.asr.block_s, prompted=prompted[index])
+                                           settings.asr.block_s, prompted=prompted[index], agent=agent)
         kept, removed = filter_segments(result.segments, regions)
         with stage("asr"):  # speech left without a word (skipped, or only an invention there) heard again alone
             result = fill_skipped(transcriber, samples, None if language == "auto" else language, regions,
-                                  replace(result, segments=tuple(kept)), prompted=prompted[index])
+                                  replace(result, segments=tuple(kept)), prompted=prompted[index], agent=agent)
         note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
         kept, removed_again = filter_segments(result.segments, regions)  # the kept ones stay kept
