@@ -28,6 +28,7 @@ INTERRUPTION_DELAY_MS = 500  # sooner than this into the other's turn is a simul
 INTERRUPTION_OVERLAP_S = 1.0  # both talking for longer than this
 SILENCE_DB = -100.0  # the level of a segment in which nothing was heard
 _CJK_LANGUAGES = ("zh", "yue", "cmn")
+WORD_SLACK_S = 0.3  # word timestamps are good to about this; a real interruption meets a word being said
 _EPSILON_S = 1e-6  # times are read from text: 18.1 - 9.1 must still be 9.0
 
 
@@ -149,20 +150,54 @@ def silences(transcript: Transcript) -> list[tuple[float, float]]:
 
 
 def interruptions(transcript: Transcript, party: str, turn_gap_s: float = TURN_GAP_S,
-                  min_delay_ms: int = INTERRUPTION_DELAY_MS,
-                  min_overlap_s: float = INTERRUPTION_OVERLAP_S) -> list[tuple[Span, Span]]:
-    """(the other's turn, the overlap) for each turn of ``party`` that talks over the other."""
+                  min_delay_ms: int = INTERRUPTION_DELAY_MS, min_overlap_s: float = INTERRUPTION_OVERLAP_S,
+                  heard_words: bool = False) -> list[tuple[Span, Span]]:
+    """(the other's turn, the overlap) for each turn of ``party`` that talks over the other.
+
+    ``heard_words``: speech regions found by a diarizer in one mixed channel, whose edges may
+    run a second or more past a speaker's last word (a customer's turn stretched over the
+    agent's reply read as the agent cutting in, on 5 of 32 mono renderings of one blind batch).
+    Then the other party must also be saying a recognised word when the turn starts (give or
+    take ``WORD_SLACK_S``): they were still talking; and both must be voiced together for
+    longer than ``min_overlap_s`` (a turn's short pauses closed are no co-speech: two blips of
+    0.3 s a diarizer found inside the customer's turn are no interruption). Words said during
+    the overlap are not required of either: in one channel the recogniser often hears one voice."""
     theirs = turns(transcript, other(party), turn_gap_s)
+    words = [(w.start_s, w.end_s) for s in transcript.segments if s.role == other(party) for w in s.words] \
+        if heard_words else []
+    regions = (spans(transcript, party), spans(transcript, other(party))) if heard_words else ((), ())
     found = []
     for mine in turns(transcript, party, turn_gap_s):
         current = next((t for t in theirs if t.start_s <= mine.start_s < t.end_s), None)
         if current is None:
             continue
         overlap = Span(mine.start_s, min(mine.end_s, current.end_s))
+        if heard_words and not (_still_talking(words, mine.start_s)
+                                and _together_s(*regions, overlap) > min_overlap_s + _EPSILON_S):
+            continue
         late_enough = mine.start_s - current.start_s >= min_delay_ms / 1000 - _EPSILON_S
         if late_enough and overlap.end_s - overlap.start_s > min_overlap_s + _EPSILON_S:
             found.append((current, overlap))
     return found
+
+
+def diarized(analysis: CallAnalysis) -> bool:
+    """Whether the call's speakers were found by a diarizer in one mixed channel (not channels, not a chat)."""
+    return analysis.diarization is not None and analysis.diarization.method not in ("channels", "chat", "none")
+
+
+def _still_talking(words: Sequence[tuple[float, float]], at_s: float) -> bool:
+    """Whether the other party says a word at ``at_s``, give or take ``WORD_SLACK_S``."""
+    return any(start <= at_s + WORD_SLACK_S and end >= at_s - WORD_SLACK_S for start, end in words)
+
+
+def _together_s(mine: Sequence[Span], theirs: Sequence[Span], within: Span) -> float:
+    """Seconds within ``within`` where a region of ``mine`` and one of ``theirs`` are both voiced."""
+    total = 0.0
+    for a in mine:
+        for b in theirs:
+            total += max(0.0, min(a.end_s, b.end_s, within.end_s) - max(a.start_s, b.start_s, within.start_s))
+    return total
 
 
 def is_chinese(language: str, texts) -> bool:
@@ -213,7 +248,7 @@ def call_metrics(analysis: CallAnalysis, gaps: list[tuple[float, float]]) -> dic
     spoken = {role: speaking_s(transcript, role) for role in ("agent", "customer", "unknown")}
     if sum(spoken.values()) > 0:
         metrics["talk_ratio_pct"] = round(100 * spoken["agent"] / sum(spoken.values()), 1)
-    metrics["interruptions"] = len(interruptions(transcript, "agent"))
+    metrics["interruptions"] = len(interruptions(transcript, "agent", heard_words=diarized(analysis)))
     sentences = [s for s in transcript.segments if s.role == "agent" and s.end_s > s.start_s]
     if sentences:
         chinese = is_chinese(transcript.language, [s.text for s in sentences])

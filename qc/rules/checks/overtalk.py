@@ -5,7 +5,12 @@ turns across pauses shorter than ``turn_gap_s``. A party *interrupts* when it st
 while the other is speaking, at least ``min_delay_ms`` after the other's turn began (sooner
 is a simultaneous start, as when both break a silence), and both talk together for longer
 than ``min_overlap_s``. The overlap ends when the first of the two turns ends, so a short
-嗯 / right under the other's turn overlaps only as long as itself. Needs speaker roles.
+嗯 / right under the other's turn overlaps only as long as itself. On a mono call, whose
+speakers a diarizer found in one channel, the other party must also be saying a recognised
+word when the interruption begins, give or take 0.3 s (a diarizer may stretch a turn past its
+last word), and both voices must be found together for longer than ``min_overlap_s`` (not
+only their turns, pauses closed: a diarizer may find blips of a voice inside the other's
+turn; ``qc.metrics.interruptions``). Needs speaker roles.
 
 Options:
 - ``by`` (agent, customer or any, default agent): who starts talking over the other.
@@ -35,7 +40,7 @@ FAIL (the agent starts 1.5 s before the customer has finished)::
 from __future__ import annotations
 
 from ...messages import joined, role
-from ...metrics import INTERRUPTION_DELAY_MS, INTERRUPTION_OVERLAP_S, TURN_GAP_S, interruptions, other
+from ...metrics import INTERRUPTION_DELAY_MS, INTERRUPTION_OVERLAP_S, TURN_GAP_S, diarized, interruptions, other
 from ...schema import CallAnalysis, Evidence, Match, Segment
 from ..messages import say, who
 from .turns import need_roles, said_at
@@ -66,7 +71,7 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     parties = ("agent", "customer") if options["by"] == "any" else (options["by"],)
     found = sorted(((party, *span) for party in parties
                     for span in interruptions(transcript, party, options["turn_gap_s"], options["min_delay_ms"],
-                                              options["min_overlap_s"])),
+                                              options["min_overlap_s"], heard_words=diarized(call))),
                    key=lambda item: item[1].start_s)
     seconds = [o.end_s - o.start_s for _, _, o in found]
     limit, duration_s = _limit_s(options, call.audio.duration_s), call.audio.duration_s
