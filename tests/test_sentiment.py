@@ -17,11 +17,13 @@ COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个�
               "上次反映了也没人理，再反映有什么用。", "Right. Well, thanks for nothing.", "Three weeks. Unbelievable.",
               "你们这个服务真是太惨了。",
               # exasperation and giving up on the company (heard as neutral before)
-              "我就是打电话来申诉的，你们就这么推来推去。", "行吧，我算是服了你们了。", "以后再也不用你们家了。"]
+              "我就是打电话来申诉的，你们就这么推来推去。", "行吧，我算是服了你们了。", "以后再也不用你们家了。",
+              # a wasted morning, a threat to escalate (blind batch 12: heard as neutral before)
+              "没了，白白浪费我一上午。", "改吧改吧，真是的，下次再这样我就直接打市长热线。"]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]
-PLAIN = ["我叫李明，尾号是六六八八。", "我已经洗好衣服了。", "他白花花的头发。", "喂，什么事？", "没问题", "Sure, it is four four one nine.", "no So, that's all.",
+PLAIN = ["我叫李明，尾号是六六八八。", "这次的菜我们一点没浪费。", "我已经洗好衣服了。", "他白花花的头发。", "喂，什么事？", "没问题", "Sure, it is four four one nine.", "no So, that's all.",
          "No, nothing else.", "Nope, I am good.",
          "Hi, I think there is a charge on my card that I did not make."]
 

@@ -80,7 +80,9 @@ NEGATIVE_CUES = {
            "有什么用", "有啥用", "管什么用", "白说", "白打", "没用", "太惨",
            # exasperation and giving up on the company: 我算是服了你们, 推来推去, 你喊什么喊, 以后再也不用
            "服了你们", "算是服了", "真是服了", "我服了", "推来推去", "踢皮球", "白花了", "白花钱", "白交了", "白跑",
-           "喊什么", "凶什么", "吼什么", "嚷什么", "再也不用你们", "再也不买", "再也不来", "你们看着办", "谁负责", "差评"),
+           "喊什么", "凶什么", "吼什么", "嚷什么", "再也不用你们", "再也不买", "再也不来", "你们看着办", "谁负责", "差评",
+           # time wasted on the company, a threat to take it further: 白白浪费我一上午, 下次再这样我就打市长热线
+           "浪费我", "白白浪费", "真是的", "下次再这样", "市长热线", "消协", "曝光"),
     "en": ("unacceptable", "ridiculous", "complaint", "complain", "manager", "supervisor", "still not",
            "still haven't", "still hasn't", "not fixed", "third time", "nobody", "no one", "waste of",
            "urgent", "fed up", "sick of", "how many times", "terrible", "worst", "useless", "rude",
