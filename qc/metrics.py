@@ -172,7 +172,7 @@ def interruptions(transcript: Transcript, party: str, turn_gap_s: float = TURN_G
         if current is None:
             continue
         overlap = Span(mine.start_s, min(mine.end_s, current.end_s))
-        if heard_words and not (_still_talking(words, mine.start_s)
+        if heard_words and not ((not words or _still_talking(words, mine.start_s))  # a transcript without words
                                 and _together_s(*regions, overlap) > min_overlap_s + _EPSILON_S):
             continue
         late_enough = mine.start_s - current.start_s >= min_delay_ms / 1000 - _EPSILON_S

@@ -35,10 +35,9 @@ log = logging.getLogger(__name__)
 # The words are the agent's script, so a customer's channel gets none: on the 42 stereo corpus
 # calls the prompt cut the customer's speech into fragments ("Hi, baby." / "It can't come." for
 # "I think I lost my debit card somewhere in town") that read as complaints (bench/verdicts.py).
-# With the site's words, the call's own agent (the manifest's name and number, call_hint): in the
-# first 30 s of 62 stereo corpus calls Whisper base then wrote the agent's name in 17 of 24
-# English openings that said it (1 without), the number in 5 of 6 Mandarin ones (1 without), and
-# neither in any of 31 openings that said neither (bench/README.md, "The agent's name in the prompt").
+# With them, the call's agent (call_hint): Whisper wrote the agent's name in 17 of 24 English
+# openings that said it (1 without), the number in 5 of 6 Mandarin ones (1 without), and neither
+# in 31 that said neither (bench/agent_hint.py, first 30 s of 62 stereo corpus calls).
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,8 @@ class AsrOptions:
         return data
 
     def prompt_for(self, language: Optional[str], agent: tuple[str, ...] = ()) -> tuple[Optional[str], Optional[str]]:
-        """(initial prompt, hotwords) for a call in ``language``; ``agent``: the call's (agent name,
-        agent id), said before the prompt (:func:`call_hint`) when ``agent_hint`` is on, never
-        without the site's words (see the note above the class)."""
+        """(initial prompt, hotwords) for a call in ``language``; ``agent`` (name, id) goes before
+        the prompt when ``agent_hint`` is on (:func:`call_hint`), never without the site's words."""
         def pick(pairs):
             given = dict(pairs)
             return given.get(language or "") or given.get("*")
@@ -94,8 +92,7 @@ MAX_HINT_CHARS = 40  # per value: a manifest's stray column must not crowd the s
 
 
 def call_hint(agent_name: str, agent_id: str, language: Optional[str]) -> str:
-    """The agent's name and number as the call's opening would say them ("Priya Nair, 4410." /
-    "王芳, 工号3385,"), for the prompt of the agent's channel; empty without either."""
+    """The agent as an opening says it ("Priya Nair, 4410." / "王芳, 工号3385,"); empty without either."""
     name = " ".join(str(agent_name or "").split())[:MAX_HINT_CHARS]
     number = " ".join(str(agent_id or "").split())[:MAX_HINT_CHARS]
     if number.lower() in ("", "unknown", "bench"):
