@@ -59,9 +59,7 @@ def main(argv=None) -> int:
     packs = [load_ruleset(REPO_ROOT / "rules" / f"{lang}-default.yaml") for lang in ("zh", "en")]
     prompts = site_prompts("auto", packs)
     model_path = resolve("whisper-base", default_models_dir())
-    transcribers = {v: WhisperTranscriber(AsrOptions(initial_prompt=prompts, agent_hint=v == "hint"), model_path)
-                    for v in VARIANTS}
-    transcribers["hint"]._model = transcribers["off"].model  # one model, two option sets
+    transcriber = WhisperTranscriber(AsrOptions(initial_prompt=prompts, agent_hint=True), model_path)
     rows = []
     for spec_file in sorted(args.corpus.glob("*.json")):
         spec = json.loads(spec_file.read_text(encoding="utf-8"))
@@ -77,8 +75,8 @@ def main(argv=None) -> int:
         script = " ".join(t["text"] for t in spec["turns"] if t["spk"] == "agent" and t["start"] < OPENING_S)
         row = {"call": spec_file.stem, "language": lang, "label": spec["labels"].get("job-number"),
                "name_in_script": heard(script, name, "", lang)[0]}
-        for variant, transcriber in transcribers.items():
-            text = " ".join(s.text for s in transcriber.transcribe(opening, lang, agent=(name, number)).segments)
+        for variant, agent in zip(VARIANTS, ((), (name, number))):  # without an agent no hint is given
+            text = " ".join(s.text for s in transcriber.transcribe(opening, lang, agent=agent).segments)
             row[variant] = text
             row[f"{variant}_heard"] = heard(text, name, number, lang)
         rows.append(row)

@@ -83,7 +83,7 @@ def label_verdicts(labels: dict) -> dict[str, str]:
 
 def renderings_of(folder: Path, stem: str, spec: dict, labels: dict, source: str) -> list[LabelledCall]:
     return [LabelledCall(f"{stem}.{suffix}", str(folder / f"{stem}.{suffix}"), spec["language"], name,
-                         str(spec.get("agent_id") or "bench"), str(spec.get("agent_name") or ""), labels, source)
+                         str(spec.get("agent_id") or ""), str(spec.get("agent_name") or ""), labels, source)
             for suffix, name in RENDERINGS.items() if (folder / f"{stem}.{suffix}").is_file()]
 
 

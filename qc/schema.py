@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Callable, Literal, NamedTuple, Optional
 
 Role = Literal["agent", "customer", "unknown"]
+NO_AGENT_ID = "unknown"  # a call whose manifest or file name gives no agent id
 Status = Literal["pass", "fail", "na"]
 LAYOUTS = ("mono", "stereo-agent-left", "stereo-agent-right")
 CHAT_LAYOUT = "chat"  # the layout of a chat or IM conversation: messages with times, no sound
@@ -52,7 +53,7 @@ class CallMeta:
 
     call_id: str
     path: str
-    agent_id: str = "unknown"
+    agent_id: str = NO_AGENT_ID
     agent_name: str = ""
     team: str = ""
     started_at: str = ""

@@ -17,7 +17,7 @@ from typing import Optional, Protocol, Sequence
 import numpy as np
 
 from ..errors import ModelError
-from ..schema import Word
+from ..schema import NO_AGENT_ID, Word
 from ..media import SAMPLE_RATE_HZ
 from .blocks import blocks
 from .devices import choose_device
@@ -95,7 +95,7 @@ def call_hint(agent_name: str, agent_id: str, language: Optional[str]) -> str:
     """The agent as an opening says it ("Priya Nair, 4410." / "王芳, 工号3385,"); empty without either."""
     name = " ".join(str(agent_name or "").split())[:MAX_HINT_CHARS]
     number = " ".join(str(agent_id or "").split())[:MAX_HINT_CHARS]
-    if number.lower() in ("", "unknown", "bench"):
+    if number == NO_AGENT_ID:
         number = ""
     if language == "zh":
         text = ", ".join(filter(None, [name, f"工号{number}" if number else ""]))  # as the pack's words are joined

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from ..errors import RuleConfigError
-from ..schema import CallMeta
+from ..schema import NO_AGENT_ID, CallMeta
 from .yamlfile import read_yaml
 
 VARIABLE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
@@ -69,7 +69,7 @@ def call_variables(base: Variables, meta: CallMeta) -> dict[str, tuple[str, ...]
         if len(words) >= 2 and len(words[0]) >= 2:  # "周敏" has no first name apart; "Dana Whitfield" does
             out["agent_first_name"] = (words[0],)
     agent_id = meta.agent_id.strip()
-    if agent_id and agent_id != "unknown":
+    if agent_id and agent_id != NO_AGENT_ID:
         digits = "".join(c for c in agent_id if c.isdigit())
         out["agent_id"] = (agent_id,) + ((digits,) if len(digits) >= 3 and digits != agent_id else ())
     return out

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import ManifestError
-from ..schema import LAYOUTS, CallMeta
+from ..schema import LAYOUTS, NO_AGENT_ID, CallMeta
 from ..text import decode_text
 from . import kind_of, recognised, source_extensions
 from .chat import ChatSource, calls_in
@@ -139,7 +139,7 @@ def read_manifest(path: Path) -> dict[tuple[Path, str], CallMeta]:
             named = Path(os.path.abspath(path.parent / file))
             audio = named.resolve()
             calls[named, call_id] = CallMeta(
-                call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or "unknown",
+                call_id=call_id, path=str(audio), agent_id=(row.get("agent_id") or "").strip() or NO_AGENT_ID,
                 agent_name=(row.get("agent_name") or "").strip(), team=(row.get("team") or "").strip(),
                 started_at=_iso_time((row.get("started_at") or "").strip(), f"{path}:{line}"), layout=layout,
                 language=language, direction=direction,
@@ -155,7 +155,7 @@ def meta_from_filename(path: Path, pattern: str = DEFAULT_FILENAME_PATTERN) -> C
     if re.fullmatch(r"\d{8}-\d{6}", started):
         started = f"{started[:4]}-{started[4:6]}-{started[6:8]}T{started[9:11]}:{started[11:13]}:{started[13:15]}"
     return CallMeta(call_id=groups.get("call_id", path.stem), path=str(path.resolve()),
-                    agent_id=groups.get("agent_id", "unknown"), agent_name=groups.get("agent_name", ""),
+                    agent_id=groups.get("agent_id", NO_AGENT_ID), agent_name=groups.get("agent_name", ""),
                     team=groups.get("team", ""), started_at=started, layout=groups.get("layout"),
                     direction=groups.get("direction", ""),
                     extra={k: v for k, v in groups.items() if k not in (*KNOWN_COLUMNS, "layout")})
