@@ -19,13 +19,19 @@ COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个�
               # exasperation and giving up on the company (heard as neutral before)
               "我就是打电话来申诉的，你们就这么推来推去。", "行吧，我算是服了你们了。", "以后再也不用你们家了。",
               # a wasted morning, a threat to escalate (blind batch 12: heard as neutral before)
-              "没了，白白浪费我一上午。", "改吧改吧，真是的，下次再这样我就直接打市长热线。"]
+              "没了，白白浪费我一上午。", "改吧改吧，真是的，下次再这样我就直接打市长热线。",
+              # giving up on the company, taking it further (session 15: heard as neutral before)
+              "Don't bother. I'll get someone else out and send you the bill.", "I'm done with this company.",
+              "Add what you like. I'm cancelling the whole order.", "Ten days. Unreal.",
+              "I'll be leaving a review, and I'm looking at switching.", "懒得跟你说。", "行，你们就等着吧。"]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]
 PLAIN = ["我叫李明，尾号是六六八八。", "这次的菜我们一点没浪费。", "我已经洗好衣服了。", "他白花花的头发。", "喂，什么事？", "没问题", "Sure, it is four four one nine.", "no So, that's all.",
          "No, nothing else.", "Nope, I am good.",
-         "Hi, I think there is a charge on my card that I did not make."]
+         "Hi, I think there is a charge on my card that I did not make.",
+         "Could someone else pick it up for me?", "I'd like a review of my tariff, please.",
+         "I'm switching to the annual plan.", "我等着吧，不着急。"]
 
 
 @pytest.fixture(scope="module")

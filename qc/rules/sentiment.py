@@ -82,12 +82,20 @@ NEGATIVE_CUES = {
            "服了你们", "算是服了", "真是服了", "我服了", "推来推去", "踢皮球", "白花了", "白花钱", "白交了", "白跑",
            "喊什么", "凶什么", "吼什么", "嚷什么", "再也不用你们", "再也不买", "再也不来", "你们看着办", "谁负责", "差评",
            # time wasted on the company, a threat to take it further: 白白浪费我一上午, 下次再这样我就打市长热线
-           "浪费我", "白白浪费", "真是的", "下次再这样", "市长热线", "消协", "曝光"),
+           "浪费我", "白白浪费", "真是的", "下次再这样", "市长热线", "消协", "曝光",
+           # 懒得跟你说, 你们就等着吧, 我倒要看看你们店长怎么说
+           "懒得", "就等着吧", "你等着吧", "你们等着吧", "倒要看看"),
     "en": ("unacceptable", "ridiculous", "complaint", "complain", "manager", "supervisor", "still not",
            "still haven't", "still hasn't", "not fixed", "third time", "nobody", "no one", "waste of",
            "urgent", "fed up", "sick of", "how many times", "terrible", "worst", "useless", "rude",
            "angry", "frustrated", "frustrating", "annoyed", "disappointed", "cancel my", "never again",
-           "unbelievable", "what's the point", "pointless", "are you kidding", "pathetic"),
+           "unbelievable", "what's the point", "pointless", "are you kidding", "pathetic",
+           # giving up on the company or taking it further: "Don't bother, I'll get someone else
+           # out", "I'm done with this company", "I'll be ringing my solicitor", "Ten days. Unreal."
+           "don't bother", "get someone else", "go elsewhere", "business elsewhere", "other suppliers",
+           "another supplier", "looking at switching", "done with this", "done with you", "i've had enough",
+           "ombudsman", "trading standards", "leaving a review", "leave a review", "bad review",
+           "i'm cancelling", "i'm canceling", "unreal"),
 }
 # Sarcasm: negative cues made of pleased words, which the models read as pleased; they are
 # taken out of the text the model scores.
