@@ -91,7 +91,7 @@ NEGATIVE_CUES = {
            "angry", "frustrated", "frustrating", "annoyed", "disappointed", "cancel my", "never again",
            "unbelievable", "what's the point", "pointless", "are you kidding", "pathetic",
            # giving up on the company or taking it further: "Don't bother, I'll get someone else
-           # out", "I'm done with this company", "I'll be ringing my solicitor", "Ten days. Unreal."
+           # out", "I'm done with this company", "I'll be leaving a review", "Ten days. Unreal."
            "don't bother", "get someone else", "go elsewhere", "business elsewhere", "other suppliers",
            "another supplier", "looking at switching", "done with this", "done with you", "i've had enough",
            "ombudsman", "trading standards", "leaving a review", "leave a review", "bad review",
