@@ -31,7 +31,9 @@ PLAIN = ["我叫李明，尾号是六六八八。", "这次的菜我们一点没
          "No, nothing else.", "Nope, I am good.",
          "Hi, I think there is a charge on my card that I did not make.",
          "Could someone else pick it up for me?", "I'd like a review of my tariff, please.",
-         "I'm switching to the annual plan.", "我等着吧，不着急。"]
+         "I'm switching to the annual plan.", "我等着吧，不着急。",
+         # the caller running themselves down (blind batch 13: read as negative before)
+         "Sorry, I'm a bit hopeless with all this."]
 
 
 @pytest.fixture(scope="module")

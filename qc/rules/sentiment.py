@@ -69,7 +69,9 @@ NEUTRAL = {
     "zh": tuple(re.compile(p) for p in (r"没问题", r"没关系", r"不客气", r"不用了", r"没事", r"不要紧", r"没有了")),
     "en": tuple(re.compile(p, re.IGNORECASE) for p in (
         r"\bno problem\b", r"\bno worries\b", r"\bnot a problem\b", r"\bthat'?s all\b", r"\bthat is all\b",
-        r"\bnothing else\b", r"^\W*(no|nope|nah)\b(?!\s+(one|body|longer|way|more)\b)")),
+        r"\bnothing else\b", r"^\W*(no|nope|nah)\b(?!\s+(one|body|longer|way|more)\b)",
+        # the caller running themselves down is no displeasure with the call: "I'm a bit hopeless with all this"
+        r"\bi'?m (a bit |so |just |really )?(hopeless|useless|rubbish|terrible) (with|at)\b")),
 }
 NEGATIVE_CUES = {
     "zh": ("投诉", "太差", "差劲", "什么态度", "气死", "生气", "凭什么", "到底", "怎么回事", "搞什么", "一直没",
