@@ -332,3 +332,24 @@ def test_a_long_night_embeds_the_examples_once_and_holds_a_bounded_cache(tmp_pat
         model.embed([f"call {call} sentence {i}" for i in range(50)])
     assert stub.embedded.count("example 0") == 1
     assert len(model._cache) <= model.cache_size < 120 * 50
+
+
+def test_min_words_leaves_short_clauses_unscored():
+    # "Don't appear." is a recogniser's fragment: close to an example by chance, it is too short to say
+    table = {"Don't appear.": vec(0.95), "Nobody has fixed my heating in a week.": vec(0.95)}
+    transcript = "customer 1.0 2.0 Don't appear.\ncustomer 3.0 5.0 Nobody has fixed my heating in a week."
+    short_ok = verdict({"examples": [EXAMPLE]}, "customer 1.0 2.0 Don't appear.", table)
+    assert short_ok.status == "pass"
+    short = verdict({"examples": [EXAMPLE], "min_words": 4}, "customer 1.0 2.0 Don't appear.", table)
+    assert short.status == "fail"
+    both = verdict({"examples": [EXAMPLE], "min_words": 4}, transcript, table)
+    assert both.status == "pass" and [(e.start_s, e.end_s) for e in both.evidence] == [(3.0, 5.0)]
+    # a Han character counts as a word: 服务太差了 is five
+    zh = verdict({"examples": [EXAMPLE], "min_words": 4}, "customer 1.0 2.0 服务太差了", {"服务太差了": vec(0.95)})
+    assert zh.status == "pass"
+
+
+def test_min_words_must_be_positive():
+    with pytest.raises(Exception, match="min_words"):
+        build_rule(Path("test.yaml"), {"id": "r", "title": "r",
+                                       "require": {"check": "similarity", "examples": ["x"], "min_words": 0}})

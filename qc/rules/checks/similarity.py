@@ -18,6 +18,9 @@ Options:
 - ``margin`` (cosine, default 0.02): with ``negatives``, how much closer to the best example
   than to the best negative a clause must be.
 - ``min_hits`` (integer, default 1): how many sentences must match.
+- ``min_words`` (integer, default 1): clauses shorter than this are not scored (a Han character
+  counts as a word). Two or three words ("Don't appear.", a recogniser's fragment) can sit close
+  to an example by chance.
 
 PASS::
 
@@ -48,13 +51,16 @@ from .base import evidence_of
 ID = "similarity"
 SCOPED = True
 MODELS = ("embedder",)
-CONF = {"examples": [str], "negatives": [str], "threshold": float, "margin": float, "min_hits": int}
-DEFAULT = {"negatives": None, "threshold": None, "margin": 0.02, "min_hits": 1}
+CONF = {"examples": [str], "negatives": [str], "threshold": float, "margin": float, "min_hits": int,
+        "min_words": int}
+DEFAULT = {"negatives": None, "threshold": None, "margin": 0.02, "min_hits": 1, "min_words": 1}
 THRESHOLD_WITH_NEGATIVES = 0.86
 THRESHOLD_ALONE = 0.92
 
 _CLAUSE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+")
 _FILLER = " \t。！？!?.,，、；;…"
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_WORD = re.compile(r"[^\W\u3400-\u4dbf\u4e00-\u9fff]+(?:'[^\W\u3400-\u4dbf\u4e00-\u9fff]+)?")
 
 
 def validate(options: dict) -> Optional[str]:
@@ -64,6 +70,8 @@ def validate(options: dict) -> Optional[str]:
         return "margin must be at least 0 and below 1"
     if options["min_hits"] < 1:
         return "min_hits must be at least 1"
+    if options["min_words"] < 1:
+        return "min_words must be at least 1"
     return None
 
 
@@ -94,7 +102,8 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, m
     threshold = options["threshold"] or (THRESHOLD_WITH_NEGATIVES if negatives else THRESHOLD_ALONE)
     rule = (say("similarity.rule_margin", threshold=threshold, margin=options["margin"]) if negatives
             else say("similarity.rule", threshold=threshold))
-    scored = _score(models.get("embedder"), segments, options["examples"], negatives, threshold, options["margin"])
+    scored = _score(models.get("embedder"), segments, options["examples"], negatives, threshold, options["margin"],
+                    options["min_words"])
     hits = [s for s in scored if s.hit]
     if hits and len(hits) >= options["min_hits"]:
         shown = joined((s.describe() for s in hits), "clauses", limit=3)
@@ -109,9 +118,10 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, m
                  evidence_of(sorted((s.segment for s in closest), key=lambda seg: seg.start_s)))
 
 
-def _score(model, segments, examples, negatives, threshold: float, margin: float) -> list[Scored]:
-    """One Scored per sentence with text: its clause that matches best."""
-    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text)]
+def _score(model, segments, examples, negatives, threshold: float, margin: float,
+           min_words: int = 1) -> list[Scored]:
+    """One Scored per sentence with text: its clause that matches best (clauses of min_words or more)."""
+    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text) if words(clause) >= min_words]
     if not pieces:
         return []
     vectors = model.embed([clause for _, clause in pieces])
@@ -133,6 +143,11 @@ def _score(model, segments, examples, negatives, threshold: float, margin: float
         if kept is None or (item.hit, item.lead) > (kept.hit, kept.lead):
             by_segment[id(seg)] = item
     return sorted(by_segment.values(), key=lambda s: (s.segment.start_s, s.segment.end_s))
+
+
+def words(text: str) -> int:
+    """Words in a clause: each Han character is one, other words are split on spaces."""
+    return len(_HAN.findall(text)) + len(_WORD.findall(text))
 
 
 def clauses(text: str) -> list[str]:
