@@ -146,7 +146,7 @@ def _score(model, segments, examples, negatives, threshold: float, margin: float
 
 
 def words(text: str) -> int:
-    """Words in a clause: each Han character is one, other words are split on spaces."""
+    """Words in a clause: each Han character is one, and each run of other letters or digits ("don't" is one)."""
     return len(_HAN.findall(text)) + len(_WORD.findall(text))
 
 
