@@ -18,8 +18,8 @@ Options:
 - ``margin`` (cosine, default 0.02): with ``negatives``, how much closer to the best example
   than to the best negative a clause must be.
 - ``min_hits`` (integer, default 1): how many sentences must match.
-- ``min_words`` (integer, default 1): clauses shorter than this are not scored (a Han character
-  counts as a word). Two or three words ("Don't appear.", a recogniser's fragment) can sit close
+- ``min_words`` (integer, default 1): clauses shorter than this are not scored (counted as the
+  speech rate counts: a Chinese character is one, as is an English word). Two or three words ("Don't appear.", a recogniser's fragment) can sit close
   to an example by chance.
 
 PASS::
@@ -44,7 +44,9 @@ from typing import Optional
 import numpy as np
 
 from ...messages import Message, joined
+from ...metrics import units
 from ...schema import CallAnalysis, Match, Segment
+from ...text import CJK
 from ..messages import say
 from .base import evidence_of
 
@@ -59,8 +61,6 @@ THRESHOLD_ALONE = 0.92
 
 _CLAUSE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+")
 _FILLER = " \t。！？!?.,，、；;…"
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_WORD = re.compile(r"[^\W\u3400-\u4dbf\u4e00-\u9fff]+(?:'[^\W\u3400-\u4dbf\u4e00-\u9fff]+)?")
 
 
 def validate(options: dict) -> Optional[str]:
@@ -121,7 +121,7 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, m
 def _score(model, segments, examples, negatives, threshold: float, margin: float,
            min_words: int = 1) -> list[Scored]:
     """One Scored per sentence with text: its clause that matches best (clauses of min_words or more)."""
-    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text) if words(clause) >= min_words]
+    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text) if units(clause, bool(CJK.search(clause))) >= min_words]
     if not pieces:
         return []
     vectors = model.embed([clause for _, clause in pieces])
@@ -143,11 +143,6 @@ def _score(model, segments, examples, negatives, threshold: float, margin: float
         if kept is None or (item.hit, item.lead) > (kept.hit, kept.lead):
             by_segment[id(seg)] = item
     return sorted(by_segment.values(), key=lambda s: (s.segment.start_s, s.segment.end_s))
-
-
-def words(text: str) -> int:
-    """Words in a clause: each Han character is one, and each run of other letters or digits ("don't" is one)."""
-    return len(_HAN.findall(text)) + len(_WORD.findall(text))
 
 
 def clauses(text: str) -> list[str]:
