@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qc.analysis.asr import ChannelTranscript, RawSegment, fill_skipped
+from qc.analysis.asr import ChannelTranscript, RawSegment
+from qc.analysis.skipped import fill_skipped
 from qc.media import SAMPLE_RATE_HZ
 from qc.schema import Word
 

@@ -140,6 +140,8 @@ def test_site_prompts_per_language(constructed):
 class FakeWhisper:
     """faster-whisper's WhisperModel as far as WhisperTranscriber uses it."""
 
+    hf_tokenizer = SimpleNamespace(encode=lambda text: SimpleNamespace(ids=text.split()))
+
     def __init__(self):
         self.calls = []
 

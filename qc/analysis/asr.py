@@ -154,53 +154,35 @@ def transcribe_blocks(transcriber: Transcriber, samples: np.ndarray, language: O
         part = transcriber.transcribe(np.asarray(block, dtype=np.float32), language, prompted=prompted,
                                       agent=agent)
         language = language or part.language
-        segments += [_shifted(seg, start_s) for seg in part.segments]
+        segments += [shifted(seg, start_s) for seg in part.segments]
     return ChannelTranscript(language, tuple(segments))
 
 
-MIN_SKIPPED_S = 1.0  # voiced stretches shorter than this are left alone (a cough, a breath)
-MAX_HEARD = 0.2  # a stretch whose words cover less than this share of it was skipped
-SKIP_PAD_S = 0.3
-
-
-def fill_skipped(transcriber: Transcriber, samples: np.ndarray, language: Optional[str],
-                 speech: Sequence[tuple[float, float]], result: ChannelTranscript,
-                 prompted: bool = True, agent: tuple[str, ...] = ()) -> ChannelTranscript:
-    """``result`` with the speech Whisper skipped transcribed again, stretch by stretch.
-
-    Whisper base sometimes decodes past a stretch of speech without a word (a 16 s disclosure,
-    a call's last goodbye) and hears it when given that stretch alone. Voiced stretches of
-    ``MIN_SKIPPED_S`` or more whose words cover under ``MAX_HEARD`` of them are joined when
-    less than a second apart and transcribed alone, with the channel's prompt setting. Give it
-    the segments the guard (guard.py) kept: a stretch whose only words were dropped as an
-    invention ("Thanks for watching" for "Thanks for calling") is heard again too; the guard
-    then judges the new segments like any other."""
-    words = [w for seg in result.segments for w in seg.words]
-    skipped: list[tuple[float, float]] = []
-    for start, end in speech:
-        heard = sum(max(0.0, min(end, w.end_s) - max(start, w.start_s)) for w in words)
-        if end - start >= MIN_SKIPPED_S and heard < MAX_HEARD * (end - start):
-            if skipped and start - skipped[-1][1] < 1.0:
-                skipped[-1] = (skipped[-1][0], end)
-            else:
-                skipped.append((start, end))
-    if not skipped:
-        return result
-    segments = list(result.segments)
-    for start, end in skipped:
-        offset = max(0.0, start - SKIP_PAD_S)
-        clip = samples[int(offset * SAMPLE_RATE_HZ):int((end + SKIP_PAD_S) * SAMPLE_RATE_HZ)]
-        part = transcriber.transcribe(np.asarray(clip, dtype=np.float32), language or result.language,
-                                      prompted=prompted, agent=agent)
-        segments += [_shifted(seg, offset) for seg in part.segments]
-    log.debug("transcribed again %d stretch(es) of speech Whisper had skipped", len(skipped))
-    return ChannelTranscript(result.language, tuple(sorted(segments, key=lambda seg: (seg.start_s, seg.end_s))))
-
-
-def _shifted(seg: RawSegment, offset_s: float) -> RawSegment:
+def shifted(seg: RawSegment, offset_s: float) -> RawSegment:
+    """``seg`` and its words moved ``offset_s`` later (a block's or a clip's time back on the channel's clock)."""
     words = tuple(Word(round(w.start_s + offset_s, 3), round(w.end_s + offset_s, 3), w.text, w.probability)
                   for w in seg.words)
     return replace(seg, start_s=round(seg.start_s + offset_s, 3), end_s=round(seg.end_s + offset_s, 3), words=words)
+
+
+# Whisper base on a clip in a language it was not told, or on noise, can loop: every one of
+# faster-whisper's six fallback temperatures then writes its full 448 tokens (about 7 s each on
+# 2 cores) before the guard drops the text; an English call read as Mandarin spent 5-9 minutes
+# in fill_skipped's clips. Real speech is far below the budget: 99.9 % of 4,120 stored corpus
+# sentences run at most 11.4 (zh) / 10.2 (en) tokens a second.
+TOKENS_PER_S = 20
+TOKEN_MARGIN = 16
+SHORT_CLIP_S = 10.0  # longer clips fill 30 s windows, where 448 tokens is Whisper's own bound
+MAX_LENGTH = 448  # Whisper's decoder: prompt and new tokens together
+
+
+def token_budget(duration_s: float, prompt_tokens: int = 0) -> Optional[int]:
+    """New tokens a clip of ``duration_s`` may decode to per window; None (Whisper's own limit) for
+    a long clip, or where ``prompt_tokens`` leave less room than the budget anyway."""
+    if duration_s > SHORT_CLIP_S:
+        return None
+    budget = int(np.ceil(duration_s * TOKENS_PER_S)) + TOKEN_MARGIN
+    return budget if budget < MAX_LENGTH - prompt_tokens else None
 
 
 def pick_device(requested: str) -> tuple[str, str]:
@@ -280,8 +262,10 @@ class WhisperTranscriber:
         if lang is None and self.options.by_language():
             lang, _, _ = self.model.detect_language(samples, vad_filter=True, vad_parameters=vad)  # as Whisper would
         prompt, hotwords = self.options.prompt_for(lang, agent) if prompted else (None, None)
+        budget = token_budget(len(samples) / SAMPLE_RATE_HZ, self.prompt_tokens(prompt, hotwords))
         segments, info = self.model.transcribe(
             samples,
+            max_new_tokens=budget,
             language=lang,
             beam_size=self.options.beam_size,
             initial_prompt=prompt,
@@ -300,6 +284,15 @@ class WhisperTranscriber:
             raw.append(RawSegment(round(seg.start, 3), round(seg.end, 3), convert(seg.text.strip()), words,
                                   seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio))
         return ChannelTranscript(out_lang, tuple(raw))
+
+    def prompt_tokens(self, prompt: Optional[str], hotwords: Optional[str]) -> int:
+        """The most tokens the decoder's prompt can take with ``prompt`` and ``hotwords`` (each
+        cut to half of the decoder's length, as faster-whisper does, plus the start tokens)."""
+        texts = [text for text in (prompt, hotwords) if text]
+        if not texts:
+            return 8
+        encode = self.model.hf_tokenizer.encode
+        return 8 + sum(min(MAX_LENGTH // 2 - 1, len(encode(" " + text.strip()).ids)) for text in texts)
 
     def batch_size(self) -> int:
         """Chunks decoded together: the option, else 8 on CUDA and 1 (sequential) on CPU."""

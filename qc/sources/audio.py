@@ -18,7 +18,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from ..analysis.acoustics import measure
-from ..analysis.asr import AsrOptions, Transcriber, fill_skipped, release_model, transcribe_blocks
+from ..analysis.asr import AsrOptions, Transcriber, release_model, transcribe_blocks
+from ..analysis.skipped import fill_skipped
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.batched import transcribe_batched
 from ..analysis.blocks import note_memory
