@@ -1,4 +1,5 @@
-"""--language zh,en: each call's language detected among the listed ones only, once per call."""
+"""--language zh,en: each call's language detected among the listed ones only, once per call; a
+single language given (zh, or the manifest's) is checked: a call plainly in another fails."""
 
 from itertools import groupby
 
@@ -7,7 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from qc.analysis.asr import ChannelTranscript, RawSegment
-from qc.analysis.language import call_language, listed_languages, parse_language, pick_language, speech_sample
+from qc.analysis.language import (call_language, listed_languages, parse_language, pick_language, plainly_other,
+                                 speech_sample)
+from qc.errors import CallError
 from qc.cli import cli
 from qc.rules.ruleset import load_rulesets, pick_ruleset
 from qc.schema import CallMeta, Word
@@ -67,13 +70,39 @@ class Detecting:
         return ChannelTranscript(language, (RawSegment(0.5, 1.5, "Thank you for calling, goodbye", words),))
 
 
-def test_call_language_asks_once_and_only_for_a_list():
+def test_call_language_asks_once_for_a_list_or_a_language_given_and_never_for_auto():
     recogniser = Detecting()
     channels, regions = [np.ones(RATE), np.ones(RATE)], [[(0.0, 0.5)], [(0.5, 1.0)]]
-    assert call_language(recogniser, channels, regions, "zh") == "zh" and recogniser.detections == []
     assert call_language(recogniser, channels, regions, "auto") == "auto" and recogniser.detections == []
-    assert call_language(recogniser, channels, regions, "zh,en") == "en" and recogniser.detections == [RATE]
+    assert call_language(recogniser, channels, regions, "zh") == "zh" and recogniser.detections == [RATE]
+    assert call_language(recogniser, channels, regions, "zh,en") == "en" and recogniser.detections == [RATE, RATE]
     assert call_language(recogniser, channels, [[], []], "zh,en") == "zh"  # no speech: nothing to detect
+
+
+def test_a_language_given_is_refused_only_where_the_call_is_plainly_another_known_one():
+    assert plainly_other({"en": 0.39, "cy": 0.3, "zh": 0.0004}, "zh") == "en"  # English read by Whisper base
+    assert plainly_other({"zh": 0.99, "en": 0.002}, "en") == "zh"
+    assert plainly_other({"zh": 0.02, "en": 0.9}, "zh") == ""  # some Mandarin: it may be right
+    assert plainly_other({"yue": 0.9, "zh": 0.005, "en": 0.01}, "zh") == ""  # Cantonese: no known language instead
+    assert plainly_other({"en": 0.95}, "en") == ""
+    english = Detecting({"en": 0.9, "cy": 0.05, "zh": 0.0003})
+    channels, regions = [np.ones(RATE)], [[(0.0, 1.0)]]
+    with pytest.raises(CallError, match=r"sounds like en \(probability 0.9\), not zh as given: run it with "
+                                        r"--language zh,en"):
+        call_language(english, channels, regions, "zh")
+    assert call_language(english, channels, regions, "en") == "en"
+    assert call_language(english, channels, [[]], "zh") == "zh"  # nothing to hear: as given
+
+
+class Plain:
+    """A recogniser that cannot tell languages: a single one given is used as it is."""
+
+    def transcribe(self, samples, language, **options):
+        return ChannelTranscript(language, ())
+
+
+def test_a_recogniser_without_language_detection_takes_the_language_as_given():
+    assert call_language(Plain(), [np.ones(RATE)], [[(0.0, 1.0)]], "zh") == "zh"
 
 
 def test_a_listed_call_is_transcribed_and_scored_in_its_detected_language(tmp_path, monkeypatch):
@@ -87,7 +116,8 @@ def test_a_listed_call_is_transcribed_and_scored_in_its_detected_language(tmp_pa
                         {"audio": AudioSource(AudioSettings(), lambda: recogniser)},
                         lambda meta: pick_ruleset(rulesets, meta.language), CheckModels())
     assert summary.processed == 2
-    assert recogniser.detections == [int(2 * 1.2 * RATE)]  # once, for call a: both channels' speech
+    # once per call, both channels' speech: a's among the list, b's to check the manifest's zh
+    assert recogniser.detections == [int(2 * 1.2 * RATE)] * 2
     # call a's channels in English, then call b's in Chinese (a quiet channel is asked again: fill_skipped)
     assert [language for language, _ in groupby(recogniser.asked)] == ["en", "zh"]
     rows = {r["call_id"]: r for r in store.latest_calls()}
@@ -116,3 +146,46 @@ def test_real_calls_of_a_mixed_night_get_their_own_language(eval_data, tmp_path)
     titles = {call_id: next(r["title"] for r in row["score_detail"]["rules"] if r["rule_id"] == "closing")
               for call_id, row in rows.items()}
     assert titles == {"zh_S1": "礼貌结束语", "OSR_us_000_0034_8k": "Polite closing"}
+
+
+def test_a_call_in_another_language_than_given_fails_with_the_reason_and_the_batch_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setattr("qc.sources.audio.speech_regions", lambda samples: [(0.4, 1.6)])
+    english = write_wav(tmp_path / "english.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.1)])
+    mandarin = write_wav(tmp_path / "mandarin.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.12)])
+    by_call = {"english": {"en": 0.93, "zh": 0.0002}, "mandarin": {"zh": 0.98, "en": 0.001}}
+
+    class ByCall(Detecting):
+        def language_probabilities(self, speech):
+            super().language_probabilities(speech)
+            return by_call[self.current]
+
+    store, recogniser = Store(tmp_path / "qc.sqlite"), ByCall()
+    rulesets = load_rulesets()
+    calls = [CallMeta("english", str(english)), CallMeta("mandarin", str(mandarin))]
+    source = AudioSource(AudioSettings(), lambda: recogniser)
+    analyse = source.analyse
+
+    def tracked(meta, language):
+        recogniser.current = meta.call_id
+        return analyse(meta, language)
+
+    monkeypatch.setattr(source, "analyse", tracked)
+    summary = run_batch(calls, RunSettings(language="zh"), store, {"audio": source},
+                        lambda meta: pick_ruleset(rulesets, meta.language), CheckModels())
+    assert summary.processed == 1 and [call_id for call_id, _ in summary.failed] == ["english"]
+    rows = {r["call_id"]: r for r in store.latest_calls()}
+    assert rows["english"]["status"] == "failed" and rows["english"]["analysis"] is None
+    assert "听起来是 en（概率 0.93），不是指定的 zh" in rows["english"]["error"]  # in the zh pack's language
+    assert rows["mandarin"]["status"] == "ok" and recogniser.asked and "en" not in recogniser.asked
+
+
+@pytest.mark.slow
+def test_a_real_english_call_on_a_mandarin_night_fails_with_the_reason_instead_of_being_scored(eval_data, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["run", str(eval_data / "joinly" / "OSR_us_000_0034_8k.wav"),
+                                      str(eval_data / "FireRedTTS2" / "zh_S1.flac"), "--no-diarization",
+                                      "--audio", "none", "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "qc: failed: OSR_us_000_0034_8k: the call sounds like en (probability" in result.output
+    rows = {r["call_id"]: r for r in Store(out / "qc.sqlite").latest_calls()}
+    assert rows["OSR_us_000_0034_8k"]["status"] == "failed" and rows["zh_S1"]["status"] == "ok"

@@ -4,8 +4,14 @@ Whisper's language head gives a probability for each of its hundred languages; a
 the most likely of the *listed* ones only, so a Mandarin call with an English brand name is
 never transcribed as Japanese or Cantonese and always finds a rule pack. The decision is made
 once per call, from the first 30 s of speech of every channel in time order, so both parties
-of a stereo call are transcribed, and the call scored, in one language. A single language
-(``zh``) is used as given; ``auto`` keeps Whisper's own choice from the agent channel.
+of a stereo call are transcribed, and the call scored, in one language. ``auto`` keeps Whisper's
+own choice from the agent channel.
+
+A single language (``zh``, from ``--language`` or the manifest) is used as given, unless the
+same 30 s are plainly another language qc knows (:func:`plainly_other`): Whisper base then
+writes nonsense in the given language (an English call read as Mandarin came out as
+"你知道我没有吗?", 3.5 minutes in temperature fallbacks, and was scored), so the call fails
+with that reason instead, and is done again by the run that names its language.
 """
 
 from __future__ import annotations
@@ -14,11 +20,21 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..errors import CallError
 from ..media import SAMPLE_RATE_HZ
+from ..messages import say
 from .asr import Transcriber
 
 AUTO = "auto"
 DETECTION_S = 30.0  # Whisper hears one 30-second window
+KNOWN = ("zh", "en")  # the languages qc has packs for
+# Not the given language: at most GIVEN_MAX likely, while another known one is at least OTHER_MIN.
+# On 152 recordings (bench/language_check.py: every 4th corpus call, stereo and mono 8 kHz, and 10
+# real ones) a call's own language scored 0.24-1.00 (the lowest an espeak voice heard as Welsh;
+# real recordings 0.89 and up) and the other known one at most 0.018; none would be refused as
+# given, 151 of 152 would be caught given the other language.
+GIVEN_MAX = 0.01
+OTHER_MIN = 0.1
 
 
 def parse_language(text: str, known: Sequence[str]) -> str:
@@ -61,13 +77,31 @@ def speech_sample(channels: Sequence[np.ndarray], regions: Sequence[Sequence[tup
     return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
 
 
+def plainly_other(probabilities: Mapping[str, float], given: str, known: Sequence[str] = KNOWN) -> str:
+    """The known language a call is plainly in when it is not ``given``; "" when ``given`` may be right."""
+    if probabilities.get(given, 0.0) > GIVEN_MAX:
+        return ""
+    other = max((lang for lang in known if lang != given), key=lambda lang: probabilities.get(lang, 0.0), default="")
+    return other if other and probabilities.get(other, 0.0) >= OTHER_MIN else ""
+
+
 def call_language(transcriber: Transcriber, channels: Sequence[np.ndarray],
                   regions: Sequence[Sequence[tuple[float, float]]], language: str) -> str:
-    """The language to transcribe and score the call in: ``language`` itself unless it is a list."""
+    """The language to transcribe and score the call in: the likeliest of a list, else ``language``
+    itself; a call plainly in another known language than the one given raises :class:`CallError`.
+    A transcriber that cannot tell languages is trusted with a single one."""
     listed = listed_languages(language)
-    if not listed:
+    detect = getattr(transcriber, "language_probabilities", None)
+    if language == AUTO or (not listed and detect is None):
         return language
     speech = speech_sample(channels, regions)
     if not len(speech):
-        return listed[0]  # nothing to hear: the call is empty whatever its language
-    return pick_language(transcriber.language_probabilities(speech), listed)
+        return listed[0] if listed else language  # nothing to hear: the call is empty whatever its language
+    probabilities = detect(speech)
+    if listed:
+        return pick_language(probabilities, listed)
+    heard = plainly_other(probabilities, language)
+    if heard:
+        raise CallError(say("failure.other_language", given=language, heard=heard,
+                            p=round(probabilities.get(heard, 0.0), 2)))
+    return language

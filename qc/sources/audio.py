@@ -19,7 +19,6 @@ import numpy as np
 
 from ..analysis.acoustics import measure
 from ..analysis.asr import AsrOptions, Transcriber, release_model, transcribe_blocks
-from ..analysis.skipped import fill_skipped
 from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.batched import transcribe_batched
 from ..analysis.blocks import note_memory
@@ -27,6 +26,7 @@ from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
 from ..analysis.language import call_language
 from ..analysis.roles import channel_roles, decide_roles
+from ..analysis.skipped import fill_skipped
 from ..analysis.speakers import assign_words, turns_as_speech
 from ..analysis.timeline import build_transcript, split_sentences
 from ..analysis.vad import speech_regions
