@@ -167,9 +167,10 @@ def shifted(seg: RawSegment, offset_s: float) -> RawSegment:
 
 # Whisper base on a clip in a language it was not told, or on noise, can loop: every one of
 # faster-whisper's six fallback temperatures then writes its full 448 tokens (about 7 s each on
-# 2 cores) before the guard drops the text; an English call read as Mandarin spent 5-9 minutes
-# in fill_skipped's clips. Real speech is far below the budget: 99.9 % of 4,120 stored corpus
-# sentences run at most 11.4 (zh) / 10.2 (en) tokens a second.
+# 2 cores) before the guard drops the text; an English call read as Mandarin took 3.5-9 minutes,
+# most of them in fill_skipped's clips (with the budget, its ten clips 16.6 s instead of 25.7 s).
+# Real speech is far below the budget: 99.9 % of 4,120 stored corpus sentences run at most
+# 11.4 (zh) / 10.2 (en) tokens a second, so their words do not change.
 TOKENS_PER_S = 20
 TOKEN_MARGIN = 16
 SHORT_CLIP_S = 10.0  # longer clips fill 30 s windows, where 448 tokens is Whisper's own bound
