@@ -117,10 +117,10 @@ TEXTS = {
     "failure.no_speech": ("no speech heard in the recording (silent or noise only): nothing to score",
                           "录音中没有听到说话（静音或只有噪声）：没有可评分的内容"),
     "failure.other_language": ("the call sounds like {heard} (probability {p}), not {given} as given: run it with "
-                               "--language {given},{heard} (each call's language detected) or correct the manifest's "
-                               "language column",
-                               "通话听起来是 {heard}（概率 {p}），不是指定的 {given}：请用 --language {given},{heard}"
-                               "（逐通识别语言）重新运行，或更正清单中的 language 列"),
+                               "{option} {given},{heard} (each call's language detected) or correct the manifest's "
+                               "{column} column",
+                               "通话听起来是 {heard}（概率 {p}），不是指定的 {given}：请用 {option} {given},{heard}"
+                               "（逐通识别语言）重新运行，或更正清单中的 {column} 列"),
     "failure.abandoned": ("qc ended while analysing this call (killed, crashed or out of memory)",
                           "分析本通话时程序意外结束（被终止、崩溃或内存不足）"),
     "failure.internal": ("internal error: {detail}", "内部错误：{detail}"),

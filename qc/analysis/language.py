@@ -102,6 +102,6 @@ def call_language(transcriber: Transcriber, channels: Sequence[np.ndarray],
         return pick_language(probabilities, listed)
     heard = plainly_other(probabilities, language)
     if heard:
-        raise CallError(say("failure.other_language", given=language, heard=heard,
-                            p=round(probabilities.get(heard, 0.0), 2)))
+        raise CallError(say("failure.other_language", given=language, heard=heard, option="--language",
+                            column="language", p=round(probabilities.get(heard, 0.0), 2)))
     return language
