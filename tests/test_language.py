@@ -175,7 +175,8 @@ def test_a_call_in_another_language_than_given_fails_with_the_reason_and_the_bat
     assert summary.processed == 1 and [call_id for call_id, _ in summary.failed] == ["english"]
     rows = {r["call_id"]: r for r in store.latest_calls()}
     assert rows["english"]["status"] == "failed" and rows["english"]["analysis"] is None
-    assert "听起来是 en（概率 0.93），不是指定的 zh" in rows["english"]["error"]  # in the zh pack's language
+    # stored in the language of the zh pack
+    assert "听起来是 en（概率 0.93），不是指定的 zh" in rows["english"]["error"]
     assert rows["mandarin"]["status"] == "ok" and recogniser.asked and "en" not in recogniser.asked
 
 

@@ -19,8 +19,8 @@ Options:
   than to the best negative a clause must be.
 - ``min_hits`` (integer, default 1): how many sentences must match.
 - ``min_words`` (integer, default 1): clauses shorter than this are not scored (counted as the
-  speech rate counts: a Chinese character is one, as is an English word). Two or three words ("Don't appear.", a recogniser's fragment) can sit close
-  to an example by chance.
+  speech rate counts: a Chinese character is one, as is an English word). Two or three words
+  ("Don't appear.", a recogniser's fragment) can sit close to an example by chance.
 
 PASS::
 
@@ -44,9 +44,8 @@ from typing import Optional
 import numpy as np
 
 from ...messages import Message, joined
-from ...metrics import units
+from ...metrics import is_chinese, units
 from ...schema import CallAnalysis, Match, Segment
-from ...text import CJK
 from ..messages import say
 from .base import evidence_of
 
@@ -121,7 +120,8 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, m
 def _score(model, segments, examples, negatives, threshold: float, margin: float,
            min_words: int = 1) -> list[Scored]:
     """One Scored per sentence with text: its clause that matches best (clauses of min_words or more)."""
-    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text) if units(clause, bool(CJK.search(clause))) >= min_words]
+    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text)
+              if units(clause, is_chinese("", [clause])) >= min_words]
     if not pieces:
         return []
     vectors = model.embed([clause for _, clause in pieces])
