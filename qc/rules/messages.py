@@ -160,6 +160,7 @@ TEXTS = {
     "loudness.max_jump": ("more than {db:g} dB above the speaker's usual level", "比该说话人平时高出 {db:g} dB 以上"),
     "loudness.pitch_not_lower": (" with a pitch no lower than usual", "且音高不低于平时"),
     "loudness.pitch_rise": (" with a pitch {st:g} semitones or more above usual", "且音高比平时高 {st:g} 个半音以上"),
+    "loudness.pitch_not_below": (" with a pitch no more than {st:g} semitones below usual", "且音高不比平时低 {st:g} 个半音以上"),
     "loudness.min_duration": (" (sentences under {s:g} s not judged)", "（短于 {s:g} 秒的句子不计）"),
     "loudness.evidence_pitch": (", pitch {st:+.1f} semitones", "，音高 {st:+.1f} 个半音"),
     # metadata

@@ -10,7 +10,8 @@ Options (at least one of ``max_db`` and ``max_jump_db``):
 - ``max_db`` (dBFS): a sentence louder than this hits (0 dBFS is full scale).
 - ``max_jump_db`` (dB): a sentence louder than its speaker's baseline by more than this hits.
 - ``min_pitch_rise_st`` (semitones): with it, a jump counts only when the sentence's pitch is
-  also at least this far above the speaker's usual pitch (0: not lower). Vocal effort raises
+  also at least this far above the speaker's usual pitch (0: not lower; -1.5: not more than
+  1.5 semitones lower, the sway of a sentence's pitch with its words). Vocal effort raises
   pitch with level, so a raised voice is louder *and* higher; a sentence that is only louder
   may be the microphone moving. A sentence with no measured pitch does not count as a jump.
 - ``min_duration_s`` (seconds, default 0): shorter sentences are not judged (they still count
@@ -119,7 +120,8 @@ def _limits(options: dict):
         jump = say("loudness.max_jump", db=options["max_jump_db"])
         wanted = options["min_pitch_rise_st"]
         if wanted is not None:
-            pitch = say("loudness.pitch_not_lower") if wanted == 0 else say("loudness.pitch_rise", st=wanted)
+            pitch = (say("loudness.pitch_not_lower") if wanted == 0 else say("loudness.pitch_rise", st=wanted)
+                     if wanted > 0 else say("loudness.pitch_not_below", st=-wanted))
             jump = joined((jump, pitch), "none")
         parts.append(jump)
     limits = joined(parts, "or")
