@@ -132,6 +132,22 @@ def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_an_inbound_caller_calling_about_their_own_thing_is_the_customer():
+    """Whisper's transcript of a blind-batch call (tel8k): the agent's "How can I help?" came out as
+    "How can I tell you?", and the caller's "I'm calling about my acoustic" read as an outbound
+    agent's opener. The caller's "my" and their displeasure decide."""
+    lines = call(("A", "Good afternoon."), ("A", "Freedom and guitar workshop."), ("A", "How can I tell you?"),
+                 ("B", "Hi."), ("B", "I'm calling about my acoustic."),
+                 ("B", "I dropped it off for an agriculture nearly a month ago."), ("A", "Sorry."),
+                 ("A", "It's been said to clear this morning and I missed the start of art."),
+                 ("A", "Could I take the repair ticket and burn?"), ("B", "It's sick it for him and one two."),
+                 ("A", "Got it."), ("A", "Wanted at two hundred and ten pounds."),
+                 ("B", "I heard nothing since, and honestly I'm pretty annoyed that nobody rang me."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+    assert not decision.low_confidence, decision.reason
+
+
 def test_an_agent_following_up_a_viewing_is_the_agent():
     """An outbound follow-up: the agent's 'I've been meaning to ring' reads as a customer's phrase."""
     lines = call(("A", "Morning, it's Sam. Is that Priya?"), ("B", "Yeah, that's me."),

@@ -9,7 +9,8 @@ the agent *asks* for a phone number, the customer *gives* it (that is ``gives id
 The classes, in both languages:
 
 - ``script``: the scripted opening and closing (greeting with the company, 工号, "how may I help"),
-  and an outbound call's (打扰您, 是本人吗, "am I speaking with", "I'm calling about");
+  and an outbound call's (打扰您, 是本人吗, "am I speaking with", "I'm calling about"; not with the
+  caller's own "my": "I'm calling about my order" is an inbound caller's);
   doubled in the first 30 s of the call;
 - ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help";
 - ``asks identity``: asks for identity or account data (phone number, ID digits, name, date of
@@ -38,6 +39,7 @@ class Cue:
     phrases: tuple[str, ...]
     asked: bool = False  # counts only in a question: the one who asks for it
     cap: int = 3  # at most this many sentences of one speaker count
+    unless: tuple[str, ...] = ()  # not in a sentence that also says one of these
 
 
 CUES: dict[str, tuple[Cue, ...]] = {
@@ -76,10 +78,14 @@ CUES: dict[str, tuple[Cue, ...]] = {
                             "how can i assist", "how may i assist", "what can i do for you", "please hold",
                             "is there anything else", "have a great day", "have a nice day", "for calling",
                             "welcome to", "you're through to", "you've reached", "calling from", "you're speaking to",
-                            "you're speaking with", "you are speaking with", "am i speaking with", "i'm calling about",
-                            "i'm calling to", "i am calling to", "just calling", "calling because", "calling about",
-                            "just ringing", "ringing about", "just following up", "following up on", "calling you back",
+                            "you're speaking with", "you are speaking with", "am i speaking with",
                             "the reason for my call", "a quick reminder")),
+        # why one calls: an outbound agent's opener, but also an inbound caller's ("I'm calling about
+        # my acoustic", "calling because my son's bus was late"): the caller's own thing says which
+        # ("calling from" stays above: "my name is Priya, calling from Curtain Call" is an agent's)
+        Cue("script", 2.0, ("i'm calling about", "i'm calling to", "i am calling to", "just calling",
+                            "calling because", "calling about", "just ringing", "ringing about", "just following up",
+                            "following up on", "calling you back"), unless=("my",)),
         Cue("service", 1.0, ("sir", "madam", "ma'am", "let me check", "let me see", "let me look", "let me pull",
                              "i can help", "happy to help", "i'd be happy to", "bear with me", "one moment",
                              "just a moment", "certainly", "absolutely", "i apologize", "i apologise", "apologies",
@@ -108,7 +114,12 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "i've called", "i called", "i need", "i want", "i'd like", "complaint",
                                         "cancel my", "why", "problem with", "issue with", "our website", "my website",
                                         "our internet", "our account", "our order", "not opening", "isn't opening",
-                                        "not loading", "stopped working", "since this morning", "since yesterday")),
+                                        "not loading", "stopped working", "since this morning", "since yesterday",
+                                        # the caller's own displeasure, in the first person
+                                        "i'm annoyed", "pretty annoyed", "really annoyed", "i'm frustrated",
+                                        "really frustrating", "so frustrating", "i'm fed up", "fed up with",
+                                        "i'm disappointed", "really disappointed", "heard nothing", "nobody rang",
+                                        "nobody called", "nobody told me", "no one called", "no one told me")),
         Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
                                         "your service", "your technician", "your driver")),
         Cue("turns down", -1.0, ("not interested", "no thanks", "no thank you", "i'll think about it",

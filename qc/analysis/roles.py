@@ -69,7 +69,7 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
                              reverse=True)[:cue.cap]
             if said:
                 points[speaker] += cue.weight * sum(weights)
-                found[speaker][cue.name] = len(said)
+                found[speaker][cue.name] = found[speaker].get(cue.name, 0) + len(said)
     first, pickup = ordered[0].speaker, _picks_up(ordered[0].text, language)
     direction = direction if direction in DIRECTIONS else ""
     points[first] += FIRST_SPEAKER_WEIGHT[direction, pickup]
@@ -90,6 +90,8 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
 
 
 def _says(text: str, cue: Cue, language: str) -> bool:
+    if any(find_phrase(text, word) for word in cue.unless):
+        return False
     for phrase in cue.phrases:
         if find_phrase(text, phrase, pinyin=language == "zh" and cue.name in ("script", "site phrase")):
             return not cue.asked or _asks_for(text, phrase, language)
