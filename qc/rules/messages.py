@@ -202,6 +202,8 @@ TEXTS = {
     "emotion.said_nothing": ("{who} said nothing", "{who}没有说话"),
     "emotion.ended": ("{who} ended {label} (mean score {score:+.2f} over the last {n} turn(s))",
                       "{who}结束时情绪{label}（最后 {n} 个话轮平均 {score:+.2f}）"),
+    "emotion.ended_calm": ("{who} ended calm in words and voice after a mean score of {score:+.2f} over the last {n} "
+                           "turn(s)", "{who}最后一个话轮用词与语气都平静（此前最后 {n} 个话轮平均 {score:+.2f}）"),
     "emotion.few_turns": ("{who} spoke {n} turn(s), too few to see a change", "{who}只说了 {n} 个话轮，不足以判断变化"),
     "emotion.worsened": ("the mean score of {who} went from {before:+.2f} in the first third of turns to {after:+.2f} "
                          "in the last (limit: a drop of {drop:g})",

@@ -27,7 +27,9 @@ verdict does not depend on where the recogniser split 喂？还有人吗？ into
 Options:
 - ``role`` (agent, customer or any; default customer): whose speech is read.
 - ``mode`` (default end): ``end`` hits when the role's last ``last_turns`` turns, taken
-  together (mean score and arousal), reach ``label``; ``worsened`` hits when the mean score
+  together (mean score and arousal), reach ``label``, unless the very last turn is calm
+  (neutral words and arousal under 0.25: a customer who shouted, then said 行吧，我再考虑考虑
+  in their own voice, ended calm); ``worsened`` hits when the mean score
   of the role's last third of turns is below that of the first third by more than
   ``min_drop``; ``any`` hits when any sentence reaches ``label``.
 - ``label`` (negative or angry, default negative): ``negative`` is reached by negative and
@@ -78,6 +80,7 @@ CUE_WEIGHTS = {"loud": 0.4, "pitch": 0.25, "range": 0.15, "rate": 0.2}
 FULL_RISE = {"loud": 6.0, "pitch": 4.0, "range": 4.0, "rate": 0.3}  # dB, st, st, fraction faster
 AROUSAL_WEIGHT = 0.5
 ANGRY_AROUSAL = 0.3
+CALM_AROUSAL = 0.25  # a turn this calm in voice, with neutral words, ends a call calm
 CALM_PERCENTILE = 25  # the speaker's baseline: how they sound when calm (the median is anger for the angry)
 SHOWN_RISE = 0.1  # evidence names the cues that rose at least this share of a full rise
 MIN_RATE_DURATION_S = 0.3
@@ -222,9 +225,15 @@ def _end(turns: list[Reading], role: str, options: dict) -> Match:
     label = label_of(score, arousal, options)
     evidence = tuple(r.evidence() for r in last)
     summary = say("emotion.ended", who=who(role), label=say(f"emotion.{label}"), score=score, n=len(last))
+    if label in REACHES[options["label"]] and _calm(last[-1]):
+        return Match(False, say("emotion.ended_calm", who=who(role), score=score, n=len(last)), (), evidence)
     if label in REACHES[options["label"]]:
         return Match(True, summary, evidence)
     return Match(False, summary, (), evidence)
+
+
+def _calm(turn: Reading) -> bool:
+    return turn.label == "neutral" and turn.arousal < CALM_AROUSAL
 
 
 def _worsened(turns: list[Reading], role: str, options: dict) -> Match:
