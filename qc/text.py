@@ -255,8 +255,24 @@ def _spoken_digit_spans(haystack: str, digits: str) -> list[tuple[int, int]]:
             if sum(not set(h) & set(t) for h, t in zip(heard[i:i + width], target)) <= 1]
 
 
+# Fuzzy pinyin as input methods have it (模糊音): retroflex and flat initials, and -ng and -n finals,
+# count as one. Whisper on 8 kHz calls and speakers from the south swap them (实在不好意思 came out
+# as 实在不好预似, and 似 reads shi by itself). Not for numbers: 四 si and 十 shi are different digits.
+_LOOSE_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+
+
+@lru_cache(maxsize=4096)
+def loose(syllable: str) -> str:
+    """A toneless pinyin syllable with the distinctions 模糊音 ignores taken out (shi -> si, zhang -> zan)."""
+    for retroflex, flat in _LOOSE_INITIALS:
+        if syllable.startswith(retroflex):
+            syllable = flat + syllable[len(retroflex):]
+            break
+    return syllable[:-1] if syllable.endswith("ng") and len(syllable) > 2 else syllable
+
+
 def _pinyin_spans(haystack: str, needle: str, tolerance: int) -> list[tuple[int, int]]:
-    target, source = syllables(needle), syllables(haystack)
+    target, source = tuple(map(loose, syllables(needle))), tuple(map(loose, syllables(haystack)))
     width = len(target)
     if width < TOLERANT_FROM:
         tolerance = 0

@@ -37,6 +37,19 @@ def test_other_words_or_a_different_number_do_not(heard, number):
     assert not find_phrase(heard, number, pinyin=True)
 
 
+@pytest.mark.parametrize("heard,phrase,tolerance", [
+    ("实在不好预似", "不好意思", 1),       # 似 reads shi by itself: flat and retroflex count as one
+    ("感谢您的来电，祝您身活愉快", "祝您生活愉快", 0),  # shen / sheng: -n and -ng count as one
+])
+def test_fuzzy_chinese_treats_flat_and_retroflex_initials_and_n_ng_finals_alike(heard, phrase, tolerance):
+    assert find_phrase(heard, phrase, pinyin=True, tolerance=tolerance)
+
+
+def test_digits_keep_si_and_shi_apart():
+    """四 (si) and 十 (shi) are different digits: fuzzy initials do not apply to numbers."""
+    assert not find_phrase("工号十十一十", "4414", pinyin=True)
+
+
 def test_fuzzy_english_phrases_survive_words_split_or_joined_by_the_recogniser():
     assert find_phrase("Okay, ma'am, and you four call in, have an ice day.", "have a nice day", pinyin=True)
     assert find_phrase("Thanks for calling, goodbye for now", "good bye", pinyin=True)
