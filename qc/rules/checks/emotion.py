@@ -28,8 +28,8 @@ Options:
 - ``role`` (agent, customer or any; default customer): whose speech is read.
 - ``mode`` (default end): ``end`` hits when the role's last ``last_turns`` turns, taken
   together (mean score and arousal), reach ``label``, unless the very last turn is calm
-  (neutral words and arousal under 0.25: a customer who shouted, then said 行吧，我再考虑考虑
-  in their own voice, ended calm); ``worsened`` hits when the mean score
+  (neutral words and, in a voice that was measured, arousal under 0.25: a customer who shouted,
+  then said 行吧，我再考虑考虑 in their own voice, ended calm); ``worsened`` hits when the mean score
   of the role's last third of turns is below that of the first third by more than
   ``min_drop``; ``any`` hits when any sentence reaches ``label``.
 - ``label`` (negative or angry, default negative): ``negative`` is reached by negative and
@@ -233,7 +233,9 @@ def _end(turns: list[Reading], role: str, options: dict) -> Match:
 
 
 def _calm(turn: Reading) -> bool:
-    return turn.label == "neutral" and turn.arousal < CALM_AROUSAL
+    """Calm in words and in a voice that was heard: a transcript or chat without sound says nothing
+    of the voice (喂？还有人吗？ typed, or shouted)."""
+    return "loud" in turn.cues and turn.label == "neutral" and turn.arousal < CALM_AROUSAL
 
 
 def _worsened(turns: list[Reading], role: str, options: dict) -> Match:
