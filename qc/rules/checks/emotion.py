@@ -225,11 +225,11 @@ def _end(turns: list[Reading], role: str, options: dict) -> Match:
     label = label_of(score, arousal, options)
     evidence = tuple(r.evidence() for r in last)
     summary = say("emotion.ended", who=who(role), label=say(f"emotion.{label}"), score=score, n=len(last))
-    if label in REACHES[options["label"]] and _calm(last[-1]):
+    if label not in REACHES[options["label"]]:
+        return Match(False, summary, (), evidence)
+    if _calm(last[-1]):  # reached over the last turns, but the very last one is calm: ended calm
         return Match(False, say("emotion.ended_calm", who=who(role), score=score, n=len(last)), (), evidence)
-    if label in REACHES[options["label"]]:
-        return Match(True, summary, evidence)
-    return Match(False, summary, (), evidence)
+    return Match(True, summary, evidence)
 
 
 def _calm(turn: Reading) -> bool:

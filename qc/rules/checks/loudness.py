@@ -112,6 +112,13 @@ def _pitch_note(seg: Segment, usual: Acoustics):
     return say("loudness.evidence_pitch", st=rise) if rise is not None else ""
 
 
+def _pitch_limit(wanted: float):
+    """How the pitch must stand against usual: not lower (0), this far above (> 0) or at most this far below (< 0)."""
+    if wanted == 0:
+        return say("loudness.pitch_not_lower")
+    return say("loudness.pitch_rise", st=wanted) if wanted > 0 else say("loudness.pitch_not_below", st=-wanted)
+
+
 def _limits(options: dict):
     parts = []
     if options["max_db"] is not None:
@@ -120,8 +127,7 @@ def _limits(options: dict):
         jump = say("loudness.max_jump", db=options["max_jump_db"])
         wanted = options["min_pitch_rise_st"]
         if wanted is not None:
-            pitch = (say("loudness.pitch_not_lower") if wanted == 0 else say("loudness.pitch_rise", st=wanted)
-                     if wanted > 0 else say("loudness.pitch_not_below", st=-wanted))
+            pitch = _pitch_limit(wanted)
             jump = joined((jump, pitch), "none")
         parts.append(jump)
     limits = joined(parts, "or")
