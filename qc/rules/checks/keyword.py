@@ -19,7 +19,8 @@ Options:
   a phrase containing one of them also matches with any other.
 - ``same_sentence`` (true or false, default false): with ``all``, require one sentence.
 - ``fuzzy`` (true or false, default false): tolerate recogniser errors: toneless pinyin for
-  Chinese (with ``pinyin_tolerance`` differing syllables), one edit per English word of four
+  Chinese, zh/z, ch/c, sh/s and -ng/-n taken as one as input methods do (模糊音: 身活 is
+  生活; with ``pinyin_tolerance`` differing syllables), one edit per English word of four
   letters or more (two from eight), one digit misheard, dropped or added in numbers of four digits or more
   (in Chinese also one syllable of the number read out: 公后四次一起 for 4417).
   ``pinyin`` is the same switch under its older name.
