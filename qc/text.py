@@ -261,7 +261,6 @@ def _spoken_digit_spans(haystack: str, digits: str) -> list[tuple[int, int]]:
 _LOOSE_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 
 
-@lru_cache(maxsize=4096)
 def loose(syllable: str) -> str:
     """A toneless pinyin syllable with the distinctions 模糊音 ignores taken out (shi -> si, zhang -> zan)."""
     for retroflex, flat in _LOOSE_INITIALS:
@@ -271,8 +270,14 @@ def loose(syllable: str) -> str:
     return syllable[:-1] if syllable.endswith("ng") and len(syllable) > 2 else syllable
 
 
+@lru_cache(maxsize=8192)
+def _loose_syllables(text: str) -> tuple[str, ...]:
+    """:func:`syllables` with :func:`loose` applied, kept: every phrase of a rule is matched against the same sentence."""
+    return tuple(map(loose, syllables(text)))
+
+
 def _pinyin_spans(haystack: str, needle: str, tolerance: int) -> list[tuple[int, int]]:
-    target, source = tuple(map(loose, syllables(needle))), tuple(map(loose, syllables(haystack)))
+    target, source = _loose_syllables(needle), _loose_syllables(haystack)
     width = len(target)
     if width < TOLERANT_FROM:
         tolerance = 0
