@@ -70,10 +70,16 @@ def decode_text(data: bytes) -> Optional[str]:
     return None
 
 
+# Characters the recogniser writes for another that rules spell one way: Whisper writes 妳 for
+# 你, which OpenCC's t2s keeps (it is also a simplified character).
+SAME_CHARACTER = str.maketrans({"妳": "你"})
+
+
 @lru_cache(maxsize=8192)
 def numerals(text: str) -> str:
-    """``text`` width-folded and lower-cased, with spoken and written numbers as Arabic digits."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """``text`` width-folded, lower-cased and with 妳 as 你, with spoken and written numbers as
+    Arabic digits."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(SAME_CHARACTER)
     text = _HANZI_NUMBER.sub(lambda m: "".join(_HANZI_DIGITS[c] for c in m.group()), text)
     return _SPACED_DIGITS.sub("", _english_digits(text))
 

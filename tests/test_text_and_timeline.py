@@ -92,3 +92,18 @@ def test_merge_orders_channels_by_time_without_mutating():
     merged = merge_timeline([a, b])
     assert [s.text for s in merged] == ["a", "b", "c"]
     assert [s.text for s in a] == ["a", "c"]
+
+
+def test_the_recogniser_s_variant_of_you_is_you():
+    """Whisper writes 妳 for 你 and OpenCC's t2s keeps it: a regex rule written with 你 must still meet it."""
+    from qc.text import numerals
+
+    assert normalize("我跟妳说，妳们这个") == normalize("我跟你说，你们这个")
+    assert "你们" in numerals("妳们的师傅")
+
+
+def test_transcripts_are_simplified_with_you_as_you():
+    from qc.analysis.asr import AsrOptions, WhisperTranscriber
+
+    transcriber = WhisperTranscriber(AsrOptions(), "unused")  # simplify needs no model
+    assert transcriber.simplify("我跟妳說，這個") == "我跟你说，这个"

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..schema import NO_AGENT_ID, Word
+from ..text import SAME_CHARACTER
 from ..media import SAMPLE_RATE_HZ
 from .blocks import blocks
 from .devices import choose_device
@@ -306,9 +307,9 @@ class WhisperTranscriber:
         return dict(probabilities)
 
     def simplify(self, text: str) -> str:
-        """Traditional Chinese characters as simplified ones (Whisper writes either)."""
+        """Traditional Chinese characters as simplified ones (Whisper writes either), 妳 as 你."""
         if self._t2s is None:
             import opencc
 
             self._t2s = opencc.OpenCC("t2s.json")
-        return self._t2s.convert(text)
+        return self._t2s.convert(text).translate(SAME_CHARACTER)
