@@ -1,8 +1,9 @@
 """Option tables of check types, and the one validator that turns any mistake into a line.
 
 Each check type declares ``CONF`` (option -> kind) and ``DEFAULT``; kinds are ``float``,
-``int``, ``bool``, ``str``, ``dict``, a tuple of allowed values, or ``[kind]`` for a
-non-empty list. :func:`validate_options` checks a condition against its table and fills in
+``int``, ``bool``, ``str``, ``dict``, a tuple of allowed values, ``[kind]`` for a non-empty
+list, or ``PATTERNS``: a regular expression, or a list of them taken as one expression that
+matches where any of them does (so packs can share one YAML anchor and add to it). :func:`validate_options` checks a condition against its table and fills in
 the defaults; a mistake raises :class:`RuleConfigError` naming file, rule, option, what was
 expected and what was found, with the closest valid key suggested.
 """
@@ -18,6 +19,8 @@ SCOPE_CONF = {"role": ("agent", "customer", "any"), "first_s": float, "last_s": 
               "last_sentences": int, "by": ("sentence", "turn"), "anchor": dict}
 ANCHOR_CONF = {"to": str, "relation": ("before", "after", "around"), "within_s": float, "within_sentences": int,
                "within_turns": int, "first_hit": bool}
+
+PATTERNS = "patterns"  # the kind of an option holding one regular expression or a list of them
 
 
 def validate_options(path, rule_id: str, module, options: Any, where: str = "") -> dict:
@@ -47,6 +50,13 @@ def validate_options(path, rule_id: str, module, options: Any, where: str = "") 
 
 
 def typed(path, rule_id, key, value, kind):
+    if kind is PATTERNS:
+        if isinstance(value, list):
+            if not value:
+                raise RuleConfigError(path, rule_id, key, expected=describe(kind), found=value)
+            # a list may hold a shared YAML anchor that is itself a list: [own, *shared]
+            return "|".join(f"(?:{typed(path, rule_id, key, v, PATTERNS)})" for v in value)
+        return typed(path, rule_id, key, value, str)
     if isinstance(kind, tuple):
         if value not in kind:
             raise RuleConfigError(path, rule_id, key, expected=describe(kind), found=value)
@@ -80,6 +90,8 @@ def typed(path, rule_id, key, value, kind):
 
 
 def describe(kind) -> str:
+    if kind is PATTERNS:
+        return "text or a non-empty list of text"
     if isinstance(kind, tuple):
         return "one of " + ", ".join(kind)
     if isinstance(kind, list):

@@ -34,7 +34,7 @@ Options:
   identity question: ``any: [date of birth, postcode]`` with ``with_any: [can i, could you,
   please, "?"]`` ("I can see the phone number on the account" asks nothing). Matched like
   the phrases (fuzzy, numbers); ``?`` and ``？`` match question marks.
-- ``exclude`` (text, a regular expression for RE2): sentences where it matches do not count,
+- ``exclude`` (a regular expression for RE2, or a list of them): sentences where it (any of them) matches do not count,
   e.g. the opening offer of help ("Postcode Lottery, how can I help?" asks for no postcode).
 
 PASS::
@@ -60,6 +60,7 @@ from __future__ import annotations
 from ...schema import CallAnalysis, Match, Segment
 from ...text import find_phrase, numerals
 from ..messages import say
+from ..options import PATTERNS
 from . import regex
 from .base import evidence_of, listing
 
@@ -67,7 +68,7 @@ ID = "keyword"
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
         "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
-        "except": [str], "with_any": [str], "exclude": str}
+        "except": [str], "with_any": [str], "exclude": PATTERNS}
 DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1, "synonyms": None,
            "same_sentence": False, "pinyin": False, "fuzzy": False, "pinyin_tolerance": 0, "negation": False,
            "except": None, "with_any": None, "exclude": None}

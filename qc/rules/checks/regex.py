@@ -10,7 +10,7 @@ takes microseconds). RE2 has no look-around or back-references (use ``exclude`` 
 
 Options:
 - ``pattern`` (text, required): a regular expression (RE2 syntax, close to Python's).
-- ``exclude`` (text): sentences where this expression also matches do not count
+- ``exclude`` (text, or a list of texts: any of them): sentences where this expression also matches do not count
   (e.g. ``不能保证|无法保证`` next to ``保证``).
 - ``min_hits`` (integer, default 1): how many sentences must match.
 
@@ -40,11 +40,12 @@ import re2
 from ...schema import CallAnalysis, Match, Segment
 from ...text import numerals
 from ..messages import say
+from ..options import PATTERNS
 from .base import evidence_of
 
 ID = "regex"
 SCOPED = True
-CONF = {"pattern": str, "exclude": str, "min_hits": int}
+CONF = {"pattern": str, "exclude": PATTERNS, "min_hits": int}
 PATTERN_OPTIONS = ("pattern", "exclude")  # where site variables are expanded (as escaped alternatives)
 DEFAULT = {"exclude": None, "min_hits": 1}
 
