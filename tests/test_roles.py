@@ -34,6 +34,9 @@ AGENT_CUES = [
     ("en", "service", "Certainly, let me check that for you."),
     ("en", "asks identity", "Can I have your date of birth, please?"),
     ("en", "asks identity", "Order number?"),
+    # blind batch 19: a bathroom fitter's job reference, a supplier's contract or invoice number
+    ("en", "asks identity", "What's the job reference?"),
+    ("en", "asks identity", "Have you got the invoice number there?"),
     ("en", "states account", "I can see the payment went through yesterday."),
     ("en", "script", "Hi, am I speaking with Mr Jones?"),
 ]
@@ -191,6 +194,17 @@ def test_an_agent_who_answers_hello_and_asks_for_the_registered_email_is_the_age
                  ("B", "Okay, thank you so much."), ("A", "Okay ma'am, thank you for calling, have a nice day."))
     decision = decide_roles(lines, "en")
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
+def test_a_hello_that_opens_a_longer_first_turn_is_answering_not_picking_up():
+    """Blind batch 19, a mono call: the agent answered 'Hello. Harbour Bathrooms. Gary here.' and
+    the role was a coin toss because the first sentence alone ('Hello.') reads as a callee
+    picking up. A callee who picks up says hello and waits."""
+    answered = decide_roles(call(("A", "Hello."), ("A", "Harbour Bathrooms."), ("A", "Gary here."), ("B", "Right.")),
+                            "en")
+    assert answered.roles["A"] == "agent" and answered.confidence > 0.5, answered.reason
+    picked_up = decide_roles(call(("A", "Hello?"), ("B", "Right."), ("A", "Okay.")), "en")
+    assert picked_up.confidence == 0.5, picked_up.reason
 
 
 @pytest.mark.parametrize("direction,agent", [("inbound", "A"), ("outbound", "B")])
