@@ -28,7 +28,7 @@ Options:
 - ``role`` (agent, customer or any; default customer): whose speech is read.
 - ``mode`` (default end): ``end`` hits when the role's last ``last_turns`` turns, taken
   together (mean score and arousal), reach ``label``, unless the very last turn is calm
-  (neutral words and, in a voice that was measured, arousal under 0.25: a customer who shouted,
+  (neutral words and, in a voice measured over at least 1 s, arousal under 0.25: a customer who shouted,
   then said 行吧，我再考虑考虑 in their own voice, ended calm); ``worsened`` hits when the mean score
   of the role's last third of turns is below that of the first third by more than
   ``min_drop``; ``any`` hits when any sentence reaches ``label``.
@@ -81,6 +81,7 @@ FULL_RISE = {"loud": 6.0, "pitch": 4.0, "range": 4.0, "rate": 0.3}  # dB, st, st
 AROUSAL_WEIGHT = 0.5
 ANGRY_AROUSAL = 0.3
 CALM_AROUSAL = 0.25  # a turn this calm in voice, with neutral words, ends a call calm
+CALM_MIN_S = 1.0  # ... when it lasts this long: half a second (没了) tells little of a voice
 CALM_PERCENTILE = 25  # the speaker's baseline: how they sound when calm (the median is anger for the angry)
 SHOWN_RISE = 0.1  # evidence names the cues that rose at least this share of a full rise
 MIN_RATE_DURATION_S = 0.3
@@ -233,9 +234,11 @@ def _end(turns: list[Reading], role: str, options: dict) -> Match:
 
 
 def _calm(turn: Reading) -> bool:
-    """Calm in words and in a voice that was heard: a transcript or chat without sound says nothing
-    of the voice (喂？还有人吗？ typed, or shouted)."""
-    return "loud" in turn.cues and turn.label == "neutral" and turn.arousal < CALM_AROUSAL
+    """Calm in words and in a voice that was heard for long enough: a transcript or chat without
+    sound says nothing of the voice (喂？还有人吗？ typed, or shouted), nor does a curt 没了."""
+    heard_s = turn.segment.end_s - turn.segment.start_s
+    return ("loud" in turn.cues and turn.label == "neutral" and turn.arousal < CALM_AROUSAL
+            and heard_s >= CALM_MIN_S)
 
 
 def _worsened(turns: list[Reading], role: str, options: dict) -> Match:
