@@ -135,3 +135,29 @@ def test_a_worker_process_is_replaced_after_its_share_of_calls(ahead):
     assert [o.error for o in outcomes] == [None] * 5
     pids = [o.analysis.audio.path for o in sorted(outcomes, key=lambda o: o.task.meta.call_id)]
     assert len(set(pids)) == 3 and pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+
+
+def test_a_finished_batch_lets_its_workers_exit_so_nothing_they_hold_leaks(tmp_path):
+    """qc run printed "resource_tracker: There appear to be 1 leaked semaphore objects" at the end of
+    most batches: the workers were killed rather than let exit, so what they held was never
+    released. A worker that takes a moment to exit must be waited for once every call is done."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "batch.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from qc.run.executors import ProcessExecutor\n"
+        "from qc.run.plan import Task\n"
+        "from qc.schema import CallMeta\n"
+        "from executor_work import SemaphoreWork\n"
+        "if __name__ == '__main__':\n"
+        "    tasks = [Task(CallMeta(i, f'/calls/{i}.wav'), f'key-{i}', 'zh', 'audio', f'uid-{i}', f'content-{i}',\n"
+        "                  'sha') for i in 'abcd']\n"
+        "    outcomes = list(ProcessExecutor(2, 1).execute(tasks, SemaphoreWork(), lambda task: None))\n"
+        "    print(len([o for o in outcomes if o.error is None]))\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "4", done.stderr
+    assert "leaked" not in done.stderr, done.stderr

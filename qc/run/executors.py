@@ -184,7 +184,10 @@ class ProcessExecutor:
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool, handed = self._pool(), 0
         finally:
-            _stop(pool)
+            if pending or running:  # stopped early (interrupted, or the caller stopped reading)
+                _stop(pool)
+            else:  # every call done: let the workers exit on their own, releasing what they hold
+                pool.shutdown(wait=True)
 
 
 def _worker_traceback(exc: BaseException) -> str:
