@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import Sequence
 
 from ..messages import Message, joined, render, say
@@ -72,7 +73,7 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
                 found[speaker][cue.name] = found[speaker].get(cue.name, 0) + len(said)
     first = ordered[0].speaker
     # the first speaker's whole first turn: "Hello." then a brand and a name answers the phone
-    first_turn = " ".join(s.text for s in _first_turn(ordered))
+    first_turn = " ".join(s.text for s in takewhile(lambda s: s.speaker == first, ordered))
     pickup = _picks_up(first_turn, language)
     direction = direction if direction in DIRECTIONS else ""
     points[first] += FIRST_SPEAKER_WEIGHT[direction, pickup]
@@ -121,15 +122,6 @@ def _picks_up(text: str, language: str) -> bool:
     if any(find_phrase(text, word) for word in INVITES.get(language, INVITES["en"])):
         return False
     return any(plain.startswith(word) for word in PICKUP.get(language, PICKUP["en"])) and len(plain) <= 12
-
-
-def _first_turn(ordered: Sequence[Segment]) -> list[Segment]:
-    turn = []
-    for sentence in ordered:
-        if sentence.speaker != ordered[0].speaker:
-            break
-        turn.append(sentence)
-    return turn
 
 
 def _first_words(text: str) -> str:

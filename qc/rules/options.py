@@ -3,9 +3,10 @@
 Each check type declares ``CONF`` (option -> kind) and ``DEFAULT``; kinds are ``float``,
 ``int``, ``bool``, ``str``, ``dict``, a tuple of allowed values, ``[kind]`` for a non-empty
 list, or ``PATTERNS``: a regular expression, or a list of them taken as one expression that
-matches where any of them does (so packs can share one YAML anchor and add to it). :func:`validate_options` checks a condition against its table and fills in
-the defaults; a mistake raises :class:`RuleConfigError` naming file, rule, option, what was
-expected and what was found, with the closest valid key suggested.
+matches where any of them does (so packs can share one YAML anchor and add to it).
+:func:`validate_options` checks a condition against its table and fills in the defaults; a
+mistake raises :class:`RuleConfigError` naming file, rule, option, what was expected and what
+was found, with the closest valid key suggested.
 """
 
 from __future__ import annotations
