@@ -21,6 +21,9 @@ Options:
 - ``min_words`` (integer, default 1): clauses shorter than this are not scored (counted as the
   speech rate counts: a Chinese character is one, as is an English word). Two or three words
   ("Don't appear.", a recogniser's fragment) can sit close to an example by chance.
+- ``exclude`` (a regular expression for RE2, or a list of them): sentences where it matches are
+  not scored, as in ``keyword`` and ``regex``: the near misses a meaning cannot tell apart (a
+  complaint about a third party sounds like one about the company).
 
 PASS::
 
@@ -33,6 +36,12 @@ FAIL (a neutral request is closer to the negatives)::
     rule: {require: {check: similarity, role: customer, examples: [这么久了还没人来处理, 服务太差了], negatives: [我想查询一下账户信息, 好的，谢谢你]}}
     agent 0.5 3.0 您好，请问有什么可以帮您？
     customer 3.5 5.0 我想查一下话费
+
+FAIL (``exclude``: a sentence about another company is not scored)::
+
+    rule: {require: {check: similarity, role: customer, examples: [这么久了还没人来处理, 服务太差了], negatives: [我想查询一下账户信息, 好的，谢谢你], exclude: 那家}}
+    agent 0.5 3.0 您好，请问有什么可以帮您？
+    customer 3.5 6.0 那家公司这都第三次了，还是没人来修
 """
 
 from __future__ import annotations
@@ -46,15 +55,18 @@ import numpy as np
 from ...messages import Message, joined
 from ...metrics import is_chinese, units
 from ...schema import CallAnalysis, Match, Segment
+from ...text import numerals
 from ..messages import say
+from ..options import PATTERNS
+from . import regex
 from .base import evidence_of
 
 ID = "similarity"
 SCOPED = True
 MODELS = ("embedder",)
 CONF = {"examples": [str], "negatives": [str], "threshold": float, "margin": float, "min_hits": int,
-        "min_words": int}
-DEFAULT = {"negatives": None, "threshold": None, "margin": 0.02, "min_hits": 1, "min_words": 1}
+        "min_words": int, "exclude": PATTERNS}
+DEFAULT = {"negatives": None, "threshold": None, "margin": 0.02, "min_hits": 1, "min_words": 1, "exclude": None}
 THRESHOLD_WITH_NEGATIVES = 0.86
 THRESHOLD_ALONE = 0.92
 
@@ -71,7 +83,7 @@ def validate(options: dict) -> Optional[str]:
         return "min_hits must be at least 1"
     if options["min_words"] < 1:
         return "min_words must be at least 1"
-    return None
+    return regex.validate({"pattern": None, "exclude": options["exclude"]})
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,9 @@ class Scored:
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, models) -> Match:
     negatives = options["negatives"] or []
+    if options["exclude"]:
+        exclude = regex.compiled(options["exclude"])
+        segments = tuple(s for s in segments if not exclude.search(numerals(s.text)))
     threshold = options["threshold"] or (THRESHOLD_WITH_NEGATIVES if negatives else THRESHOLD_ALONE)
     rule = (say("similarity.rule_margin", threshold=threshold, margin=options["margin"]) if negatives
             else say("similarity.rule", threshold=threshold))
