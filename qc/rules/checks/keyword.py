@@ -58,7 +58,7 @@ FAIL (``exclude``: the brand in the opening offer of help asks for no postcode):
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Match, Segment
-from ...text import find_phrase, numerals
+from ...text import find_phrase
 from ..messages import say
 from ..options import PATTERNS
 from . import regex
@@ -88,9 +88,7 @@ def validate(options: dict) -> str | None:
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     mode = next(k for k in ("any", "all", "none") if options[k])
     phrases = options[mode]
-    if options["exclude"]:
-        exclude = regex.compiled(options["exclude"])
-        segments = tuple(s for s in segments if not exclude.search(numerals(s.text)))
+    segments = regex.without_excluded(segments, options["exclude"])
     if options["with_any"]:
         segments = tuple(s for s in segments if any(_also(s.text, p, options) for p in options["with_any"]))
     found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}

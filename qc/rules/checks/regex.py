@@ -70,6 +70,15 @@ def compiled(pattern: str):
     return re2.compile(pattern, options=options)
 
 
+def without_excluded(segments: tuple[Segment, ...], exclude) -> tuple[Segment, ...]:
+    """The sentences that ``exclude`` (an option's expression or list of them; None: nothing)
+    does not match, as the checks with an ``exclude`` option read them (numerals as digits)."""
+    if not exclude:
+        return segments
+    found = compiled(exclude)
+    return tuple(s for s in segments if not found.search(numerals(s.text)))
+
+
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     pattern = compiled(options["pattern"])
     exclude = compiled(options["exclude"]) if options["exclude"] else None

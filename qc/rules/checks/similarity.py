@@ -55,7 +55,6 @@ import numpy as np
 from ...messages import Message, joined
 from ...metrics import is_chinese, units
 from ...schema import CallAnalysis, Match, Segment
-from ...text import numerals
 from ..messages import say
 from ..options import PATTERNS
 from . import regex
@@ -110,9 +109,7 @@ class Scored:
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, models) -> Match:
     negatives = options["negatives"] or []
-    if options["exclude"]:
-        exclude = regex.compiled(options["exclude"])
-        segments = tuple(s for s in segments if not exclude.search(numerals(s.text)))
+    segments = regex.without_excluded(segments, options["exclude"])
     threshold = options["threshold"] or (THRESHOLD_WITH_NEGATIVES if negatives else THRESHOLD_ALONE)
     rule = (say("similarity.rule_margin", threshold=threshold, margin=options["margin"]) if negatives
             else say("similarity.rule", threshold=threshold))
