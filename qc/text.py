@@ -16,7 +16,7 @@
   one digit misheard, dropped or added, and in Chinese read out with one syllable misheard
   (工号四四一七 heard as 公后四次一起).
 - :func:`find_phrase` with ``negation=True`` ignores a phrase that a negation governs in its
-  clause: 不/没/无法/未/别 up to six characters before it (不能保证, 无法百分之百保证) or 不了
+  clause: 不/没/无法/未/别 up to eight characters before it (不能保证, 没办法百分之百保证) or 不了
   after it (保证不了); not/never/no/nobody/can't/won't/cannot up to three words before it ("I
   can't guarantee", "nobody can guarantee"). ``excepts`` are near-miss phrases: an occurrence
   inside one of them does not count (保证金 for 保证, 不知道您对 for 不知道).
@@ -47,7 +47,7 @@ _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n]+")
 NEGATION_ZH = ("不", "没", "无法", "未", "别", "甭")
 NEGATION_ZH_AFTER = ("不了", "不到")
 NEGATION_EN = frozenset({"not", "no", "never", "t", "cannot", "unable", "nor", "without", "neither", "nobody", "none"})
-NEGATION_ZH_CHARS, NEGATION_EN_WORDS = 6, 3
+NEGATION_ZH_CHARS, NEGATION_EN_WORDS = 8, 3
 
 
 # What editors and Excel write: UTF-8 (with a BOM or not), UTF-16 ("Unicode text") and, on a

@@ -64,6 +64,12 @@ def test_a_negative_subject_negates_in_english():
     assert find_phrase("I guarantee nobody will notice", "guarantee", negation=True)
 
 
+def test_a_chinese_negation_reaches_over_an_intensifier():
+    # 没办法 + 百分之百 + 保证: the negation is seven characters before the phrase
+    assert not find_phrase("收益我们没办法百分之百保证", "保证", negation=True)
+    assert find_phrase("没问题，这个收益我们百分之百保证", "保证", negation=True)  # 没 nine characters before
+
+
 def test_english_matching_is_on_whole_words():
     assert find_phrase("Please, calm down now", "calm down")
     assert not find_phrase("I know", "no")

@@ -27,7 +27,7 @@ Options:
 - ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese, in
   phrases of four syllables or more (感谢您的来订 for 感谢您的来电; 再来 is not 再见).
 - ``negation`` (true or false, default false): a phrase preceded in its clause by a negation
-  (不/没/无法/未/别 up to six characters before, 不了 after; not/never/no/n't/cannot up to three
+  (不/没/无法/未/别 up to eight characters before, 不了 after; not/never/no/n't/cannot up to three
   words before) does not count.
 - ``except`` (list of text): near misses; a phrase found only inside one of them does not count.
 - ``with_any`` (list of text): only sentences that also contain one of these count, e.g. an
