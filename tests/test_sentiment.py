@@ -23,7 +23,11 @@ COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个�
               # giving up on the company, taking it further (session 15: heard as neutral before)
               "Don't bother. I'll get someone else out and send you the bill.", "I'm done with this company.",
               "Add what you like. I'm cancelling the whole order.", "Ten days. Unreal.",
-              "I'll be leaving a review, and I'm looking at switching.", "懒得跟你说。", "行，你们就等着吧。"]
+              "I'll be leaving a review, and I'm looking at switching.", "懒得跟你说。", "行，你们就等着吧。",
+              # giving up, doing it without the company, keep away (session 21: heard as neutral before)
+              "行了行了，别说了，挂了。", "算了，我自己再跑一趟。", "猪饿瘦了算谁的！我自己想办法。",
+              "When he is free? This is nonsense.", "Take our number off your list.",
+              "Don't call me on this number again."]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]
@@ -33,7 +37,9 @@ PLAIN = ["我叫李明，尾号是六六八八。", "这次的菜我们一点没
          "Could someone else pick it up for me?", "I'd like a review of my tariff, please.",
          "I'm switching to the annual plan.", "我等着吧，不着急。",
          # the caller running themselves down (blind batch 13: read as negative before)
-         "Sorry, I'm a bit hopeless with all this."]
+         "Sorry, I'm a bit hopeless with all this.",
+         # resigned but going along (a label of batch 25 calls it calm): 算了算了 is no cue by itself
+         "算了算了，那我先买一个试试。", "Can I call you back on this number?"]
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,10 @@ NEGATIVE_CUES = {
            # time wasted on the company, a threat to take it further: 白白浪费我一上午, 下次再这样我就打市长热线
            "浪费我", "白白浪费", "真是的", "下次再这样", "市长热线", "消协", "曝光",
            # 懒得跟你说, 你们就等着吧, 我倒要看看你们店长怎么说
-           "懒得", "就等着吧", "你等着吧", "你们等着吧", "倒要看看"),
+           "懒得", "就等着吧", "你等着吧", "你们等着吧", "倒要看看",
+           # giving up on the call, or doing it without the company: 我自己再跑一趟 / 行了行了别说了 /
+           # 我自己想办法 / 猪饿瘦了算谁的 / 你们这个供应商就别做了
+           "行了行了", "别说了", "不想再听", "自己想办法", "我自己再跑", "算谁的", "别做了"),
     "en": ("unacceptable", "ridiculous", "complaint", "complain", "manager", "supervisor", "still not",
            "still haven't", "still hasn't", "not fixed", "third time", "nobody", "no one", "waste of",
            "urgent", "fed up", "sick of", "how many times", "terrible", "worst", "useless", "rude",
@@ -97,7 +100,11 @@ NEGATIVE_CUES = {
            "don't bother", "get someone else", "go elsewhere", "business elsewhere", "other suppliers",
            "another supplier", "looking at switching", "done with this", "done with you", "i've had enough",
            "ombudsman", "trading standards", "leaving a review", "leave a review", "bad review",
-           "i'm cancelling", "i'm canceling", "unreal"),
+           "i'm cancelling", "i'm canceling", "unreal",
+           # "This is nonsense. I will report all of you." / "Take our number off your list." /
+           # "Don't call me on this number again."
+           "nonsense", "report you", "report all of you", "losing money", "cancelling everything",
+           "canceling everything", "off your list", "don't call me", "don't call us", "stop calling"),
 }
 # Sarcasm: negative cues made of pleased words, which the models read as pleased; they are
 # taken out of the text the model scores.
