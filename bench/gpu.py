@@ -52,11 +52,17 @@ import sys
 import threading
 import time
 import wave
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
+
+try:
+    from bench import gpu_media
+except ImportError:  # run as a script: python3 bench/gpu.py
+    import gpu_media
 
 ROOT = Path(__file__).resolve().parent.parent
 WHL = ROOT / ".whl"  # gitignored
@@ -128,6 +134,13 @@ def pack(args) -> int:
     models_dir = Path(os.environ.get("QC_MODELS_DIR") or ROOT / "models")
     for name in MODELS:
         shutil.copytree(models_dir / name, payload / "models" / name, symlinks=False)
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", *PYTHON_TAGS, "-d", str(WHL / "ffmpeg"),
+                    gpu_media.IMAGEIO_FFMPEG], check=True)
+    with zipfile.ZipFile(next((WHL / "ffmpeg").glob("*.whl"))) as wheel:
+        binary = next(n for n in wheel.namelist() if "/binaries/ffmpeg-" in n)
+        (payload / "bin").mkdir()
+        (payload / "bin" / "ffmpeg").write_bytes(wheel.read(binary))
+    shutil.rmtree(WHL / "ffmpeg")
     (payload / "stub" / "av").mkdir(parents=True)
     (payload / "stub" / "av" / "__init__.py").write_text('"""Stand-in: faster-whisper imports av, qc never '
                                                          'lets it decode (bench/gpu.py)."""\n')
@@ -202,7 +215,8 @@ def cublas12_env(site: Path) -> tuple[dict, str]:
             link = shim / "libcublas.so.12"
             link.unlink(missing_ok=True)
             link.symlink_to(lib.resolve())
-            path = f"{shim}:{os.environ.get('LD_LIBRARY_PATH', '')}".rstrip(":")
+            # the real folder too: libcublas.so.13 finds its libcublasLt.so.13 there
+            path = f"{shim}:{lib.resolve().parent}:{os.environ.get('LD_LIBRARY_PATH', '')}".rstrip(":")
             return {"LD_LIBRARY_PATH": path}, f"SHIM: libcublas.so.12 -> {lib} (cuBLAS 13 under the CUDA 12 name)"
     return {}, "no cuBLAS 12 or 13 found: Whisper cannot run on the GPU"
 
@@ -339,11 +353,14 @@ def run(args) -> int:
     if missing:
         print(f"gpu: parts missing or damaged: {', '.join(missing)}; carry them (bench/gpu.py pack)", file=sys.stderr)
         return 3
+    payload = install()
+    for line in gpu_media.install_tools(WORK / "bin", payload / "bin" / "ffmpeg", shutil.which):
+        print(f"gpu: {line}")
+    os.environ["PATH"] = f"{WORK / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
     tools = [tool for tool in ("ffmpeg", "ffprobe") if shutil.which(tool) is None]
     if tools:  # qc decodes every recording with them: stop before spending the machine's time
         print(f"gpu: {' and '.join(tools)} missing here; see bench/README.md, GPU", file=sys.stderr)
         return 3
-    payload = install()
     sets = make_sets(args.long_minutes)
     extra, cublas = cublas12_env(WORK / "site")
     env = {**os.environ, **extra, "QC_MODELS_DIR": str(payload / "models"), "PYTHONUNBUFFERED": "1",
@@ -368,9 +385,9 @@ def run(args) -> int:
               f"{result.split()}; exit {proc.returncode}", flush=True)
         print(f"  {result.summary}\n  {STAGE_LINE.search(proc.stderr).group(0) if stages else proc.stderr[-2000:]}",
               flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps({"cublas": cublas, "runs": [
-            {**asdict(r), "rtf": r.rtf} for r in results]}, indent=1))
+        if args.json:  # after every run: a run cut off by the machine's time limit leaves the others
+            Path(args.json).write_text(json.dumps({"cublas": cublas, "runs": [
+                {**asdict(r), "rtf": r.rtf} for r in results]}, indent=1))
     return max((r.exit_code for r in results), default=0)
 
 

@@ -36,3 +36,47 @@ def test_dry_run_prints_the_commands_and_runs_nothing(tmp_path, monkeypatch, cap
     out = capsys.readouterr().out
     assert "--device cuda --batch-size 8" in out and "--reasons off" in out
     assert "parts: missing SHA256SUMS" in out
+
+
+DESCRIBED = """Input #0, wav, from 'call.wav':
+  Duration: 00:01:05.40, bitrate: 256 kb/s
+  Stream #0:0: Audio: pcm_s16le ([1][0][0][0] / 0x0001), 8000 Hz, stereo, s16, 256 kb/s
+At least one output file must be specified
+"""
+
+
+def test_the_ffprobe_stand_in_reads_ffmpegs_description_of_its_input():
+    from bench import gpu_media
+
+    answer = gpu_media.probe_json(DESCRIBED)
+    assert answer == {"streams": [{"codec_name": "pcm_s16le", "channels": 2, "sample_rate": "8000"}],
+                      "format": {"format_name": "wav", "duration": "65.400000"}}
+    mono = gpu_media.probe_json(DESCRIBED.replace("stereo", "mono").replace("wav,", "mp3,"))
+    assert mono["streams"][0]["channels"] == 1 and mono["format"]["format_name"] == "mp3"
+    assert gpu_media.probe_json("Input #0, png_pipe, from 'x.png':\n  Stream #0:0: Video: png") == {}
+
+
+def test_qc_identifies_and_rejects_files_through_the_stand_in_as_through_ffprobe(tmp_path, monkeypatch):
+    import shutil
+
+    import pytest
+
+    from bench import gpu_media
+    from qc import media
+    from qc.errors import AudioError
+
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        pytest.skip("needs ffmpeg and ffprobe to compare with")
+    call = gpu.ROOT / "examples" / "calls" / "en-good.wav"
+    real = media.probe(call)
+    said = gpu_media.install_tools(tmp_path, tmp_path / "none", lambda tool: shutil.which(tool) if tool == "ffmpeg"
+                                   else None)
+    assert said[1].startswith("ffprobe: stand-in")
+    monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
+    assert shutil.which("ffprobe") == str(tmp_path / "ffprobe")
+    stood_in = media.probe(call)
+    assert stood_in == {**real, "duration_s": pytest.approx(real["duration_s"], abs=0.01)}
+    text = tmp_path / "notes.wav"
+    text.write_text("not audio at all")
+    with pytest.raises(AudioError):
+        media.probe(text)
