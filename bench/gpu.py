@@ -236,8 +236,11 @@ def write_wav(path: Path, frames: np.ndarray, rate: int) -> None:
         w.writeframes(np.ascontiguousarray(frames, dtype=np.int16).tobytes())
 
 
-def make_sets(long_minutes: float) -> dict[str, tuple[Path, float]]:
-    """The four inputs from examples/calls: {name: (folder with manifest.csv, audio seconds)}."""
+def make_sets(long_minutes: float, copies: int = 1) -> dict[str, tuple[Path, float]]:
+    """The four inputs from examples/calls: {name: (folder with manifest.csv, audio seconds)}.
+
+    ``copies`` > 1 repeats each long call under new names, each copy's audio rotated by 0.1 s
+    more, so a set is a night's worth of distinct recordings for several workers."""
     source = ROOT / "examples" / "calls"
     rows = list(csv.DictReader((source / "manifest.csv").open(encoding="utf-8")))
     sets = {}
@@ -246,15 +249,20 @@ def make_sets(long_minutes: float) -> dict[str, tuple[Path, float]]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         total, out_rows = 0.0, []
-        for row in rows:
-            frames, rate = read_wav(source / row["file"])
-            if name.startswith("long"):
-                frames = np.tile(frames, (int(np.ceil(long_minutes * 60 * rate / len(frames))), 1))
-            if name.endswith("mono"):
-                frames = frames.mean(axis=1, keepdims=True).round()
-            write_wav(folder / row["file"], frames, rate)
-            total += len(frames) / rate
-            out_rows.append({**row, "channels_layout": "mono" if name.endswith("mono") else row["channels_layout"]})
+        for copy in range(copies if name.startswith("long") else 1):
+            for row in rows:
+                frames, rate = read_wav(source / row["file"])
+                if name.startswith("long"):
+                    frames = np.tile(frames, (int(np.ceil(long_minutes * 60 * rate / len(frames))), 1))
+                    frames = np.roll(frames, copy * rate // 10, axis=0)
+                if name.endswith("mono"):
+                    frames = frames.mean(axis=1, keepdims=True).round()
+                file = row["file"] if copy == 0 else f"{Path(row['file']).stem}-copy{copy}.wav"
+                write_wav(folder / file, frames, rate)
+                total += len(frames) / rate
+                call_id = f"{row['call_id']}-copy{copy}" if copy else row["call_id"]
+                out_rows.append({**row, "file": file, "call_id": call_id,
+                                 "channels_layout": "mono" if name.endswith("mono") else row["channels_layout"]})
         with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
@@ -309,6 +317,7 @@ class Result:
     stages: dict = field(default_factory=dict)
     exit_code: int = 0
     summary: str = ""
+    workers: int = 1
 
     @property
     def rtf(self) -> Optional[float]:
@@ -331,21 +340,25 @@ def parse_stages(log: str) -> tuple[Optional[float], dict[str, float]]:
     return float(found.group(1)), stages
 
 
-def qc_command(folder: Path, out: Path, batch_size: int) -> list[str]:
-    return [sys.executable, "-m", "qc.cli", "-v", "run", str(folder), "--manifest", str(folder / "manifest.csv"),
+def qc_command(folder: Path, out: Path, batch_size: int, profile: Optional[Path] = None,
+               workers: int = 1) -> list[str]:
+    profiled = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    return [sys.executable, *profiled, "-m", "qc.cli", "-v", "run", str(folder),
+            "--manifest", str(folder / "manifest.csv"),
             "--out", str(out), "--db", str(out / "qc.sqlite"), "--device", "cuda", "--batch-size", str(batch_size),
-            "--workers", "1", "--rules", str(ROOT / "bench" / "gpu-rules.yaml"), "--reasons", "off", "--force"]
+            "--workers", str(workers), "--rules", str(ROOT / "bench" / "gpu-rules.yaml"), "--reasons", "off", "--force"]
 
 
 def run(args) -> int:
     plan = [(name, batch) for name in args.sets for batch in args.batch_sizes]
     if args.dry_run:
-        sets = make_sets(args.long_minutes)
+        sets = make_sets(args.long_minutes, args.copies)
         for name in args.sets:
             folder, audio_s = sets[name]
             print(f"set {name}: {audio_s:.0f} s of audio in {folder}")
         for name, batch in plan:
-            print(" ".join(qc_command(sets[name][0], WORK / "out" / f"{name}-b{batch}", batch)))
+            print(" ".join(qc_command(sets[name][0], WORK / "out" / f"{name}-b{batch}", batch,
+                                      workers=args.workers)))
         missing = parts_missing()
         print(f"parts: {'all present' if not missing else 'missing ' + ', '.join(missing)}")
         return 0
@@ -361,7 +374,7 @@ def run(args) -> int:
     if tools:  # qc decodes every recording with them: stop before spending the machine's time
         print(f"gpu: {' and '.join(tools)} missing here; see bench/README.md, GPU", file=sys.stderr)
         return 3
-    sets = make_sets(args.long_minutes)
+    sets = make_sets(args.long_minutes, args.copies)
     extra, cublas = cublas12_env(WORK / "site")
     env = {**os.environ, **extra, "QC_MODELS_DIR": str(payload / "models"), "PYTHONUNBUFFERED": "1",
            "PYTHONPATH": os.pathsep.join([str(WORK / "site"), str(payload / "stub"), str(ROOT)])}
@@ -375,16 +388,25 @@ def run(args) -> int:
         out = WORK / "out" / f"{name}-b{batch}"
         started = time.perf_counter()
         with GpuMemory() as memory:
-            proc = subprocess.run(qc_command(folder, out, batch), env=env, cwd=ROOT, capture_output=True, text=True)
+            profile = out.parent / f"{name}-b{batch}.prof" if args.profile else None
+            proc = subprocess.run(qc_command(folder, out, batch, profile, args.workers), env=env, cwd=ROOT,
+                                  capture_output=True, text=True)
         qc_wall_s, stages = parse_stages(proc.stderr)
         result = Result(name, batch, round(audio_s, 1), round(time.perf_counter() - started, 1), qc_wall_s,
-                        memory.used_mib(), stages, proc.returncode, next(iter(SUMMARY_LINE.findall(proc.stderr)), ""))
+                        memory.used_mib(), stages, proc.returncode, next(iter(SUMMARY_LINE.findall(proc.stderr)), ""),
+                        args.workers)
         results.append(result)
-        print(f"{name:<11} batch {batch}: {audio_s:6.0f} s audio, qc {qc_wall_s or 0:6.1f} s wall "
+        print(f"{name:<11} batch {batch}, workers {args.workers}: {audio_s:6.0f} s audio, "
+              f"qc {qc_wall_s or 0:6.1f} s wall "
               f"(process {result.process_wall_s:.1f} s), RTF {result.rtf or 0:.4f}, GPU +{result.gpu_mib} MiB, "
               f"{result.split()}; exit {proc.returncode}", flush=True)
         print(f"  {result.summary}\n  {STAGE_LINE.search(proc.stderr).group(0) if stages else proc.stderr[-2000:]}",
               flush=True)
+        if profile and profile.is_file():  # where the time went, for a stage slower than it should be
+            import pstats
+            for order, count in (("cumulative", 45), ("tottime", 25)):
+                pstats.Stats(str(profile), stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(count)
+            sys.stdout.flush()
         if args.json:  # after every run: a run cut off by the machine's time limit leaves the others
             Path(args.json).write_text(json.dumps({"cublas": cublas, "runs": [
                 {**asdict(r), "rtf": r.rtf} for r in results]}, indent=1))
@@ -429,6 +451,9 @@ def main(argv=None) -> int:
                    choices=["stereo", "mono", "long-stereo", "long-mono"])
     r.add_argument("--batch-sizes", nargs="+", type=int, default=[1, 8])
     r.add_argument("--long-minutes", type=float, default=5.0, help="each call of the long sets, looped")
+    r.add_argument("--copies", type=int, default=1, help="each long call this many times, under new names")
+    r.add_argument("--workers", type=int, default=1, help="qc's --workers: processes, each with its own models")
+    r.add_argument("--profile", action="store_true", help="run qc under cProfile and print where the time went")
     r.add_argument("--json", help="also write the results here (e.g. $OUT/gpu.json on the lent machine)")
     args = parser.parse_args(argv)
     return {"pack": pack, "inventory": inventory, "run": run}[args.step](args)

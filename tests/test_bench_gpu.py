@@ -80,3 +80,13 @@ def test_qc_identifies_and_rejects_files_through_the_stand_in_as_through_ffprobe
     text.write_text("not audio at all")
     with pytest.raises(AudioError):
         media.probe(text)
+
+
+def test_copies_make_distinct_long_calls_under_new_names(tmp_path, monkeypatch):
+    monkeypatch.setattr(gpu, "WORK", tmp_path)
+    sets = gpu.make_sets(long_minutes=0.5, copies=3)
+    rows = list(csv.DictReader((sets["long-stereo"][0] / "manifest.csv").open(encoding="utf-8")))
+    assert len(rows) == 12 and len({row["call_id"] for row in rows}) == 12 and len({row["file"] for row in rows}) == 12
+    first, copy = (gpu.read_wav(sets["long-stereo"][0] / f"zh-good{suffix}.wav")[0] for suffix in ("", "-copy1"))
+    assert first.shape == copy.shape and not (first == copy).all()
+    assert sets["stereo"][1] < 130 and len(list(sets["stereo"][0].glob("*.wav"))) == 4
