@@ -21,12 +21,40 @@ def tasks(*ids):
     (None, 8, 10, "cpu", (4, 2)),  # more cores: a worker per core pair
     (None, 8, 3, "cpu", (3, 2)),  # never more workers than calls
     (None, 8, 1, "cpu", (1, 8)),  # one call: in this process, every core
-    (None, 16, 50, "cuda", (1, 16)),  # a GPU: one worker holds the model
+    (None, 16, 50, "cuda", (4, 4)),  # a GPU: a worker per four cores, at most four, sharing the card
+    (None, 4, 50, "cuda", (1, 4)),
+    (None, 64, 50, "cuda", (4, 16)),
+    (None, 16, 1, "cuda", (1, 16)),
     (3, 2, 10, "cpu", (3, 1)),  # asked for: as many as asked, at least one thread each
     (1, 4, 10, "cpu", (1, 4)),
 ])
 def test_automatic_workers(requested, cores, todo, device, expected):
     assert plan_workers(requested, cores, todo, device) == expected
+
+
+@pytest.mark.parametrize("free_gib,expected", [(None, 4), (140.0, 4), (13.0, 2), (7.9, 1), (2.0, 1)])
+def test_workers_on_a_gpu_are_as_many_as_its_free_memory_holds(free_gib, expected):
+    """Each worker loads its own models on the card: six GiB each (large-v3 in float16 at batch 8
+    with pyannote), so a small card gets fewer workers and never none."""
+    assert plan_workers(None, 16, 50, "cuda", gpu_free_gib=free_gib)[0] == expected
+    assert plan_workers(3, 16, 50, "cuda", gpu_free_gib=2.0)[0] == 3  # asked for: as many as asked
+
+
+def test_free_gpu_memory_is_read_from_nvidia_smi_or_unknown():
+    from qc.analysis.gpu import free_memory_gib
+
+    class Done:
+        def __init__(self, out, code=0):
+            self.stdout, self.returncode = out, code
+
+    assert free_memory_gib(lambda *a, **k: Done("143000\n")) == pytest.approx(139.6, abs=0.1)
+    assert free_memory_gib(lambda *a, **k: Done("8000\n4000\n")) == pytest.approx(7.8, abs=0.1)  # the first GPU
+    assert free_memory_gib(lambda *a, **k: Done("", 9)) is None
+
+    def missing(*a, **k):
+        raise FileNotFoundError("nvidia-smi")
+
+    assert free_memory_gib(missing) is None
 
 
 def run(executor, batch):

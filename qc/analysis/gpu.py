@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,18 @@ def torch_view() -> RuntimeView:
     gpus, props = torch.cuda.device_count(), torch.cuda.get_device_properties(0)
     return RuntimeView("diarization", runtime, "cuda",
                        f"{gpus} device(s), {props.name}, {props.total_memory / 2**30:.0f} GiB", gpus)
+
+
+def free_memory_gib(run=subprocess.run) -> Optional[float]:
+    """Free memory of the first GPU in GiB, as nvidia-smi reads it; None when it cannot be read."""
+    try:
+        done = run(["nvidia-smi", "--query-gpu=memory.free", "--format=csv,noheader,nounits"],
+                   capture_output=True, text=True, timeout=10)
+        if done.returncode == 0:
+            return int(done.stdout.split()[0]) / 1024
+    except (OSError, ValueError, IndexError, subprocess.SubprocessError):
+        pass
+    return None
 
 
 def runtime_views() -> list[RuntimeView]:

@@ -27,8 +27,9 @@ def execution_options(func):
         click.option("--workers", default="auto", show_default=True, envvar="QC_WORKERS",
                      callback=_auto_or_int("--workers"),
                      help="Calls analysed side by side, each worker with its own models and a share of the "
-                          "cores. auto: one per two cores (on two cores, two single-threaded workers), one on a "
-                          "GPU, one when a single call is left to do. With --executor ray: actors [default: "
+                          "cores. auto: one per two cores (on two cores, two single-threaded workers); on a GPU one "
+                          "per four cores, at most four and 6 GiB of free GPU memory each; one when a single "
+                          "call is left to do. With --executor ray: actors [default: "
                           "one per two CPUs of the cluster]. $QC_WORKERS."),
         click.option("--batch-size", default="auto", show_default=True, envvar="QC_BATCH_SIZE",
                      callback=_auto_or_int("--batch-size"),

@@ -38,7 +38,12 @@ def make_executor(settings: ExecutionSettings, recipe: SourceRecipe, todo: int) 
         from ..analysis.asr import pick_device
 
         device = pick_device(device)[0]
-    workers, threads = plan_workers(settings.workers, recipe.cpu_threads, todo, device)
+    free_gib = None
+    if device == "cuda" and settings.workers is None and todo > 1:
+        from ..analysis.gpu import free_memory_gib
+
+        free_gib = free_memory_gib()
+    workers, threads = plan_workers(settings.workers, recipe.cpu_threads, todo, device, free_gib)
     if workers == 1:
         return InProcessExecutor()
     if settings.executor == "threads":

@@ -129,15 +129,27 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def plan_workers(requested: Optional[int], cores: int, todo: int, device: str) -> tuple[int, int]:
-    """(workers, threads per worker). ``requested`` None is automatic: on a GPU one worker holds the
-    model; on CPU one process per core pair (two threads each) or, on two cores, two single-threaded
-    processes (measured faster than one with two threads: bench/throughput.py); never more workers
-    than calls to analyse, and one when there is only one."""
+GPU_WORKER_CORES = 4  # on a GPU machine, a worker per four cores ...
+GPU_MAX_WORKERS = 4  # ... at most four ...
+GPU_WORKER_GIB = 6.0  # ... and six GiB of free GPU memory each: large-v3 float16 at batch 8 with pyannote
+
+
+def plan_workers(requested: Optional[int], cores: int, todo: int, device: str,
+                 gpu_free_gib: Optional[float] = None) -> tuple[int, int]:
+    """(workers, threads per worker). ``requested`` None is automatic: on a GPU a worker per four
+    cores, at most four and no more than ``gpu_free_gib`` holds at six GiB each, sharing the card
+    (each holds its own models; on an H200 with 16 cores four workers ran mono calls at 54x real
+    time against 23x for one: bench/README.md, GPU); on CPU one process per core pair (two threads
+    each) or, on two cores, two single-threaded processes (measured faster than one with two
+    threads: bench/throughput.py); never more workers than calls to analyse, and one when there
+    is only one."""
     cores = max(1, cores)
     if requested is None:
-        if device == "cuda" or todo < 2:
+        if todo < 2:
             requested = 1
+        elif device == "cuda":
+            room = GPU_MAX_WORKERS if gpu_free_gib is None else int(gpu_free_gib // GPU_WORKER_GIB)
+            requested = max(1, min(GPU_MAX_WORKERS, cores // GPU_WORKER_CORES, room))
         else:
             requested = cores if cores <= 2 else cores // 2
     workers = max(1, min(requested, max(1, todo)))
