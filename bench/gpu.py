@@ -10,13 +10,16 @@ faster-whisper's log-mel features are computed on the CPU inside them) and the C
 
 The runs: the four sample calls of examples/calls (129 s, stereo, so no diarization) and their
 mono mixdowns (diarization), then the same calls looped to ``--long-minutes`` each; every set at
-``--batch-size`` 1 and 8. Rules: bench/gpu-rules.yaml (silence, overtalk: no embedding or
-sentiment model to carry) and ``--reasons off``.
+``--batch-size`` 1 and 8 (``--sets``, ``--batch-sizes``; ``--copies`` repeats each long call under
+new names, ``--workers`` is qc's, ``--profile`` prints where qc's time went). Rules:
+bench/gpu-rules.yaml (silence, overtalk: no embedding or sentiment model to carry) and
+``--reasons off``.
 
 Three steps. The lent machine reaches nothing and takes 64 MiB per call, working tree included
-(6 MB), and qc needs 220 MB there (gzipped; the Whisper base model alone is 145 MB), so ``pack``
-cuts everything into 4 parts that are carried one per call while the machine stays warm (ignored
-files stay there between calls); the last call runs ``run``, which checks every part's hash first:
+(8 MB), and qc needs 249 MB there (gzipped; the Whisper base model alone is 145 MB; the image
+has no ffmpeg, so a static one comes too: bench/gpu_media.py), so ``pack`` cuts everything into
+5 parts that are carried one per call while the machine stays warm (ignored files stay there
+between calls); the last call runs ``run``, which checks every part's hash first:
 
     .venv/bin/python bench/gpu.py pack        # here, with PyPI: .whl/parts/part-NN + SHA256SUMS
     python3 bench/gpu.py inventory            # there: Python, torch, driver, cuBLAS, ffmpeg (seconds)
@@ -34,8 +37,9 @@ versions installed here; the equivalent command is
 It leaves out PyAV (faster-whisper imports it, qc hands it samples: an empty stand-in saves
 36 MB), torchcodec, and the sentiment and embedding packages. cuBLAS for CUDA 12, which
 ctranslate2 opens, is a 581 MB wheel (nvidia-cublas-cu12 12.9.3.13): too big to carry. When
-the image has none, ``run`` points the CUDA 12 name at the image's cuBLAS 13 and says so; the
-runs then show whether ctranslate2 works on it (not a supported setup: see README, GPU).
+the image has none, ``run`` points the CUDA 12 name at the image's cuBLAS 13 and says so; on
+the H200 of session 22 ctranslate2 ran on it (not a supported setup: see README, GPU; figures in
+bench/README.md, GPU).
 """
 
 from __future__ import annotations
