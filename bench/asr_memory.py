@@ -4,7 +4,7 @@
     .venv/bin/python bench/asr_memory.py --minutes 8 --extractor blocked
 
 Run each in its own process (peak RSS only grows). The channel is the agent side of
-examples/calls/en-good.wav, resampled to 16 kHz and looped to ``--minutes``; Whisper base on the
+examples/calls/en-good.wav, decoded to 16 kHz as ``qc run`` decodes it and looped to ``--minutes``; Whisper base on the
 CPU as ``qc run`` loads it (qc.analysis.asr.WhisperTranscriber, whose model has qc's
 BlockedFeatureExtractor: qc/analysis/features.py). Prints the peak RSS, the RSS after loading the
 model, the wall time and an MD5 of the text (the two extractors must give the same text).
@@ -17,7 +17,6 @@ import hashlib
 import resource
 import sys
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 
 def channel(minutes: float) -> np.ndarray:
-    with wave.open(str(ROOT / "examples" / "calls" / "en-good.wav")) as w:
-        frames = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).reshape(-1, w.getnchannels())
-    left = frames[:, 0].astype(np.float32) / 32768
-    left = np.interp(np.arange(len(left) * 2) / 2, np.arange(len(left)), left).astype(np.float32)  # 8 -> 16 kHz
-    return np.tile(left, int(np.ceil(minutes * 60 * 16000 / len(left))))[:int(minutes * 60 * 16000)]
+    from qc.analysis.audio import decode_audio  # as qc run decodes it: ffmpeg, 16 kHz float32
+    from qc.media import SAMPLE_RATE_HZ
+
+    left = decode_audio(ROOT / "examples" / "calls" / "en-good.wav").channels[0]
+    length = int(minutes * 60 * SAMPLE_RATE_HZ)
+    return np.tile(left, int(np.ceil(length / len(left))))[:length]
 
 
 def main(argv=None) -> int:

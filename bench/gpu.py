@@ -253,14 +253,14 @@ def make_sets(long_minutes: float, copies: int = 1) -> dict[str, tuple[Path, flo
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         total, out_rows = 0.0, []
-        for copy in range(copies if name.startswith("long") else 1):
-            for row in rows:
-                frames, rate = read_wav(source / row["file"])
-                if name.startswith("long"):
-                    frames = np.tile(frames, (int(np.ceil(long_minutes * 60 * rate / len(frames))), 1))
-                    frames = np.roll(frames, copy * rate // 10, axis=0)
-                if name.endswith("mono"):
-                    frames = frames.mean(axis=1, keepdims=True).round()
+        for row in rows:
+            audio, rate = read_wav(source / row["file"])
+            if name.startswith("long"):
+                audio = np.tile(audio, (int(np.ceil(long_minutes * 60 * rate / len(audio))), 1))
+            if name.endswith("mono"):
+                audio = audio.mean(axis=1, keepdims=True).round()
+            for copy in range(copies if name.startswith("long") else 1):
+                frames = np.roll(audio, copy * rate // 10, axis=0)
                 file = row["file"] if copy == 0 else f"{Path(row['file']).stem}-copy{copy}.wav"
                 write_wav(folder / file, frames, rate)
                 total += len(frames) / rate

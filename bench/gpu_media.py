@@ -16,7 +16,6 @@ ffprobe of its own; bench/gpu.py says which it used.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -40,7 +39,9 @@ def probe_json(said: str) -> dict:
     channels = int(counted.group(1)) if counted else LAYOUT_CHANNELS.get(layout.split("(")[0], 1)
     fmt = INPUT.search(said)
     duration = DURATION.search(said)
-    seconds = (int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))) if duration else 0
+    seconds = 0.0
+    if duration:
+        seconds = int(duration.group(1)) * 3600 + int(duration.group(2)) * 60 + float(duration.group(3))
     return {"streams": [{"codec_name": codec, "channels": channels, "sample_rate": rate}],
             "format": {"format_name": fmt.group(1) if fmt else "", "duration": f"{seconds:.6f}"}}
 
@@ -74,13 +75,15 @@ def install_tools(bin_dir: Path, carried_ffmpeg: Path, which) -> list[str]:
         said.append(f"ffmpeg: carried static build ({IMAGEIO_FFMPEG})")
     else:
         said.append(f"ffmpeg: {ffmpeg}")
-    if which("ffprobe") is None:
+    ffprobe_found = which("ffprobe")
+    if ffprobe_found is None:
         stand_in = bin_dir / "ffprobe"
-        stand_in.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" --ffmpeg "{ffmpeg}" "$@"\n')
+        script = Path(__file__).resolve()
+        stand_in.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" --ffmpeg "{ffmpeg}" "$@"\n')
         stand_in.chmod(0o755)
         said.append("ffprobe: stand-in (bench/gpu_media.py, from ffmpeg -i)")
     else:
-        said.append(f"ffprobe: {which('ffprobe')}")
+        said.append(f"ffprobe: {ffprobe_found}")
     return said
 
 
@@ -89,4 +92,4 @@ if __name__ == "__main__":
     tool = "ffmpeg"
     if args[:1] == ["--ffmpeg"]:
         tool, args = args[1], args[2:]
-    sys.exit(ffprobe(args, os.environ.get("QC_FFMPEG", tool)))
+    sys.exit(ffprobe(args, tool))

@@ -37,11 +37,11 @@ class BlockedFeatureExtractor:
             inner.n_samples = chunk_length * inner.sampling_rate
             inner.nb_max_frames = inner.n_samples // inner.hop_length
         waveform = np.asarray(waveform, dtype=np.float32)
+        if waveform.ndim != 1:  # a batch: the library's own path
+            return inner(waveform, padding=padding)
         if padding:
             waveform = np.pad(waveform, (0, padding))
         n_fft, hop = inner.n_fft, inner.hop_length
-        if len(waveform) + 2 * (n_fft // 2) < n_fft or waveform.ndim != 1:
-            return inner(waveform, padding=0)  # too short to frame, or a batch: the library's own path
         padded = np.pad(waveform, (n_fft // 2, n_fft // 2), mode="reflect")
         del waveform
         frames = 1 + (len(padded) - n_fft) // hop - 1  # the library drops the last frame
