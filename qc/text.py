@@ -158,7 +158,7 @@ def _spans(haystack: str, phrase: str, fuzzy: bool, tolerance: int) -> list[tupl
         compact_needle, compact_hay = needle.replace(" ", ""), haystack.replace(" ", "")
         found = [(m.start(), m.start() + len(compact_needle))
                  for m in re.finditer(f"(?={re.escape(compact_needle)})", compact_hay)]
-        if found or not fuzzy:
+        if found or not fuzzy or len(compact_needle) < SOUNDED_FROM:
             return found
         return _pinyin_spans(compact_hay, compact_needle, tolerance)
     target, words = needle.split(), haystack.split()
@@ -242,6 +242,9 @@ def syllables(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(text, errors=lambda chars: list(chars)))
 
 
+# characters: one character is matched as written, never by its sound: a syllable has dozens of
+# homophones (请 qing is 情 of 情况 and, with -n and -ng as one, 亲 of 父亲)
+SOUNDED_FROM = 2
 TOLERANT_FROM = 4  # syllables: a shorter phrase with one syllable changed is another word (再来, not 再见)
 # How each digit is read out in a number (1 as 幺 yao, 2 as 两 liang too)
 DIGIT_READINGS = {"0": ("ling",), "1": ("yi", "yao"), "2": ("er", "liang"), "3": ("san",), "4": ("si",),

@@ -45,6 +45,13 @@ def test_fuzzy_chinese_treats_flat_and_retroflex_initials_and_n_ng_finals_alike(
     assert find_phrase(heard, phrase, pinyin=True, tolerance=tolerance)
 
 
+def test_a_single_character_is_matched_as_written_not_by_its_sound():
+    """请 (qing) is not 情 of 情况 nor, with -n and -ng as one, 亲 of 亲属; two characters still go by sound."""
+    assert not find_phrase("这种情况要带亲属关系证明", "请", pinyin=True)
+    assert find_phrase("请您稍等", "请", pinyin=True)
+    assert find_phrase("您情稍等", "请稍等", pinyin=True)
+
+
 def test_digits_keep_si_and_shi_apart():
     """四 (si) and 十 (shi) are different digits: fuzzy initials do not apply to numbers."""
     assert not find_phrase("工号十十一十", "4414", pinyin=True)
