@@ -124,6 +124,19 @@ def test_an_agent_who_reassures_and_asks_what_is_going_on_is_not_a_complaining_c
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_a_snappy_agent_who_needs_the_caller_to_look_is_not_the_one_describing_the_fault():
+    """"I need you to check it properly" is the agent asking; a fault told as "playing up", "keeps
+    cutting out" is the caller's; a serial number asked for is the agent's question."""
+    lines = call(("A", "Hello, Dana speaking, go ahead."),
+                 ("B", "Look, the heat pump has been playing up all week."),
+                 ("B", "It keeps cutting out at night."),
+                 ("A", "Right. What's the serial number on the unit?"), ("B", "H P four four one."),
+                 ("A", "Is the light red or green? I need you to actually check it properly."),
+                 ("B", "Red, I think."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
     """An outbound call's opener; the customer's "speaking" answers the phone."""
     lines = call(("A", "Hi, it's Mel from Harbourside, about your place on Wattle Street."),
