@@ -245,6 +245,7 @@ def syllables(text: str) -> tuple[str, ...]:
 # characters: one character is matched as written, never by its sound: a syllable has dozens of
 # homophones (请 qing is 情 of 情况 and, with -n and -ng as one, 亲 of 父亲)
 SOUNDED_FROM = 2
+CHINESE_NUMERALS = frozenset("零〇一二两三四五六七八九十百千万亿")
 TOLERANT_FROM = 4  # syllables: a shorter phrase with one syllable changed is another word (再来, not 再见)
 # How each digit is read out in a number (1 as 幺 yao, 2 as 两 liang too)
 DIGIT_READINGS = {"0": ("ling",), "1": ("yi", "yao"), "2": ("er", "liang"), "3": ("san",), "4": ("si",),
@@ -294,5 +295,8 @@ def _pinyin_spans(haystack: str, needle: str, tolerance: int) -> list[tuple[int,
         return [(0, len(haystack))] if any(
             sum(a != b for a, b in zip(source[i:i + width], target)) <= tolerance
             for i in range(len(source) - width + 1)) else []
-    return [(i, i + width) for i in range(len(source) - width + 1)
-            if sum(a != b for a, b in zip(source[i:i + width], target)) <= tolerance]
+    def differ(at: int) -> int:  # a numeral heard is that number: 七十 is not 气死 (qi shi / qi si)
+        return sum(a != b or (h in CHINESE_NUMERALS and h != n)
+                   for a, b, h, n in zip(source[at:at + width], target, haystack[at:at + width], needle))
+
+    return [(i, i + width) for i in range(len(source) - width + 1) if differ(i) <= tolerance]

@@ -52,6 +52,13 @@ def test_a_single_character_is_matched_as_written_not_by_its_sound():
     assert find_phrase("您情稍等", "请稍等", pinyin=True)
 
 
+def test_a_number_heard_is_not_a_word_that_sounds_like_it():
+    """七十 (qi shi) read loosely is qi si, 气死; a numeral Whisper wrote is that number."""
+    assert not find_phrase("老人一个六十五，一个七十二", "气死", pinyin=True)
+    assert find_phrase("真是气死我了", "气死", pinyin=True)
+    assert find_phrase("这事真让人起死", "气死", pinyin=True)
+
+
 def test_digits_keep_si_and_shi_apart():
     """四 (si) and 十 (shi) are different digits: fuzzy initials do not apply to numbers."""
     assert not find_phrase("工号十十一十", "4414", pinyin=True)
