@@ -137,6 +137,16 @@ def test_a_snappy_agent_who_needs_the_caller_to_look_is_not_the_one_describing_t
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_a_curt_agent_who_answers_wei_shuo_is_found_and_a_caller_asking_for_the_number_is_not_the_agent():
+    """喂，说 invites the caller to speak (the answering agent); 你叫什么名字，工号多少 asks for a
+    number, it does not give one."""
+    lines = call(("A", "喂，说。"), ("B", "喂，请问是星河营地吗，我想问一下孩子的钱交上了没有。"),
+                 ("A", "交了，七月十二号出发。"), ("B", "你们就不能打个电话通知一下吗？"),
+                 ("A", "群里都发了。"), ("B", "行，你叫什么名字，工号多少？"), ("A", "问这个干嘛。"))
+    decision = decide_roles(lines, "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
     """An outbound call's opener; the customer's "speaking" answers the phone."""
     lines = call(("A", "Hi, it's Mel from Harbourside, about your place on Wattle Street."),

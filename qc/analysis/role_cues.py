@@ -49,7 +49,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
                             "还有别的事吗", "还有别的问题吗", "还有别的需要吗", "祝您生活愉快", "请您稍等", "请稍等",
                             "请您对我的服务", "评价", "打扰您", "耽误您", "占用您",
                             "给您来电", "致电给您", "来电是想", "通知您", "提醒您", "是本人吗", "本人吗",
-                            "服务热线", "客服热线", "客户热线", "为您服务", "有什么需要", "有什么可以为您", "有什么能为您")),
+                            "服务热线", "客服热线", "客户热线", "为您服务", "有什么需要", "有什么可以为您", "有什么能为您"),
+            # (not a caller asking for the agent's number: 您叫什么名字，工号多少)
+            unless=("工号多少", "工号是多少", "你的工号", "您的工号", "你工号", "您工号", "报一下工号", "工号报一下")),
         Cue("service", 1.0, ("为您", "帮您", "给您", "请您", "您的", "您看", "麻烦您", "您稍等", "非常抱歉", "抱歉",
                              "让您久等", "我这边", "我们这边", "我帮您", "我给您", "我来帮您", "我们会", "我们这里")),
         Cue("asks identity", 1.5, ("手机号", "电话号码", "联系电话", "身份证", "后四位", "后六位", "姓名", "贵姓", "怎么称呼",
@@ -156,4 +158,4 @@ ASKED_SHORT_CHARS = 4  # a sentence at most this much longer than the phrase is 
 # Answering the phone: what the first speaker says when the called party picks up.
 PICKUP = {"zh": ("喂", "你好", "您好", "哪位"), "en": ("hello", "hi", "yes", "hey", "who is this", "speaking")}
 # ...unless they invite the caller to state the matter: an agent answering curtly (喂，说吧，什么问题)
-INVITES = {"zh": ("说吧", "请讲", "什么问题", "啥问题"), "en": ("go ahead", "what's the problem", "what's the issue")}
+INVITES = {"zh": ("说吧", "请讲", "什么问题", "啥问题", "喂说", "你说", "您说"), "en": ("go ahead", "what's the problem", "what's the issue")}
