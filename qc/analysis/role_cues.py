@@ -96,7 +96,8 @@ CUES: dict[str, tuple[Cue, ...]] = {
         Cue("asks identity", 1.5, ("phone number", "telephone number", "mobile number", "date of birth", "birthday",
                                    "your name", "full name", "your address", "postcode", "post code", "zip code",
                                    "account number", "order number", "booking reference", "reference number",
-                                   "confirmation number", "membership number", "policy number", "serial number", "last four digits",
+                                   "confirmation number", "membership number", "policy number", "serial number",
+                                   "last four digits",
                                    "last four", "security question", "verify", "confirm your", "spell",
                                    "email address", "card number", "tracking number", "customer number",
                                    "ticket number", "email id", "registered email", "registered mobile",
@@ -157,5 +158,6 @@ FIRST_PERSON = {"zh": ("我的", "我叫", "我是", "我姓"), "en": ("my", "i'
 ASKED_SHORT_CHARS = 4  # a sentence at most this much longer than the phrase is a bare question (地址？)
 # Answering the phone: what the first speaker says when the called party picks up.
 PICKUP = {"zh": ("喂", "你好", "您好", "哪位"), "en": ("hello", "hi", "yes", "hey", "who is this", "speaking")}
-# ...unless they invite the caller to state the matter: an agent answering curtly (喂，说吧，什么问题)
-INVITES = {"zh": ("说吧", "请讲", "什么问题", "啥问题", "喂说", "你说", "您说"), "en": ("go ahead", "what's the problem", "what's the issue")}
+# ...unless they invite the caller to state the matter: an agent answering curtly (喂，说吧，什么问题; 喂，说)
+INVITES = {"zh": ("说吧", "请讲", "什么问题", "啥问题", "喂说", "你说", "您说"),
+           "en": ("go ahead", "what's the problem", "what's the issue")}
