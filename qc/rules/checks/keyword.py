@@ -22,8 +22,9 @@ Options:
   Chinese, zh/z, ch/c, sh/s and -ng/-n taken as one as input methods do (模糊音: 身活 is
   生活; with ``pinyin_tolerance`` differing syllables), one edit per English word of four
   letters or more (two from eight), one digit misheard, dropped or added in numbers of four digits or more
-  (in Chinese also one syllable of the number read out: 公后四次一起 for 4417).
-  ``pinyin`` is the same switch under its older name.
+  (in Chinese also one syllable of the number read out: 公后四次一起 for 4417). A single Chinese
+  character is matched as written (请 is not the 情 of 情况), and a numeral in the sentence only as
+  itself (七十 is not 气死). ``pinyin`` is the same switch under its older name.
 - ``pinyin_tolerance`` (integer, default 0): differing syllables allowed in fuzzy Chinese, in
   phrases of four syllables or more (感谢您的来订 for 感谢您的来电; 再来 is not 再见).
 - ``negation`` (true or false, default false): a phrase preceded in its clause by a negation
