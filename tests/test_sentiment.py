@@ -27,7 +27,9 @@ COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个�
               # giving up, doing it without the company, keep away (session 21: heard as neutral before)
               "行了行了，别说了，挂了。", "算了，我自己再跑一趟。", "猪饿瘦了算谁的！我自己想办法。",
               "When he is free? This is nonsense.", "Take our number off your list.",
-              "Don't call me on this number again."]
+              "Don't call me on this number again.",
+              # a threat without its 吧, a refund demanded first (blind batch 27: heard as neutral before)
+              "行，你们等着，我这就去网上说道说道。", "三个工作日？先给我退了再说。"]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]
@@ -35,7 +37,7 @@ PLAIN = ["我叫李明，尾号是六六八八。", "这次的菜我们一点没
          "No, nothing else.", "Nope, I am good.",
          "Hi, I think there is a charge on my card that I did not make.",
          "Could someone else pick it up for me?", "I'd like a review of my tariff, please.",
-         "I'm switching to the annual plan.", "我等着吧，不着急。",
+         "I'm switching to the annual plan.", "我等着吧，不着急。", "你们等我一下，我马上下楼。",
          # the caller running themselves down (blind batch 13: read as negative before)
          "Sorry, I'm a bit hopeless with all this.",
          # resigned but going along (a label of batch 25 calls it calm): 算了算了 is no cue by itself
