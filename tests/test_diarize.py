@@ -112,6 +112,42 @@ def test_campplus_tells_the_two_callers_apart(eval_data, campplus_path):
     assert same > different + 0.1, (same, different)
 
 
+def test_utterances_batched_with_padding_embed_as_each_alone(eval_data, campplus_path):
+    """The GPU path pads rows of other lengths into one pass: the mask must keep every frame past
+    a row's end out of it (convolutions, context means, pooling), or embeddings drift with batch-mates."""
+    import torch
+
+    from qc.analysis.audio import decode_audio
+    from qc.analysis.campplus import load_campplus, log_mel_fbank, mel_filterbank, povey_window
+    from qc.analysis.pyannote_models import embed_utterances
+
+    samples = decode_audio(eval_data / "pyannote-audio" / "sample.wav").mono()[: 12 * 16000]
+    features = log_mel_fbank(torch.from_numpy(samples.copy())[None], mel_filterbank(), povey_window())[0]
+    pieces = [features[start:start + length] for start, length in ((0, 733), (40, 421), (300, 250), (500, 90),
+                                                                   (900, 411), (20, 37))]
+    pieces = [piece - piece.mean(dim=0) for piece in pieces]
+    model = load_campplus(campplus_path)
+    with torch.inference_mode():
+        alone = embed_utterances(model, pieces, frames_per_batch=0)
+        together = embed_utterances(model, pieces, frames_per_batch=100_000)
+        unmasked = model(torch.nn.utils.rnn.pad_sequence(pieces, batch_first=True))
+    assert torch.allclose(alone, together, atol=1e-4), (alone - together).abs().max()
+    assert not torch.allclose(alone, unmasked, atol=1e-2)  # padding without the mask would change them
+
+
+def test_turn_pieces_embed_at_once_as_the_pipeline_embeds_each(diarizer, eval_data):
+    import torch
+
+    from qc.analysis.audio import decode_audio
+
+    samples = decode_audio(eval_data / "pyannote-audio" / "sample.wav").mono()
+    parts = [samples[int(a * 16000):int(b * 16000)] for a, b in ((0.5, 2.0), (3.0, 6.5), (7.0, 7.3), (11.0, 14.0))]
+    model = diarizer.pipeline._embedding.model_
+    each = np.array([diarizer.pipeline._embedding(torch.tensor(part)[None, None])[0] for part in parts])
+    assert np.allclose(model.embed_waveforms(parts), each, atol=1e-4)
+    assert np.allclose(model.embed_waveforms(parts, frames_per_batch=100_000), each, atol=1e-4)
+
+
 def test_real_pipeline_on_a_real_telephone_call(diarizer, eval_data):
     """The first 15 s of a real call: quick exchanges, a 1 s reply, a 4 s turn, overtalk."""
     from qc.analysis.audio import decode_audio

@@ -10,7 +10,7 @@ AGENT, CUSTOMER = np.array([1.0, 0.0, 0.3]), np.array([0.8, 0.5, 0.3])  # close 
 
 
 def voices(truth, noise=0.02, seed=0):
-    """``embed(start, end)``: the voice that speaks most of that stretch in ``truth``, with noise."""
+    """``embed(stretches)``: for each, the voice that speaks most of it in ``truth``, with noise."""
     rng = np.random.default_rng(seed)
 
     def embed(start, end):
@@ -20,7 +20,12 @@ def voices(truth, noise=0.02, seed=0):
         voice = {"agent": AGENT, "customer": CUSTOMER, "odd": np.array([0.0, 0.0, 1.0])}[max(held, key=held.get)]
         return voice + rng.normal(0, noise, 3)
 
-    return embed
+    return each(embed)
+
+
+def each(embed):
+    """The ``embed(stretches)`` two_speakers_by_turn takes, from an embedding of one stretch."""
+    return lambda stretches: np.array([embed(start, end) for start, end in stretches])
 
 
 TRUTH = [("agent", 0.5, 6.0), ("customer", 6.6, 9.0), ("agent", 9.5, 12.0), ("customer", 12.4, 16.0),
@@ -108,11 +113,14 @@ LONG_TRUTH = [(("agent", "customer")[i % 2], 3.0 * i + 0.2, 3.0 * i + 2.9) for i
 LONG_MERGED = [Turn("SPEAKER_00", a, b) for _, a, b in LONG_TRUTH]
 
 
-def one_voice_collapsed(start, end):
+def _one_voice_collapsed(start, end):
     """One voice for every stretch, with noise; the split into two collapses onto one odd piece (a
     cough at 9 s), as CAM++ did on calls of one synthetic voice at two pitches."""
     odd = 0.3 if 9.0 <= start < 12.0 else 0.0
     return AGENT + np.array([odd, -odd, 0.0]) + np.random.default_rng(int(start * 10)).normal(0, 0.02, 3)
+
+
+one_voice_collapsed = each(_one_voice_collapsed)
 
 
 def test_voices_the_embedding_cannot_tell_apart_are_split_by_their_pitch():

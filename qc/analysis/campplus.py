@@ -134,10 +134,10 @@ class _ResidualBlock2d(nn.Module):
             self.shortcut = nn.Sequential(nn.Conv2d(channels, channels, 1, stride=stride, bias=False),
                                           nn.BatchNorm2d(channels))
 
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
+    def forward(self, x, mask=None):
+        y = _masked(F.relu(self.bn1(self.conv1(x))), mask)
         y = self.bn2(self.conv2(y))
-        return F.relu(y + self.shortcut(x))
+        return _masked(F.relu(y + self.shortcut(x)), mask)
 
 
 class _FrontEnd(nn.Module):
@@ -153,12 +153,14 @@ class _FrontEnd(nn.Module):
         self.bn2 = nn.BatchNorm2d(channels)
         self.out_channels = channels * NUM_MEL_BINS // 8
 
-    def forward(self, features):  # (batch, frames, mels)
+    def forward(self, features, mask=None):  # (batch, frames, mels), (batch, frames) or None
         # channels-last: oneDNN's 3x3 convolutions run about 3x faster on CPU in this layout
         x = features.transpose(1, 2).unsqueeze(1).contiguous(memory_format=torch.channels_last)
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = self.layer2(self.layer1(x))
-        x = F.relu(self.bn2(self.conv2(x)))
+        mask = None if mask is None else mask[:, None, None, :]
+        x = _masked(F.relu(self.bn1(self.conv1(x))), mask)
+        for block in (*self.layer1, *self.layer2):
+            x = block(x, mask)
+        x = _masked(F.relu(self.bn2(self.conv2(x))), mask)
         return x.contiguous().flatten(1, 2)  # (batch, channels * freq, frames)
 
 
@@ -172,20 +174,35 @@ class _ContextAwareMask(nn.Module):
         self.linear1 = _Pointwise(in_channels, in_channels // 2)
         self.linear2 = _Pointwise(in_channels // 2, out_channels)
 
-    def forward(self, x):
-        context = x.mean(dim=-1, keepdim=True) + _segment_means(x, CONTEXT_SEGMENT_FRAMES)
-        mask = torch.sigmoid(self.linear2(F.relu(self.linear1(context))))
-        return self.linear_local(x) * mask
+    def forward(self, x, mask=None):
+        if mask is None:
+            context = x.mean(dim=-1, keepdim=True) + _segment_means(x, CONTEXT_SEGMENT_FRAMES)
+        else:
+            x = x * mask
+            context = x.sum(dim=-1, keepdim=True) / mask.sum(dim=-1, keepdim=True) + _segment_means(
+                x, CONTEXT_SEGMENT_FRAMES, mask)
+        gate = torch.sigmoid(self.linear2(F.relu(self.linear1(context))))
+        return self.linear_local(x) * gate
 
 
-def _segment_means(x: torch.Tensor, length: int) -> torch.Tensor:
-    """Mean of each run of ``length`` frames (the last one possibly shorter), spread back over it."""
+def _segment_means(x: torch.Tensor, length: int, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean of each run of ``length`` frames (the last one possibly shorter), spread back over it;
+    with a ``mask`` (batch, 1, frames) of ones then zeros, only the frames it keeps count."""
     frames = x.shape[-1]
     padded = F.pad(x, (0, -frames % length))
     sums = padded.unflatten(-1, (-1, length)).sum(dim=-1)
-    counts = torch.full((sums.shape[-1],), float(length), device=x.device, dtype=x.dtype)
-    counts[-1] = frames - length * (sums.shape[-1] - 1)
+    if mask is None:
+        counts = torch.full((sums.shape[-1],), float(length), device=x.device, dtype=x.dtype)
+        counts[-1] = frames - length * (sums.shape[-1] - 1)
+    else:
+        counts = F.pad(mask, (0, -frames % length)).unflatten(-1, (-1, length)).sum(dim=-1).clamp_min(1)
     return (sums / counts).repeat_interleave(length, dim=-1)[..., :frames]
+
+
+def _masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Zeroes the frames past each row's end, so the next convolution sees there what it would
+    see past the end of that row alone (its zero padding)."""
+    return x if mask is None else x * mask
 
 
 class _DenseLayer(nn.Module):
@@ -196,8 +213,8 @@ class _DenseLayer(nn.Module):
         self.nonlinear2 = _Norm(BOTTLENECK)
         self.cam_layer = _ContextAwareMask(BOTTLENECK, GROWTH, dilation)
 
-    def forward(self, x):
-        return torch.cat([x, self.cam_layer(self.nonlinear2(self.linear1(self.nonlinear1(x))))], dim=1)
+    def forward(self, x, mask=None):
+        return torch.cat([x, self.cam_layer(self.nonlinear2(self.linear1(self.nonlinear1(x))), mask)], dim=1)
 
 
 class _DenseBlock(nn.Sequential):
@@ -206,6 +223,11 @@ class _DenseBlock(nn.Sequential):
         for i in range(num_layers):
             self.add_module(f"tdnnd{i + 1}", _DenseLayer(in_channels + i * GROWTH, dilation))
         self.out_channels = in_channels + num_layers * GROWTH
+
+    def forward(self, x, mask=None):
+        for layer in self:
+            x = layer(x, mask)
+        return x
 
 
 class _Conv(nn.Module):
@@ -235,10 +257,11 @@ class _XVector(nn.Module):
         self.out_nonlinear = _Norm(channels)
         self.dense = _Conv(2 * channels, EMBEDDING_DIM, affine=False, relu=False)
 
-    def frames(self, x):
+    def frames(self, x, mask=None):
+        """``mask`` (batch, 1, frames after the stride-2 TDNN) is None when every row is whole."""
         x = self.tdnn(x)
         for index in range(1, len(DENSE_BLOCKS) + 1):
-            x = getattr(self, f"transit{index}")(getattr(self, f"block{index}")(x))
+            x = getattr(self, f"transit{index}")(getattr(self, f"block{index}")(x, mask))
         return self.out_nonlinear(x)
 
     def embed(self, statistics):
@@ -253,15 +276,27 @@ class CamPlusPlus(nn.Module):
         self.head = _FrontEnd().to(memory_format=torch.channels_last)  # kept by load_state_dict
         self.xvector = _XVector(self.head.out_channels)
 
-    def frame_features(self, features: torch.Tensor) -> torch.Tensor:
-        """(batch, frames, 80) -> (batch, 512, ceil(frames / 2)) frame-level representations."""
-        return self.xvector.frames(self.head(features))
+    def frame_features(self, features: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(batch, frames, 80) -> (batch, 512, ceil(frames / 2)) frame-level representations.
 
-    def forward(self, features: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
-        frames = self.frame_features(features)
+        ``lengths`` (batch,): rows of different lengths padded with zeros at the end; each row
+        then gives, within rounding, what it gives alone (nothing past its end reaches it).
+        """
+        if lengths is None:
+            return self.xvector.frames(self.head(features))
+        steps = torch.arange(features.shape[1], device=features.device)
+        head = self.head(features * (steps < lengths[:, None])[..., None], (steps < lengths[:, None]).to(features))
+        half = torch.arange((head.shape[-1] + 1) // 2, device=features.device) < (lengths[:, None] + 1) // 2
+        return self.xvector.frames(head, half[:, None].to(features))
+
+    def forward(self, features: torch.Tensor, weights: torch.Tensor | None = None,
+                lengths: torch.Tensor | None = None) -> torch.Tensor:
+        frames = self.frame_features(features, lengths)
+        if weights is None and lengths is not None:
+            weights = (torch.arange(frames.shape[-1], device=frames.device) < (lengths[:, None] + 1) // 2)
         if weights is None:
             weights = torch.ones(frames.shape[0], frames.shape[-1], device=frames.device, dtype=frames.dtype)
-        return self.xvector.embed(statistics_pooling(frames, weights))
+        return self.xvector.embed(statistics_pooling(frames, weights.to(frames)))
 
 
 def statistics_pooling(frames: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:

@@ -123,21 +123,12 @@ class Diarizer:
         turns = _turns(tracks)
         two = num_speakers == 2 or (num_speakers is None and max_speakers == 2 and len({t[0] for t in turns}) == 2)
         if two and self.options.two_speakers_by_turn:  # see turn_clustering.py
-            found = two_speakers_by_turn(turns, self._embedding_of(samples), voiced=speech,
+            from .pyannote_models import stretch_embedder
+
+            found = two_speakers_by_turn(turns, stretch_embedder(self.pipeline, samples), voiced=speech,
                                          pitch=_pitch_of(samples) if self.options.two_speakers_by_pitch else None)
             turns = _turns([(t.start_s, t.end_s, t.speaker) for t in found])
         return turns
-
-    def _embedding_of(self, samples: np.ndarray):
-        """``embed(start_s, end_s)``: the pipeline's speaker embedding of that stretch (at least 0.3 s)."""
-        import torch
-
-        def embed(start_s: float, end_s: float) -> np.ndarray:
-            middle, half = (start_s + end_s) / 2, max(end_s - start_s, 0.3) / 2
-            part = samples[max(0, int((middle - half) * SAMPLE_RATE_HZ)):int((middle + half) * SAMPLE_RATE_HZ)]
-            return self.pipeline._embedding(torch.tensor(np.asarray(part, dtype=np.float32))[None, None])[0]
-
-        return embed
 
     def _run(self, samples: np.ndarray, num_speakers, min_speakers, max_speakers):
         """pyannote on one block: its annotation, and the speakers' centroid embeddings (or None)."""

@@ -49,6 +49,7 @@ from .diarize_options import POOLINGS
 from .speaker_split import split_in_two
 
 ACTIVE_THRESHOLD = 0.5
+FRAMES_PER_BATCH = 16000  # padded filterbank frames (160 s) per CAM++ pass in speech-only pooling, on a GPU
 
 
 class CamPlusPlusEmbedding(Model):
@@ -76,6 +77,20 @@ class CamPlusPlusEmbedding(Model):
     def dimension(self) -> int:
         return EMBEDDING_DIM
 
+    def embed_waveforms(self, waveforms: list[np.ndarray], frames_per_batch: int | None = None) -> np.ndarray:
+        """Embeddings of whole 16 kHz mono stretches of any lengths, one row each: what the model
+        gives each alone (as the pipeline's embedding does without masks), in batches on a GPU
+        (``frames_per_batch``: see :func:`embed_utterances`; by default 0, one a pass, on a CPU)."""
+        device = self.mel_bank.device
+        with torch.inference_mode():
+            utterances = []
+            for wave in waveforms:
+                features = self.features(torch.as_tensor(np.asarray(wave, dtype=np.float32), device=device)[None, None])
+                utterances.append(features[0] - features[0].mean(dim=0))
+            if frames_per_batch is None:
+                frames_per_batch = 0 if device.type == "cpu" else FRAMES_PER_BATCH
+            return embed_utterances(self.campplus, utterances, frames_per_batch).cpu().numpy()
+
     def features(self, waveforms: torch.Tensor) -> torch.Tensor:
         """(batch, 1, samples) -> (batch, frames, 80) log mel filterbank, not yet normalised."""
         return log_mel_fbank(waveforms[:, 0], self.mel_bank, self.window)
@@ -95,12 +110,60 @@ class CamPlusPlusEmbedding(Model):
             pooled = F.interpolate(chosen_weights[:, None], size=net_frames.shape[-1], mode="nearest")[:, 0]
             embeddings[active] = self.campplus.xvector.embed(statistics_pooling(net_frames, pooled))
             return embeddings
-        for row in torch.nonzero(active).flatten().tolist():
+        rows = torch.nonzero(active).flatten().tolist()
+        speeches = []
+        for row in rows:
             speech = features[row][frame_weights[row] > ACTIVE_THRESHOLD]
             if len(speech) == 0:
                 speech = features[row]
-            embeddings[row] = self.campplus(speech[None] - speech.mean(dim=0))[0]
+            speeches.append(speech - speech.mean(dim=0))
+        # one pass per row on a CPU (batching gains nothing there), batches on a GPU (launch-bound per row)
+        per_batch = 0 if features.device.type == "cpu" else FRAMES_PER_BATCH
+        embeddings[rows] = embed_utterances(self.campplus, speeches, per_batch)
         return embeddings
+
+
+def stretch_embedder(pipeline, samples: np.ndarray):
+    """``embed(stretches)``: the pipeline's speaker embeddings of those (start_s, end_s) stretches
+    of ``samples`` (each at least 0.3 s), one row each; qc's CAM++ takes them all at once (batched
+    on a GPU), another embedding model one at a time."""
+    def part(start_s: float, end_s: float) -> np.ndarray:
+        middle, half = (start_s + end_s) / 2, max(end_s - start_s, 0.3) / 2
+        return samples[max(0, int((middle - half) * SAMPLE_RATE_HZ)):int((middle + half) * SAMPLE_RATE_HZ)]
+
+    model = getattr(pipeline._embedding, "model_", None)
+
+    def embed(stretches) -> np.ndarray:
+        parts = [part(start_s, end_s) for start_s, end_s in stretches]
+        if isinstance(model, CamPlusPlusEmbedding):
+            return model.embed_waveforms(parts)
+        return np.array([pipeline._embedding(torch.tensor(np.asarray(p, dtype=np.float32))[None, None])[0]
+                         for p in parts])
+
+    return embed
+
+
+def embed_utterances(campplus: CamPlusPlus, utterances: list[torch.Tensor],
+                     frames_per_batch: int = FRAMES_PER_BATCH) -> torch.Tensor:
+    """CAM++ embeddings of utterances of any lengths ((frames, 80) each, normalised), in as few
+    forward passes as fit ``frames_per_batch`` padded frames: longest first, each batch padded to
+    its first (longest) row and closed before a row shorter than half of it, so little is padding.
+    Each row gives what it gives alone, within rounding (see ``CamPlusPlus.frame_features``)."""
+    order = sorted(range(len(utterances)), key=lambda i: -len(utterances[i]))
+    out = torch.empty((len(utterances), EMBEDDING_DIM), device=utterances[0].device if utterances else "cpu")
+    start = 0
+    while start < len(order):
+        longest = len(utterances[order[start]])
+        end = start + 1
+        while (end < len(order) and (end - start + 1) * longest <= frames_per_batch
+               and 2 * len(utterances[order[end]]) >= longest):
+            end += 1
+        chosen = [utterances[i] for i in order[start:end]]
+        lengths = torch.tensor([len(u) for u in chosen], device=chosen[0].device)
+        padded = torch.nn.utils.rnn.pad_sequence(chosen, batch_first=True)
+        out[order[start:end]] = campplus(padded, lengths=lengths if end - start > 1 else None)
+        start = end
+    return out
 
 
 

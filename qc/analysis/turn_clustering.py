@@ -41,18 +41,19 @@ MAX_COLLAPSED_SHARE = 0.15  # the embeddings' smaller side under this share of t
 MIN_PITCH_SEPARATION = 4.0  # gap between the pitch groups' means over their pooled spread
 
 
-def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[float, float], np.ndarray],
+def two_speakers_by_turn(turns: Sequence[Turn], embed: Callable[[list[tuple[float, float]]], np.ndarray],
                          voiced: Sequence[tuple[float, float]] = (),
                          pitch: Optional[Callable[[float, float], float]] = None) -> list[Turn]:
-    """``turns`` named again ``S0``/``S1``; ``embed(start_s, end_s)`` is the speaker embedding of that
-    stretch; ``voiced``: voice activity (seconds), whose stretches in no turn are given a speaker too;
+    """``turns`` named again ``S0``/``S1``; ``embed(stretches)`` gives the speaker embeddings of those
+    (start_s, end_s) stretches, one row each (all at once, so a GPU model can batch them);
+    ``voiced``: voice activity (seconds), whose stretches in no turn are given a speaker too;
     ``pitch(start_s, end_s)``: the stretch's median F0 in Hz (0 when unvoiced), see :func:`_by_pitch`."""
     pieces = _pieces(turns) + missed_speech(turns, voiced)
     lengths = np.array([end - start for start, end in pieces])
     long = lengths >= MIN_PIECE_S
     if long.sum() < 2:
         return list(turns)
-    vectors = np.array([embed(start, end) for start, end in pieces], dtype=np.float64)
+    vectors = np.array(embed(pieces), dtype=np.float64).reshape(len(pieces), -1)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     from scipy.cluster.hierarchy import fcluster, linkage
 
