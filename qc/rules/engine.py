@@ -248,8 +248,11 @@ def _near(seg: Segment, ev: Evidence, anchor: Anchor, position: Optional[int], h
     ``turns``: each sentence's turn number (None for none)."""
     overlap = _shares(seg.start_s, seg.end_s, ev)
     # a reply that starts within TAIL_S of the end of what it answers is after it (word timestamps
-    # differ that much between runs: "...that I did not make, so" ran 0.1 s into the agent's reply)
-    after = seg.start_s >= ev.start_s and (not overlap or
+    # differ that much between runs: "...that I did not make, so" ran 0.1 s into the agent's reply);
+    # so is the other party's reply that starts in the second half of it (an apology over the end of a
+    # long complaint), not their words that start with it (a greeting over the caller's "hello?")
+    reply = bool(seg.role and ev.role and seg.role != ev.role) and seg.start_s >= (ev.start_s + ev.end_s) / 2
+    after = seg.start_s >= ev.start_s and (not overlap or reply or
                                           (seg.start_s > ev.start_s and seg.start_s >= ev.end_s - TAIL_S))
     before = seg.end_s <= ev.end_s and (not overlap or (seg.end_s < ev.end_s and seg.end_s <= ev.start_s + TAIL_S))
     same = overlap and not (after or before)  # the anchor's own sentence(s)
