@@ -1,8 +1,9 @@
 """``qc run --executor ray``: the calls of a batch analysed by actors of a Ray cluster.
 
 Each actor builds the sources from the batch's :class:`~qc.run.workers.SourceRecipe` once and
-keeps its models loaded from call to call; it asks Ray for ``cpu_threads`` CPUs (and a GPU
-when Whisper runs on CUDA), so Ray places as many actors as the cluster holds. The driver
+keeps its models loaded from call to call; it asks Ray for ``cpu_threads`` CPUs (and, when
+Whisper runs on CUDA, a share of a GPU: at most four actors to a card, as ``--workers auto`` on a
+GPU), so Ray places every actor the driver hands calls to (:func:`actor_layout`). The driver
 (this process) hands out at most two calls per actor at a time, calls ``started`` for each,
 and yields the outcomes as they come back: scoring, the database and the pages stay here,
 under the same skip-if-done and failure rules as a local run. Recordings are read by the
@@ -12,6 +13,7 @@ extra (``pip install 'qc[ray]'``), imported only here.
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from typing import Callable, Iterator, Optional, Sequence
@@ -23,6 +25,22 @@ from .plan import Task
 from .workers import SourceRecipe, analyse_task, worker_init
 
 IN_FLIGHT_PER_ACTOR = 2  # one working, one waiting: an actor never idles between two calls
+ACTORS_PER_GPU = 4  # each holds its own models on the card (about 1.5 GB with whisper-base and pyannote)
+
+
+def actor_layout(cpus: int, gpus: float, threads: int, workers: Optional[int], tasks: int,
+                 gpu: bool) -> tuple[int, float]:
+    """How many actors, and the share of a GPU each asks for, so that the cluster holds them all:
+    an actor Ray cannot place never starts, and the calls handed to it would wait forever."""
+    count = workers or max(1, cpus // threads)
+    if gpu:
+        if gpus <= 0:
+            raise ConfigError("--device cuda with --executor ray: the Ray cluster has no GPU "
+                              "(start its nodes with 'ray start --num-gpus N', or use --device cpu)")
+        count = workers or max(1, min(count, int(ACTORS_PER_GPU * gpus)))
+    count = max(1, min(count, tasks))
+    share = min(1.0, math.floor(gpus / count * 10_000) / 10_000) if gpu else 0  # Ray counts 1e-4 of a GPU
+    return count, share
 
 
 class CallWorker:
@@ -57,8 +75,8 @@ class RayExecutor:
                 raise ConfigError(f"cannot join the Ray cluster at {self.address or 'this machine'}: {exc}") from exc
         return ray
 
-    def _actors(self, ray, threads: int, gpu: bool, count: int):
-        actor = ray.remote(CallWorker).options(num_cpus=threads, num_gpus=1 if gpu else 0, max_restarts=1)
+    def _actors(self, ray, threads: int, gpu_share: float, count: int):
+        actor = ray.remote(CallWorker).options(num_cpus=threads, num_gpus=gpu_share, max_restarts=1)
         return [actor.remote(threads) for _ in range(count)]
 
     def execute(self, tasks: Sequence[Task], work: Callable[[Task], CallAnalysis],
@@ -66,12 +84,12 @@ class RayExecutor:
         if not tasks:
             return
         ray = self._connect()
-        gpu = self.recipe.audio.asr.device == "cuda"
-        cpus = int(ray.cluster_resources().get("CPU", 1))
+        resources = ray.cluster_resources()
+        cpus = int(resources.get("CPU", 1))
         threads = max(1, min(self.recipe.cpu_threads or 2, 2)) if not self.workers else max(1, cpus // self.workers)
-        count = self.workers or max(1, cpus // threads)
-        count = max(1, min(count, len(tasks)))
-        actors = self._actors(ray, threads, gpu, count)
+        count, gpu_share = actor_layout(cpus, resources.get("GPU", 0), threads, self.workers, len(tasks),
+                                        self.recipe.audio.asr.device == "cuda")
+        actors = self._actors(ray, threads, gpu_share, count)
         pending = list(reversed(tasks))
         running: dict = {}
         load = {i: 0 for i in range(count)}
