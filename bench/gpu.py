@@ -120,6 +120,12 @@ def runtime_closure(top: str = "qc") -> dict[str, str]:
     return found
 
 
+def importlib_version(name: str) -> str:
+    import importlib.metadata as md
+
+    return md.version(name)
+
+
 def image_packages(path: Path) -> set[str]:
     lines = (line.split("#")[0].split("==")[0].strip() for line in path.read_text().splitlines())
     return {norm(line) for line in lines if line}
@@ -127,8 +133,10 @@ def image_packages(path: Path) -> set[str]:
 
 def pack(args) -> int:
     have = image_packages(args.have)
-    wanted = {name: version for name, version in runtime_closure().items()
-              if name not in have and name not in LEFT_OUT}
+    closure = runtime_closure()
+    for extra in args.extras:  # an optional extra of qc's, with what it needs (ray: --executor ray there)
+        closure.update({extra: importlib_version(extra), **runtime_closure(extra)})
+    wanted = {name: version for name, version in closure.items() if name not in have and name not in LEFT_OUT}
     shutil.rmtree(WHL, ignore_errors=True)
     payload = WHL / "payload"
     (payload / "wheels").mkdir(parents=True)
@@ -345,12 +353,12 @@ def parse_stages(log: str) -> tuple[Optional[float], dict[str, float]]:
 
 
 def qc_command(folder: Path, out: Path, batch_size: int, profile: Optional[Path] = None,
-               workers: int = 1) -> list[str]:
+               workers: int = 1, executor: str = "local") -> list[str]:
     profiled = ["-m", "cProfile", "-o", str(profile)] if profile else []
     return [sys.executable, *profiled, "-m", "qc.cli", "-v", "run", str(folder),
             "--manifest", str(folder / "manifest.csv"),
             "--out", str(out), "--db", str(out / "qc.sqlite"), "--device", "cuda", "--batch-size", str(batch_size),
-            "--workers", str(workers), "--rules", str(ROOT / "bench" / "gpu-rules.yaml"), "--reasons", "off", "--force"]
+            "--workers", str(workers), "--executor", executor, "--rules", str(ROOT / "bench" / "gpu-rules.yaml"), "--reasons", "off", "--force"]
 
 
 def run(args) -> int:
@@ -362,7 +370,7 @@ def run(args) -> int:
             print(f"set {name}: {audio_s:.0f} s of audio in {folder}")
         for name, batch in plan:
             print(" ".join(qc_command(sets[name][0], WORK / "out" / f"{name}-b{batch}", batch,
-                                      workers=args.workers)))
+                                      workers=args.workers, executor=args.executor)))
         missing = parts_missing()
         print(f"parts: {'all present' if not missing else 'missing ' + ', '.join(missing)}")
         return 0
@@ -393,14 +401,14 @@ def run(args) -> int:
         started = time.perf_counter()
         with GpuMemory() as memory:
             profile = out.parent / f"{name}-b{batch}.prof" if args.profile else None
-            proc = subprocess.run(qc_command(folder, out, batch, profile, args.workers), env=env, cwd=ROOT,
-                                  capture_output=True, text=True)
+            proc = subprocess.run(qc_command(folder, out, batch, profile, args.workers, args.executor), env=env,
+                                  cwd=ROOT, capture_output=True, text=True)
         qc_wall_s, stages = parse_stages(proc.stderr)
         result = Result(name, batch, round(audio_s, 1), round(time.perf_counter() - started, 1), qc_wall_s,
                         memory.used_mib(), stages, proc.returncode, next(iter(SUMMARY_LINE.findall(proc.stderr)), ""),
                         args.workers)
         results.append(result)
-        print(f"{name:<11} batch {batch}, workers {args.workers}: {audio_s:6.0f} s audio, "
+        print(f"{name:<11} batch {batch}, workers {args.workers} ({args.executor}): {audio_s:6.0f} s audio, "
               f"qc {qc_wall_s or 0:6.1f} s wall "
               f"(process {result.process_wall_s:.1f} s), RTF {result.rtf or 0:.4f}, GPU +{result.gpu_mib} MiB, "
               f"{result.split()}; exit {proc.returncode}", flush=True)
@@ -447,6 +455,8 @@ def main(argv=None) -> int:
     p = steps.add_parser("pack", help="here: wheels and models for the lent machine, cut into parts")
     p.add_argument("--have", type=Path, default=ROOT / "bench" / "gpu-image.txt",
                    help="packages the lent image already holds, one name a line (pip freeze works)")
+    p.add_argument("--extras", nargs="*", default=[], metavar="PACKAGE",
+                   help="optional packages of qc's to carry too, with what they need (e.g. ray)")
     p.add_argument("--part-mib", type=int, help="part size [default: 64 MiB less the working tree, less 1]")
     steps.add_parser("inventory", help="there: what the machine offers (seconds)")
     r = steps.add_parser("run", help="there: install and measure")
@@ -457,6 +467,8 @@ def main(argv=None) -> int:
     r.add_argument("--long-minutes", type=float, default=5.0, help="each call of the long sets, looped")
     r.add_argument("--copies", type=int, default=1, help="each long call this many times, under new names")
     r.add_argument("--workers", type=int, default=1, help="qc's --workers: processes, each with its own models")
+    r.add_argument("--executor", choices=["local", "threads", "ray"], default="local",
+                   help="qc's --executor (ray: a local Ray on the machine; pack with --extras ray)")
     r.add_argument("--profile", action="store_true", help="run qc under cProfile and print where the time went")
     r.add_argument("--json", help="also write the results here (e.g. $OUT/gpu.json on the lent machine)")
     args = parser.parse_args(argv)
