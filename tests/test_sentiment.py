@@ -29,7 +29,9 @@ COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个�
               "When he is free? This is nonsense.", "Take our number off your list.",
               "Don't call me on this number again.",
               # a threat without its 吧, a refund demanded first (blind batch 27: heard as neutral before)
-              "行，你们等着，我这就去网上说道说道。", "三个工作日？先给我退了再说。"]
+              "行，你们等着，我这就去网上说道说道。", "三个工作日？先给我退了再说。",
+              # sarcasm in pleased words, exasperation (blind batch 29: heard as neutral before)
+              "没了！你们这服务真是够可以的。", "我就不明白了，扣钱一秒钟，退钱还要等一个礼拜？"]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]

@@ -85,8 +85,9 @@ NEGATIVE_CUES = {
            "喊什么", "凶什么", "吼什么", "嚷什么", "再也不用你们", "再也不买", "再也不来", "你们看着办", "谁负责", "差评",
            # time wasted on the company, a threat to take it further: 白白浪费我一上午, 下次再这样我就打市长热线
            "浪费我", "白白浪费", "真是的", "下次再这样", "市长热线", "消协", "曝光",
-           # 懒得跟你说, 你们就等着吧, 我倒要看看你们店长怎么说, 行，你们等着 (吧 or not), 先给我退了再说
-           "懒得", "就等着吧", "你等着吧", "你们等着吧", "你们等着", "走着瞧", "等着瞧", "倒要看看", "先给我退",
+           # 懒得跟你说, 我就不明白了 (…退钱就得等一个礼拜？), 你们就等着吧, 我倒要看看你们店长怎么说,
+           # 行，你们等着 (吧 or not), 先给我退了再说
+           "懒得", "我就不明白了", "就等着吧", "你等着吧", "你们等着吧", "你们等着", "走着瞧", "等着瞧", "倒要看看", "先给我退",
            # giving up on the call, or doing it without the company: 我自己再跑一趟 / 行了行了别说了 /
            # 我自己想办法 / 猪饿瘦了算谁的 / 你们这个供应商就别做了
            "行了行了", "别说了", "不想再听", "自己想办法", "我自己再跑", "算谁的", "别做了"),
@@ -108,7 +109,8 @@ NEGATIVE_CUES = {
 }
 # Sarcasm: negative cues made of pleased words, which the models read as pleased; they are
 # taken out of the text the model scores.
-SARCASM = {"zh": (), "en": ("thanks for nothing", "thank you for nothing", "thanks a lot for nothing", "yeah right")}
+SARCASM = {"zh": ("够可以的", "真够可以", "真有你们的"),  # 你们这服务真是够可以的
+           "en": ("thanks for nothing", "thank you for nothing", "thanks a lot for nothing", "yeah right")}
 # A customer checking whether anyone is still on the line (dead air), or pressed for time: half a complaint.
 MILD_NEGATIVE_CUES = {
     "zh": ("还有人吗", "有人吗", "你还在吗", "还在吗", "人呢", "很急", "着急"),
