@@ -105,9 +105,15 @@ def _english_digits(text: str) -> str:
     return "".join(out)
 
 
+# Whisper writes the particle 着 as 著 (您别著急, 等著) and OpenCC's t2s keeps it (著 is simplified too,
+# in 著名): read it as 着 outside the words where it is 著
+_ZHE = re.compile(r"(?<![显土名卓昭编原巨论专])著(?![名作称述者])")
+
+
 @lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     # 工号3875 -> 工号 3875: words apart; "100%" -> "100 percent", never the amount 100元
+    text = _ZHE.sub("着", text) if "著" in text else text
     text = _SCRIPT_CHANGE.sub(" ", numerals(text).replace("_", " ").replace("%", " percent "))
     return " ".join(_NON_WORD.sub(" ", text).split())
 

@@ -127,3 +127,11 @@ def test_transcripts_are_simplified_with_you_as_you():
 
     transcriber = WhisperTranscriber(AsrOptions(), "unused")  # simplify needs no model
     assert transcriber.simplify("我跟妳說，這個") == "我跟你说，这个"
+
+
+def test_the_particle_whisper_writes_as_zhu_is_read_as_zhe():
+    from qc.text import find_phrase, normalize
+
+    assert find_phrase("赵师傅您别著急，我给您说说", "别着急")
+    assert find_phrase("您先等著，我查一下", "等着")
+    assert normalize("这是著名景点，效果显著") == "这是著名景点 效果显著"  # where 著 is 著, it stays
