@@ -358,7 +358,8 @@ def qc_command(folder: Path, out: Path, batch_size: int, profile: Optional[Path]
     return [sys.executable, *profiled, "-m", "qc.cli", "-v", "run", str(folder),
             "--manifest", str(folder / "manifest.csv"),
             "--out", str(out), "--db", str(out / "qc.sqlite"), "--device", "cuda", "--batch-size", str(batch_size),
-            "--workers", str(workers), "--executor", executor, "--rules", str(ROOT / "bench" / "gpu-rules.yaml"), "--reasons", "off", "--force"]
+            "--workers", str(workers), "--executor", executor,
+            "--rules", str(ROOT / "bench" / "gpu-rules.yaml"), "--reasons", "off", "--force"]
 
 
 def run(args) -> int:

@@ -14,7 +14,9 @@ Pooling (``pooling``):
 
 * ``speech-only`` (default): only the filterbank frames where the speaker is active go
   through the network, mean-normalised together, as for a single-speaker utterance (what
-  CAM++ was trained on). Costs in proportion to the speaker's speech, not to the chunk.
+  CAM++ was trained on). Costs in proportion to the speaker's speech, not to the chunk. On a
+  GPU a batch's rows go through together, padded and masked (:func:`embed_utterances`); on a
+  CPU one at a time, which is faster there.
 * ``weighted``: the whole chunk goes through the network and the mask weights the statistics
   pooling (pyannote's own WeSpeaker models do this).
 
