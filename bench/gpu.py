@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -120,12 +121,6 @@ def runtime_closure(top: str = "qc") -> dict[str, str]:
     return found
 
 
-def importlib_version(name: str) -> str:
-    import importlib.metadata as md
-
-    return md.version(name)
-
-
 def image_packages(path: Path) -> set[str]:
     lines = (line.split("#")[0].split("==")[0].strip() for line in path.read_text().splitlines())
     return {norm(line) for line in lines if line}
@@ -135,7 +130,7 @@ def pack(args) -> int:
     have = image_packages(args.have)
     closure = runtime_closure()
     for extra in args.extras:  # an optional extra of qc's, with what it needs (ray: --executor ray there)
-        closure.update({extra: importlib_version(extra), **runtime_closure(extra)})
+        closure.update({extra: importlib.metadata.version(extra), **runtime_closure(extra)})
     wanted = {name: version for name, version in closure.items() if name not in have and name not in LEFT_OUT}
     shutil.rmtree(WHL, ignore_errors=True)
     payload = WHL / "payload"

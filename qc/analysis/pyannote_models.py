@@ -82,15 +82,13 @@ class CamPlusPlusEmbedding(Model):
     def embed_waveforms(self, waveforms: list[np.ndarray], frames_per_batch: int | None = None) -> np.ndarray:
         """Embeddings of whole 16 kHz mono stretches of any lengths, one row each: what the model
         gives each alone (as the pipeline's embedding does without masks), in batches on a GPU
-        (``frames_per_batch``: see :func:`embed_utterances`; by default 0, one a pass, on a CPU)."""
+        (``frames_per_batch``: see :func:`embed_utterances`)."""
         device = self.mel_bank.device
         with torch.inference_mode():
             utterances = []
             for wave in waveforms:
                 features = self.features(torch.as_tensor(np.asarray(wave, dtype=np.float32), device=device)[None, None])
                 utterances.append(features[0] - features[0].mean(dim=0))
-            if frames_per_batch is None:
-                frames_per_batch = 0 if device.type == "cpu" else FRAMES_PER_BATCH
             return embed_utterances(self.campplus, utterances, frames_per_batch).cpu().numpy()
 
     def features(self, waveforms: torch.Tensor) -> torch.Tensor:
@@ -119,9 +117,7 @@ class CamPlusPlusEmbedding(Model):
             if len(speech) == 0:
                 speech = features[row]
             speeches.append(speech - speech.mean(dim=0))
-        # one pass per row on a CPU (batching gains nothing there), batches on a GPU (launch-bound per row)
-        per_batch = 0 if features.device.type == "cpu" else FRAMES_PER_BATCH
-        embeddings[rows] = embed_utterances(self.campplus, speeches, per_batch)
+        embeddings[rows] = embed_utterances(self.campplus, speeches)
         return embeddings
 
 
@@ -146,11 +142,15 @@ def stretch_embedder(pipeline, samples: np.ndarray):
 
 
 def embed_utterances(campplus: CamPlusPlus, utterances: list[torch.Tensor],
-                     frames_per_batch: int = FRAMES_PER_BATCH) -> torch.Tensor:
+                     frames_per_batch: int | None = None) -> torch.Tensor:
     """CAM++ embeddings of utterances of any lengths ((frames, 80) each, normalised), in as few
     forward passes as fit ``frames_per_batch`` padded frames: longest first, each batch padded to
     its first (longest) row and closed before a row shorter than half of it, so little is padding.
-    Each row gives what it gives alone, within rounding (see ``CamPlusPlus.frame_features``)."""
+    Each row gives what it gives alone, within rounding (see ``CamPlusPlus.frame_features``).
+    By default one pass per row on a CPU (batching gains nothing there) and FRAMES_PER_BATCH on a
+    GPU (one row a pass is launch-bound there)."""
+    if frames_per_batch is None:
+        frames_per_batch = 0 if not utterances or utterances[0].device.type == "cpu" else FRAMES_PER_BATCH
     order = sorted(range(len(utterances)), key=lambda i: -len(utterances[i]))
     out = torch.empty((len(utterances), EMBEDDING_DIM), device=utterances[0].device if utterances else "cpu")
     start = 0
