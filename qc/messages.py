@@ -176,6 +176,7 @@ TEXTS = {
     "cue.turns down": ("turns down", "拒绝来电"),
     "cue.gives identity": ("gives identity", "提供本人信息"),
     "cue.site phrase": ("site phrase", "本站话术"),
+    "cue.own name": ("own name or number", "报本人姓名或工号"),
 }
 say = catalogue(TEXTS)
 

@@ -255,3 +255,39 @@ def test_balanced_evidence_is_near_one_half_and_one_sided_evidence_near_one():
 def test_languages_without_a_table_use_the_english_one():
     decision = decide_roles(call(("A", "okay"), ("B", "Thank you for calling, how may I help?")), "de")
     assert decision.roles["B"] == "agent"
+
+
+def test_an_agent_who_introduces_themselves_by_the_manifests_name_is_the_agent():
+    """Blind batch 33 (tel8k and 16k): an outbound council agent's opening came out garbled but for
+    his name ("This is Dev Raman from Israel. So busy."), the caller's answer read as a problem, and
+    the role went to the caller. The manifest's name, said as an introduction, is the agent's."""
+    lines = call(("A", "Hello."), ("A", "Good evening."), ("A", "This is Dev Raman from Israel. So busy. At West."),
+                 ("A", "I'm bringing about the household inquiry form."),
+                 ("B", "So, right."), ("B", "I think that might have got out with the recycling."),
+                 ("A", "It's the yearly check on."), ("A", "At the moment. We got Margaret. June."),
+                 ("A", "And Daniel. June. Registrate there. and Daniel and a postal board that still act in."))
+    blind = decide_roles(lines, "en")
+    assert blind.roles == {"A": "customer", "B": "agent"}, blind.reason  # what happened without the name
+    decision = decide_roles(lines, "en", agent=("Dev Raman", "3308"))
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+    assert named("own name", "en") in decision.reason
+
+
+@pytest.mark.parametrize("language, agent_says", [
+    ("zh", "喂，这边是社区服务站，我是韩雪松，跟您说一下体检的事。"),
+    ("zh", "喂，我这边工号四二零八，跟您说一下体检的事。"),
+    ("en", "Hi, it's Callum, calling about the check."),
+    ("en", "Hi, Callum Deacon here, about the check."),
+])
+def test_the_agents_own_name_or_number_counts_for_the_agent(language, agent_says):
+    lines = call(("A", agent_says), ("B", NEUTRAL[language]))
+    decision = decide_roles(lines, language, agent=("韩雪松" if language == "zh" else "Callum Deacon", "4208"))
+    assert decision.roles["A"] == "agent", decision.reason
+    assert named("own name", language) in decision.reason
+
+
+def test_the_agents_first_name_said_by_the_caller_is_no_evidence():
+    """Callers greet the agent by the name the agent just gave ("Hi Callum"): that is not an introduction."""
+    lines = call(("A", "okay"), ("B", "Hi Callum, thanks."))
+    decision = decide_roles(lines, "en", agent=("Callum Deacon", ""))
+    assert named("own name", "en") not in decision.reason

@@ -4,7 +4,8 @@ Evidence, per speaker, from the tables of :mod:`qc.analysis.role_cues` (one clas
 each, per language): the scripted opening (doubled in the first 30 s), service forms, asking
 for identity data, stating what the account shows, for the agent; describing a problem,
 addressing the company as "you", giving one's own data, for the customer; plus a site's own
-agent phrases. Who speaks first counts with the call's direction: on an inbound call the agent
+agent phrases, and the manifest's agent introducing themselves (their full name, "this is Dev",
+我是韩雪松, their agent number). Who speaks first counts with the call's direction: on an inbound call the agent
 answers, on an outbound call the customer picks up (喂? hello?) and the agent introduces
 themselves; when the direction is unknown it counts as on an inbound call, but half as much, and
 not at all when the first words only answer the phone (a customer picking up, or a curt agent).
@@ -24,7 +25,7 @@ from itertools import takewhile
 from typing import Sequence
 
 from ..messages import Message, joined, render, say
-from ..schema import LOW_ROLE_CONFIDENCE, Segment
+from ..schema import LOW_ROLE_CONFIDENCE, NO_AGENT_ID, Segment
 from ..text import find_phrase, normalize
 from .role_cues import (ASKED_SHORT_CHARS, CUES, EN_QUESTION_STARTS, FIRST_PERSON, INVITES, PICKUP,
                         QUESTION_MARKS, QUESTION_WORDS, Cue)
@@ -35,6 +36,7 @@ SITE_PHRASE_WEIGHT = 2.0  # a site's own agent phrase (--agent-phrase) weighs li
 # the agent answers an inbound call; the customer picks up an outbound one.
 FIRST_SPEAKER_WEIGHT = {("inbound", False): 1.0, ("inbound", True): 1.0, ("outbound", False): -0.5,
                         ("outbound", True): -1.0, ("", False): 0.5, ("", True): 0.0}
+OWN_NAME_WEIGHT = 3.0  # the manifest's agent introducing themselves: a caller hardly ever says it (the script: 2.0)
 MARGIN_SCALE = 2.0  # evidence margin that moves the confidence from 0.5 to 0.73 (logistic)
 DIRECTIONS = ("inbound", "outbound")
 
@@ -50,9 +52,29 @@ class RoleDecision:
         return self.confidence < LOW_ROLE_CONFIDENCE
 
 
+def own_name_phrases(agent_name: str, agent_id: str, language: str) -> tuple[str, ...]:
+    """What the manifest's agent says of themselves and a caller hardly does: the full name (韩雪松,
+    "Callum Deacon"), an introduction by first name ("this is Callum", "Callum speaking", 我是韩雪松)
+    and the agent number's digits. A first name alone is not one ("Hi Callum" is the caller's)."""
+    name = " ".join(str(agent_name or "").split())
+    digits = "".join(ch for ch in str(agent_id or "") if ch.isdigit()) if agent_id != NO_AGENT_ID else ""
+    phrases = [digits] if len(digits) >= 3 else []
+    if language == "zh":
+        return (*phrases, name, f"我是{name}", f"我叫{name}") if len(name) >= 2 else tuple(phrases)
+    words = name.split()
+    if len(words) >= 2:
+        phrases.append(name)
+    if words:
+        first = words[0]
+        phrases += [f"this is {first}", f"it's {first}", f"my name is {first}", f"my name's {first}",
+                    f"{first} speaking", f"{first} here", f"you're speaking with {first}", f"you've got {first}"]
+    return tuple(phrases)
+
+
 def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrases: Sequence[str] = (),
-                 direction: str = "") -> RoleDecision:
-    """The agent among the speakers of ``sentences``; ``direction``: inbound, outbound or "" (unknown)."""
+                 direction: str = "", agent: tuple[str, str] = ()) -> RoleDecision:
+    """The agent among the speakers of ``sentences``; ``direction``: inbound, outbound or "" (unknown);
+    ``agent``: the manifest's (agent name, agent id), either may be empty."""
     ordered = sorted(sentences, key=lambda s: s.start_s)
     speakers = list(dict.fromkeys(s.speaker for s in ordered))
     if not speakers:
@@ -60,6 +82,9 @@ def decide_roles(sentences: Sequence[Segment], language: str, extra_agent_phrase
     cues = CUES.get(language, CUES["en"])
     if extra_agent_phrases:
         cues = (*cues, Cue("site phrase", SITE_PHRASE_WEIGHT, tuple(extra_agent_phrases)))
+    own = own_name_phrases(*agent, language) if agent else ()
+    if own:
+        cues = (*cues, Cue("own name", OWN_NAME_WEIGHT, own, cap=1))
     points = {sp: 0.0 for sp in speakers}
     found: dict[str, dict[str, int]] = {sp: {} for sp in speakers}
     start = ordered[0].start_s
@@ -97,7 +122,7 @@ def _says(text: str, cue: Cue, language: str) -> bool:
     if any(find_phrase(text, word) for word in cue.unless):
         return False
     for phrase in cue.phrases:
-        if find_phrase(text, phrase, pinyin=language == "zh" and cue.name in ("script", "site phrase")):
+        if find_phrase(text, phrase, pinyin=language == "zh" and cue.name in ("script", "site phrase", "own name")):
             return not cue.asked or _asks_for(text, phrase, language)
     return False
 
@@ -141,7 +166,8 @@ def _speaker(speaker: str):
 
 
 def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: bool, language: str,
-                  extra_agent_phrases: Sequence[str] = (), direction: str = "") -> tuple[str, float, str]:
+                  extra_agent_phrases: Sequence[str] = (), direction: str = "",
+                  agent: tuple[str, str] = ()) -> tuple[str, float, str]:
     """Which channel of a stereo call is the agent's: ``(side, confidence, reason)``.
 
     A layout the manifest or ``--stereo-layout`` gave is kept, at confidence 1.0 unless what
@@ -151,7 +177,7 @@ def channel_roles(sentences: Sequence[Segment], agent_side: str, layout_given: b
     is the evidence's.
     """
     other = "right" if agent_side == "left" else "left"
-    decision = decide_roles(sentences, language, extra_agent_phrases, direction)
+    decision = decide_roles(sentences, language, extra_agent_phrases, direction, agent)
     found = next((sp for sp, role in decision.roles.items() if role == "agent"), None)
     clear = found is not None and not decision.low_confidence and len(decision.roles) == 2
     sides = {"side": say(f"side.{agent_side}"), "other": say(f"side.{other}"), "reason": decision.reason}

@@ -149,7 +149,8 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                     for (speaker, role, words), (_, _, samples) in zip(channel_words, channels)]
         layout, segments, speech, diarization = _stereo_roles(layout, segments, speech, language, settings,
                                                               given=given,
-                                                              direction=meta.direction or settings.direction)
+                                                              direction=meta.direction or settings.direction,
+                                                              agent=agent)
         if len(audio.channels) > 2:
             diarization = replace(diarization, reason=render(say("roles.extra_channels", reason=diarization.reason,
                                                                  n=len(audio.channels)), language))
@@ -157,7 +158,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     elif diarizer is not None:
         transcript, diarization = _diarized(channels[0][2], channel_words[0][2], language, settings, diarizer(),
                                             dropped, [(r.start_s, r.end_s) for r in speech],
-                                            meta.direction or settings.direction, segment_starts[0])
+                                            meta.direction or settings.direction, segment_starts[0], agent)
     else:
         segments = [measure(channels[0][2], audio.sample_rate_hz,
                             split_sentences(channel_words[0][2], "S0", "unknown"))]
@@ -175,11 +176,11 @@ def _batch_size(transcriber) -> int:
 
 
 def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioSettings, given: bool,
-                  direction: str = ""):
+                  direction: str = "", agent: tuple[str, str] = ()):
     """Check (or, when it was only assumed, correct) which channel is the agent's."""
     agent_side = "left" if layout == "stereo-agent-left" else "right"
     side, confidence, reason = channel_roles([s for channel in segments for s in channel], agent_side, given,
-                                             language, settings.agent_phrases, direction)
+                                             language, settings.agent_phrases, direction, agent)
     if side != agent_side:  # swap every role: the other channel is the agent's
         layout = "stereo-agent-left" if side == "left" else "stereo-agent-right"
         roles = {"agent": "customer", "customer": "agent"}
@@ -189,7 +190,7 @@ def _stereo_roles(layout: str, segments, speech, language: str, settings: AudioS
 
 
 def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diarizer, dropped: int, voiced,
-              direction: str, segment_starts_s):
+              direction: str, segment_starts_s, agent: tuple[str, str] = ()):
     """Mono call: speaker turns from the diarizer, words joined to them (a clause starts where Whisper
     began a segment), agent chosen by evidence."""
     with stage("diarization"):
@@ -198,7 +199,7 @@ def _diarized(samples, words, language, settings: AudioSettings, diarizer: Diari
     note_memory("diarization")
     unlabelled = measure(samples, SAMPLE_RATE_HZ, assign_words(words, turns, {}, segment_starts_s))
     note_memory("acoustics")
-    decision = decide_roles(unlabelled, language, settings.agent_phrases, direction)
+    decision = decide_roles(unlabelled, language, settings.agent_phrases, direction, agent)
     segments = [replace(s, role=decision.roles.get(s.speaker, "unknown")) for s in unlabelled]
     speech = turns_as_speech(turns, decision.roles)
     speakers = sorted({t[0] for t in turns})
