@@ -12,6 +12,11 @@ Options:
 - ``pattern`` (text, required): a regular expression (RE2 syntax, close to Python's).
 - ``exclude`` (text, or a list of texts: any of them): sentences where this expression also matches do not count
   (e.g. ``不能保证|无法保证`` next to ``保证``).
+- ``exclude_near`` (true or false, default false): look for the exclusion only in the clauses the
+  match spans (a clause ends at ，。；！？ or their ASCII forms, its mark kept), not in the whole
+  sentence: Whisper often writes a Mandarin turn as one sentence of comma-joined clauses, and a
+  question in its last clause (想跟您确认一下什么时候方便交) does not make a statement in its first
+  ones (您家里租的那台制氧机，租金一千零八十元还没交) a question.
 - ``min_hits`` (integer, default 1): how many sentences must match.
 
 PASS::
@@ -29,10 +34,16 @@ PASS (a job number said in Chinese digits is searched as digits)::
 
     rule: {require: {check: regex, role: agent, pattern: "工号[0-9]{3,}"}}
     agent 0.5 3.0 您好，我是工号三八七五的客服
+
+FAIL (the exclusion is in another clause than the match)::
+
+    rule: {forbid: {check: regex, role: agent, pattern: "租金.*元", exclude: "什么|吗", exclude_near: true}}
+    agent 0.5 3.0 您的租金一共一千零八十元还没交，想问一下什么时候方便交
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import re2
@@ -45,9 +56,10 @@ from .base import evidence_of
 
 ID = "regex"
 SCOPED = True
-CONF = {"pattern": str, "exclude": PATTERNS, "min_hits": int}
+CONF = {"pattern": str, "exclude": PATTERNS, "exclude_near": bool, "min_hits": int}
 PATTERN_OPTIONS = ("pattern", "exclude")  # where site variables are expanded (as escaped alternatives)
-DEFAULT = {"exclude": None, "min_hits": 1}
+DEFAULT = {"exclude": None, "exclude_near": False, "min_hits": 1}
+CLAUSE_END = re.compile(r"[，,。；;！!？?]")
 
 
 def validate(options: dict) -> str | None:
@@ -79,14 +91,23 @@ def without_excluded(segments: tuple[Segment, ...], exclude) -> tuple[Segment, .
     return tuple(s for s in segments if not found.search(numerals(s.text)))
 
 
+def clauses_of(text: str, start: int, end: int) -> str:
+    """The clauses of ``text`` that the span ``start:end`` touches, with their closing marks."""
+    left = max((m.end() for m in CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = next((m.end() for m in CLAUSE_END.finditer(text, end)), len(text))
+    return text[left:right]
+
+
+def _counts(text: str, pattern, exclude, near: bool) -> bool:
+    if not near or exclude is None:
+        return bool(pattern.search(text)) and not (exclude and exclude.search(text))
+    return any(not exclude.search(clauses_of(text, m.start(), m.end())) for m in pattern.finditer(text))
+
+
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:
     pattern = compiled(options["pattern"])
     exclude = compiled(options["exclude"]) if options["exclude"] else None
-    hits = []
-    for seg in segments:
-        text = numerals(seg.text)
-        if pattern.search(text) and not (exclude and exclude.search(text)):
-            hits.append(seg)
+    hits = [seg for seg in segments if _counts(numerals(seg.text), pattern, exclude, options["exclude_near"])]
     if len(hits) >= options["min_hits"]:
         return Match(True, say("regex.match", n=len(hits), pattern=options["pattern"]), evidence_of(hits))
     return Match(False, say("regex.too_few", n=len(hits), pattern=options["pattern"], min_hits=options["min_hits"]),
