@@ -90,7 +90,10 @@ NEGATIVE_CUES = {
            "懒得", "我就不明白了", "就等着吧", "你等着吧", "你们等着吧", "你们等着", "走着瞧", "等着瞧", "倒要看看", "先给我退",
            # giving up on the call, or doing it without the company: 我自己再跑一趟 / 行了行了别说了 /
            # 我自己想办法 / 猪饿瘦了算谁的 / 你们这个供应商就别做了
-           "行了行了", "别说了", "不想再听", "自己想办法", "我自己再跑", "算谁的", "别做了"),
+           "行了行了", "别说了", "不想再听", "自己想办法", "我自己再跑", "算谁的", "别做了",
+           # blame thrown back, taking the business elsewhere: 合着全是我的错呗？你们就这么做生意的？/
+           # 以后不在你们家做了
+           "我的错呗", "这么做生意", "不在你们家", "不找你们家", "不用你们家"),
     "en": ("unacceptable", "ridiculous", "complaint", "complain", "manager", "supervisor", "still not",
            "still haven't", "still hasn't", "not fixed", "third time", "nobody", "no one", "waste of",
            "urgent", "fed up", "sick of", "how many times", "terrible", "worst", "useless", "rude",
