@@ -33,7 +33,8 @@ COMPLAINTS = ["太差了，我要投诉！", "那你们到底谁管？我每个�
               # sarcasm in pleased words, exasperation (blind batch 29: heard as neutral before)
               "没了！你们这服务真是够可以的。", "我就不明白了，扣钱一秒钟，退钱还要等一个礼拜？",
               # blame thrown back, the business taken elsewhere (blind batch 35: heard as neutral before)
-              "行行行，合着全是我的错呗？你们就这么做生意的？", "没了！以后不在你们家做了！"]
+              "行行行，合着全是我的错呗？你们就这么做生意的？", "没了！以后不在你们家做了！",
+              "Excuse me? Don't speak to me like that.", "I'm never hiring from you lot again."]
 THANKS = ["没有了，谢谢。", "非常感谢", "谢谢你，帮了大忙", "No, that is all. Thanks.", "Great, thank you."]
 APOLOGIES = ["非常抱歉给您带来不便", "对不起，让您久等了", "不好意思", "非常理解您的心情。",
              "I'm so sorry for the inconvenience.", "We apologize for the wait.", "I am sorry to hear that."]
@@ -47,7 +48,7 @@ PLAIN = ["我叫李明，尾号是六六八八。", "这次的菜我们一点没
          # resigned but going along (a label of batch 25 calls it calm): 算了算了 is no cue by itself
          "算了算了，那我先买一个试试。", "Can I call you back on this number?",
          # owning a mistake is no blame thrown back
-         "地址是我填错了，是我的错。"]
+         "地址是我填错了，是我的错。", "I've never booked with you before, how does it work?"]
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,10 @@ NEGATIVE_CUES = {
            # "This is nonsense. I will report all of you." / "Take our number off your list." /
            # "Don't call me on this number again."
            "nonsense", "report you", "report all of you", "losing money", "cancelling everything",
-           "canceling everything", "off your list", "don't call me", "don't call us", "stop calling"),
+           "canceling everything", "off your list", "don't call me", "don't call us", "stop calling",
+           # "Don't speak to me like that." / "I'm never hiring from you lot again."
+           "don't speak to me like", "don't talk to me like", "never hiring", "never using you", "never ordering",
+           "never booking", "never buying from", "never coming back", "never dealing with"),
 }
 # Sarcasm: negative cues made of pleased words, which the models read as pleased; they are
 # taken out of the text the model scores.
