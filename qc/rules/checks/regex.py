@@ -13,7 +13,7 @@ Options:
 - ``exclude`` (text, or a list of texts: any of them): sentences where this expression also matches do not count
   (e.g. ``不能保证|无法保证`` next to ``保证``).
 - ``exclude_near`` (true or false, default false): look for the exclusion only in the clauses the
-  match spans (a clause ends at ，。；！？ or their ASCII forms, its mark kept), not in the whole
+  match spans (a clause ends at ，。；！？ or , ; ! ?, its mark kept; not at "." of "3.5"), not in the whole
   sentence: Whisper often writes a Mandarin turn as one sentence of comma-joined clauses, and a
   question in its last clause (想跟您确认一下什么时候方便交) does not make a statement in its first
   ones (您家里租的那台制氧机，租金一千零八十元还没交) a question.
