@@ -1,6 +1,7 @@
 """--language zh,en: each call's language detected among the listed ones only, once per call; a
 single language given (zh, or the manifest's) is checked: a call plainly in another fails."""
 
+import threading
 from itertools import groupby
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qc.analysis.asr import ChannelTranscript, RawSegment
+from qc.analysis.first_window import FirstWindow
 from qc.analysis.language import (call_language, listed_languages, parse_language, pick_language, plainly_other,
                                  speech_sample)
 from qc.errors import CallError
@@ -18,7 +20,7 @@ from qc.schema import CallMeta, Word
 from qc.rules.providers import CheckModels
 from qc.run.pipeline import RunSettings, run_batch
 from qc.run.store import Store
-from qc.sources.audio import AudioSettings, AudioSource
+from qc.sources.audio import AudioSettings, AudioSource, analyse_recording
 
 from helpers import tone, write_wav
 
@@ -190,3 +192,80 @@ def test_a_real_english_call_on_a_mandarin_night_fails_with_the_reason_instead_o
     assert "qc: failed: OSR_us_000_0034_8k: the call sounds like en (probability" in result.output
     rows = {r["call_id"]: r for r in Store(out / "qc.sqlite").latest_calls()}
     assert rows["OSR_us_000_0034_8k"]["status"] == "failed" and rows["zh_S1"]["status"] == "ok"
+
+
+class Model:
+    """faster-whisper's WhisperModel as FirstWindow sees it: ``encode`` and the language head."""
+
+    def __init__(self, probabilities):
+        self.model, self.encoded = self, 0
+        self.probabilities = probabilities
+
+    def encode(self, features):
+        self.encoded += 1
+        return f"encoder output {self.encoded}"
+
+    def detect_language(self, output):
+        return [[(f"<|{lang}|>", p) for lang, p in self.probabilities.items()]]
+
+
+def test_the_first_window_encoded_is_heard_once_by_the_check_armed_on_its_thread_only():
+    model, first, heard = Model({"en": 0.9, "zh": 0.0003}), FirstWindow(), []
+    first.wrap(model)
+    assert model.encode("features") == "encoder output 1" and heard == []  # nothing armed: nothing asked
+    with first.hearing(heard.append):
+        other = threading.Thread(target=model.encode, args=("another call's window",))
+        other.start()
+        other.join()
+        assert heard == []  # another thread's call (--executor threads) is not this call
+        assert model.encode("features") == "encoder output 3" and model.encode("features") == "encoder output 4"
+    model.encode("features")
+    assert heard == [{"en": 0.9, "zh": 0.0003}]
+
+
+class Hearing(Detecting):
+    """A recogniser that hears the language of the first window it encodes (asr.WhisperTranscriber)."""
+
+    def __init__(self, probabilities):
+        super().__init__(probabilities)
+        self.first_window, self.model = FirstWindow(), Model(probabilities)
+        self.first_window.wrap(self.model)
+        self.channels = []
+
+    def transcribe(self, samples, language, **options):
+        self.channels.append(round(float(np.abs(samples).max()), 2))  # each channel by its loudness
+        self.model.encode(samples)
+        return super().transcribe(samples, language, **options)
+
+
+def test_a_language_given_is_checked_on_the_talkiest_channels_first_window_heard_first(tmp_path, monkeypatch):
+    # the right (customer) channel holds more speech than the left
+    regions = {0.3: [(0.4, 1.0)], 0.5: [(0.2, 2.8)]}
+    monkeypatch.setattr("qc.sources.audio.speech_regions", lambda samples: regions[round(float(samples.max()), 1)])
+    path = write_wav(tmp_path / "call.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.5)])
+    english = Hearing({"en": 0.93, "zh": 0.0002})
+    with pytest.raises(CallError, match=r"sounds like en \(probability 0.93\), not zh as given"):
+        AudioSource(AudioSettings(), lambda: english).analyse(CallMeta("call", str(path)), "zh")
+    assert english.detections == []  # no pass of its own: the first window's encoder output was heard
+    assert english.channels == [0.5]  # the talkiest channel first, and nothing decoded after the refusal
+    mandarin = Hearing({"zh": 0.97, "en": 0.001})
+    analysis = AudioSource(AudioSettings(), lambda: mandarin).analyse(CallMeta("call", str(path)), "zh")
+    assert analysis.transcript.language == "zh" and mandarin.detections == []
+    assert mandarin.channels[:2] == [0.5, 0.3] and mandarin.model.encoded == len(mandarin.channels)
+    # a list is still decided before transcription, from both channels' speech
+    listed = Hearing({"en": 0.93, "zh": 0.0002})
+    assert AudioSource(AudioSettings(), lambda: listed).analyse(CallMeta("call", str(path)),
+                                                                "zh,en").transcript.language == "en"
+    assert listed.detections == [int((0.6 + 2.6) * RATE)] and listed.channels[:2] == [0.3, 0.5]
+
+
+@pytest.mark.slow
+def test_whisper_hears_an_english_call_given_as_mandarin_in_its_first_window(eval_data, transcriber, monkeypatch):
+    def no_pass_of_its_own(speech):
+        raise AssertionError("a single language given is checked on the first window encoded")
+
+    monkeypatch.setattr(transcriber, "language_probabilities", no_pass_of_its_own)
+    meta = CallMeta("osr", str(eval_data / "joinly" / "OSR_us_000_0034_8k.wav"))
+    with pytest.raises(CallError, match=r"sounds like en \(probability"):
+        analyse_recording(meta, AudioSettings(diarize=False), transcriber, "zh")
+    assert analyse_recording(meta, AudioSettings(diarize=False), transcriber, "en").transcript.language == "en"

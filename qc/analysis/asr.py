@@ -23,23 +23,22 @@ from ..media import SAMPLE_RATE_HZ
 from .blocks import blocks
 from .devices import choose_device
 from .features import BlockedFeatureExtractor
+from .first_window import FirstWindow
 from .gpu import ctranslate2_view
 
 log = logging.getLogger(__name__)
 
-# The prompt goes before the first 30-second window of each channel (condition_on_previous_text
-# is off); hotwords before every window. For the site's words (company names and the packs'
-# required phrases, qc.rules.vocabulary) the prompt won on 17 stereo calls (bench/hotwords.py):
-# CER 17.4 vs 18.8 % (zh), WER 28.6 vs 31.8 % (en), required-phrase recall 95.7 vs 84.8 % and
-# 83.0 vs 63.8 %, no forbidden phrase heard that was not said; as hotwords Whisper base looped
-# ("bye, bye, ...") and invented a forbidden phrase, CER 21.6 %. A plain Chinese prompt made it
-# loop on short clips before (5-20x slower), so there is no prompt without the site's words.
-# The words are the agent's script, so a customer's channel gets none: on the 42 stereo corpus
-# calls the prompt cut the customer's speech into fragments ("Hi, baby." / "It can't come." for
-# "I think I lost my debit card somewhere in town") that read as complaints (bench/verdicts.py).
-# With them, the call's agent (call_hint): Whisper wrote the agent's name in 17 of 24 English
-# openings that said it (1 without), the number in 5 of 6 Mandarin ones (1 without), and neither
-# in 31 that said neither (bench/agent_hint.py, first 30 s of 62 stereo corpus calls).
+# The prompt goes before the first 30-second window of each channel (condition_on_previous_text is off); hotwords
+# before every window. For the site's words (company names and the packs' required phrases, qc.rules.vocabulary) the
+# prompt won on 17 stereo calls (bench/hotwords.py): CER 17.4 vs 18.8 % (zh), WER 28.6 vs 31.8 % (en), required-phrase
+# recall 95.7 vs 84.8 % and 83.0 vs 63.8 %, no forbidden phrase heard that was not said; as hotwords Whisper base
+# looped ("bye, bye, ...") and invented a forbidden phrase, CER 21.6 %. A plain Chinese prompt made it loop on short
+# clips before (5-20x slower), so there is no prompt without the site's words. The words are the agent's script, so a
+# customer's channel gets none: on the 42 stereo corpus calls the prompt cut the customer's speech into fragments
+# ("Hi, baby." / "It can't come." for "I think I lost my debit card somewhere in town") that read as complaints
+# (bench/verdicts.py). With them, the call's agent (call_hint): Whisper wrote the agent's name in 17 of 24 English
+# openings that said it (1 without), the number in 5 of 6 Mandarin ones (1 without), and neither in 31 that said
+# neither (bench/agent_hint.py, first 30 s of 62 stereo corpus calls).
 
 
 @dataclass(frozen=True)
@@ -223,6 +222,7 @@ class WhisperTranscriber:
         self._model = None
         self._t2s = None
         self._loading = threading.Lock()
+        self.first_window = FirstWindow()  # the language of the first window encoded, for a check (language.py)
 
     def load(self):
         """Load the model now (it is otherwise loaded on first use) and return it."""
@@ -252,6 +252,7 @@ class WhisperTranscriber:
         # its features computed a block at a time: the same values to the bit, a quarter of the
         # transient (the library's is about 64 bytes a sample of speech): features.py
         model.feature_extractor = BlockedFeatureExtractor(model.feature_extractor)
+        self.first_window.wrap(model)
         log.info("loaded %s on %s (%s)", self.model_path, device, compute_type)
         return model
 

@@ -8,15 +8,19 @@ of a stereo call are transcribed, and the call scored, in one language. ``auto``
 own choice from the agent channel.
 
 A single language (``zh``, from ``--language`` or the manifest) is used as given, unless the
-same 30 s are plainly another language qc knows (:func:`plainly_other`): Whisper base then
+call is plainly another language qc knows (:func:`plainly_other`): Whisper base then
 writes nonsense in the given language (an English call read as Mandarin came out as
 "你知道我没有吗?", 3.5 minutes in temperature fallbacks, and was scored), so the call fails
-with that reason instead, and is done again by the run that names its language.
+with that reason instead, and is done again by the run that names its language. Where the
+transcriber can hear the first window it encodes (:mod:`.first_window`), that check is made
+there (:func:`first_window_check`): on the channel with the most speech, transcribed first,
+with no encoder pass of its own; otherwise on the 30 s sample above, before transcription.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -100,8 +104,25 @@ def call_language(transcriber: Transcriber, channels: Sequence[np.ndarray],
     probabilities = detect(speech)
     if listed:
         return pick_language(probabilities, listed)
-    heard = plainly_other(probabilities, language)
-    if heard:
-        raise CallError(say("failure.other_language", given=language, heard=heard, option="--language",
-                            column="language", p=round(probabilities.get(heard, 0.0), 2)))
+    refuse_other(probabilities, language)
     return language
+
+
+def refuse_other(probabilities: Mapping[str, float], given: str) -> None:
+    """Raise :class:`CallError`, with the reason, where the call is plainly another known language than ``given``."""
+    heard = plainly_other(probabilities, given)
+    if heard:
+        raise CallError(say("failure.other_language", given=given, heard=heard, option="--language",
+                            column="language", p=round(probabilities.get(heard, 0.0), 2)))
+
+
+def first_window_check(transcriber: Transcriber,
+                       language: str) -> Optional[Callable[[], AbstractContextManager]]:
+    """For a single language given and a transcriber with a ``first_window`` (asr.py): a context
+    to transcribe one channel in, checking (:func:`refuse_other`) the first window it encodes.
+    None for ``auto``, a list (decided before transcription: :func:`call_language`) or another
+    transcriber."""
+    first = getattr(transcriber, "first_window", None)
+    if first is None or language == AUTO or listed_languages(language):
+        return None
+    return lambda: first.hearing(lambda probabilities: refuse_other(probabilities, language))

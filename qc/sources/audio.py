@@ -1,7 +1,8 @@
 """Recorded calls: a recording becomes the speaker-attributed transcript the rules read.
 
 Decode -> split channels by layout -> voice activity per channel -> the call's language
-when the run lists candidates -> transcription per channel ->
+when the run lists candidates -> transcription per channel (a language given is checked on
+the first window of the channel with the most speech, transcribed first) ->
 drop hallucinations -> sentences with acoustics -> one timeline. Stereo calls take their
 roles from the channels; mono calls are diarized, words are joined to speaker turns and
 the agent is chosen by evidence. The models are passed in: the transcriber and the
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from typing import Callable, Optional
 
@@ -24,7 +26,7 @@ from ..analysis.batched import transcribe_batched
 from ..analysis.blocks import note_memory
 from ..analysis.diarize import DiarizationOptions, Diarizer
 from ..analysis.guard import filter_segments
-from ..analysis.language import call_language
+from ..analysis.language import call_language, first_window_check
 from ..analysis.roles import channel_roles, decide_roles
 from ..analysis.skipped import fill_skipped
 from ..analysis.speakers import assign_words, turns_as_speech
@@ -114,19 +116,27 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
     with stage("vad"):
         voiced = [speech_regions(samples) for _, _, samples in channels]
     note_memory("voice activity")
-    with stage("language"):
-        language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en
+    batching = language != "auto" and audio.duration_s <= LONG_RECORDING_S and _batch_size(transcriber) > 1
+    check = None if batching else first_window_check(transcriber, language)  # a single language given
+    if check is None:
+        with stage("language"):
+            language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en
     agent = (meta.agent_name, meta.agent_id)  # in the agent channel's prompt, where the options ask for it
     batched = None
-    if language != "auto" and audio.duration_s <= LONG_RECORDING_S and _batch_size(transcriber) > 1:
+    if batching:
         with stage("asr"):  # every channel's chunks decoded together
             batched = transcribe_batched(transcriber, [(samples, regions) for (_, _, samples), regions
                                                        in zip(channels, voiced)], language, prompted, agent)
-    for index, ((speaker, role, samples), regions) in enumerate(zip(channels, voiced)):
+    # The language given is checked on the first window of the channel with the most speech, heard first
+    talkiest = max(range(len(channels)), key=lambda i: sum(end - start for start, end in voiced[i]))
+    order = sorted(range(len(channels)), key=lambda i: i != talkiest) if check else range(len(channels))
+    heard = {}
+    for index in order:
+        (speaker, role, samples), regions = channels[index], voiced[index]
         if batched is not None:
             result = batched[index]
         else:
-            with stage("asr"):
+            with stage("asr"), (check() if check and index == talkiest else nullcontext()):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                            settings.asr.block_s, prompted=prompted[index], agent=agent)
         kept, removed = filter_segments(result.segments, regions)
@@ -135,10 +145,11 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
                                   replace(result, segments=tuple(kept)), prompted=prompted[index], agent=agent)
         note_memory(f"transcription {speaker}")
         language = result.language  # "auto": the first (agent) channel decides for the call
-        kept, removed_again = filter_segments(result.segments, regions)  # the kept ones stay kept
+        heard[index], removed_again = filter_segments(result.segments, regions)  # the kept ones stay kept
         dropped += len(removed) + len(removed_again)
-        channel_words.append((speaker, role, [w for seg in kept for w in seg.words]))
-        segment_starts.append([seg.words[0].start_s for seg in kept if seg.words])
+    for index, ((speaker, role, _), regions) in enumerate(zip(channels, voiced)):
+        channel_words.append((speaker, role, [w for seg in heard[index] for w in seg.words]))
+        segment_starts.append([seg.words[0].start_s for seg in heard[index] if seg.words])
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
     if audio.duration_s > LONG_RECORDING_S:
         # What follows (pyannote, the rules' models) needs the memory more than a warm Whisper does;
