@@ -92,3 +92,35 @@ def test_guard_drops_loops_silence_text_and_stock_phrases():
     reasons = [reason for _, reason in dropped]
     assert reasons[0] == "stock hallucination phrase" and reasons[1].startswith("repeats")
     assert "voice activity" in reasons[2] and "compression" in reasons[3] and "no-speech" in reasons[4]
+
+
+def test_a_word_whisper_aligned_back_in_time_keeps_its_place_in_the_segment():
+    from qc.analysis.guard import in_order
+
+    words = (Word(54.25, 54.43, "车"), Word(55.01, 55.19, "到站"), Word(22.08, 22.82, "不好意思"), Word(23.26, 23.26, "案"),
+             Word(55.3, 55.5, "了"))
+    fixed = in_order(words)
+    assert [w.text for w in fixed] == [w.text for w in words]
+    assert [(w.start_s, w.end_s) for w in fixed] == [(54.25, 54.43), (55.01, 55.19), (55.19, 55.19), (55.19, 55.19),
+                                                     (55.3, 55.5)]
+    overlapping = (Word(1.0, 1.3, "a"), Word(1.25, 1.6, "b"))  # a word starting inside the last one is left as it is
+    assert in_order(overlapping) == list(overlapping)
+
+
+def test_no_sentence_of_a_call_ends_before_it_starts_when_whisper_misaligns_a_word(tmp_path, monkeypatch):
+    from helpers import tone, write_wav
+    from qc.analysis.asr import ChannelTranscript
+    from qc.schema import CallMeta
+    from qc.sources.audio import AudioSettings, AudioSource
+
+    class Misaligns:
+        def transcribe(self, samples, language, **options):
+            words = (Word(3.0, 3.4, "your"), Word(3.4, 3.8, "parcel"), Word(3.8, 4.2, "arrived."), Word(0.6, 0.9, "Sorry."))
+            return ChannelTranscript("en", (RawSegment(3.0, 4.2, "your parcel arrived. Sorry.", words, -0.2, 0.01, 1.1),))
+
+    monkeypatch.setattr("qc.sources.audio.speech_regions", lambda samples: [(2.9, 4.3)])
+    path = write_wav(tmp_path / "call.wav", [tone(5.0, amp=0.3), tone(5.0, 300, amp=0.2)])
+    analysis = AudioSource(AudioSettings(), lambda: Misaligns()).analyse(CallMeta("call", str(path)), "en")
+    segments = analysis.transcript.segments
+    assert segments and all(s.end_s >= s.start_s >= 2.9 for s in segments)
+    assert [s.start_s for s in segments] == sorted(s.start_s for s in segments)

@@ -25,7 +25,7 @@ from ..analysis.audio import DecodedAudio, decode_audio
 from ..analysis.batched import transcribe_batched
 from ..analysis.blocks import note_memory
 from ..analysis.diarize import DiarizationOptions, Diarizer
-from ..analysis.guard import filter_segments
+from ..analysis.guard import filter_segments, in_order
 from ..analysis.language import call_language, first_window_check
 from ..analysis.roles import channel_roles, decide_roles
 from ..analysis.skipped import fill_skipped
@@ -148,7 +148,7 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         heard[index], removed_again = filter_segments(result.segments, regions)  # the kept ones stay kept
         dropped += len(removed) + len(removed_again)
     for index, ((speaker, role, _), regions) in enumerate(zip(channels, voiced)):
-        channel_words.append((speaker, role, [w for seg in heard[index] for w in seg.words]))
+        channel_words.append((speaker, role, [w for seg in heard[index] for w in in_order(seg.words)]))
         segment_starts.append([seg.words[0].start_s for seg in heard[index] if seg.words])
         speech.extend(SpeechRegion(speaker, role, a, b) for a, b in regions)
     if audio.duration_s > LONG_RECORDING_S:
