@@ -1,14 +1,18 @@
-"""Is a call in the language it was given? Whisper's language head on the call's first 30 s of speech.
+"""Is a call in the language it was given? Whisper's language head on the first window qc encodes.
 
-    .venv/bin/python bench/language_check.py [--corpus DIR] [--renderings stereo8k tel8k] [--every N]
-                                             [--eval-data DIR] [--json OUT]
+    .venv/bin/python bench/language_check.py [--corpus DIR ...] [--renderings stereo8k tel8k] [--every N]
+                                             [--eval-data DIR] [--json OUT] [--sample first-window|both]
 
 qc transcribes a call in the language it is given (``--language zh`` or the manifest's column)
 unless the call is plainly another language qc knows (``qc.analysis.language.plainly_other``):
 then the call fails with that reason. For every ``--every``-th corpus call of each rendering
-(``$QC_BENCH_DATA``, rendered by ``make bench-data``) and the real recordings of
-``$QC_EVAL_DATA`` whose language is known, it asks Whisper base what ``call_language`` asks
-(the same 30 s sample, ``speech_sample``) and prints, per true language:
+(``$QC_BENCH_DATA`` or the ``--corpus`` folders, rendered by ``make bench-data``) and the real
+recordings of ``$QC_EVAL_DATA`` whose language is known, it asks Whisper base what ``qc run``
+asks: ``first-window`` (the default, as qc checks a language given) the first window Whisper
+encodes when transcribing the channel with the most speech (``qc.analysis.first_window``);
+``both`` the first 30 s of speech of every channel in time order (``speech_sample``: how a
+list of languages is decided, and how a language given was checked before). Printed per true
+language:
 
 - the lowest probability of the call's own language and the highest of the other known one;
 - ``refused as given``: calls that would fail with their own language given (must be 0);
@@ -41,11 +45,12 @@ REAL = {"zh": ["FireRedASR/BAC009S0764W0121.wav", "FireRedTTS2/zh_S1.flac", "Fir
                "faster-whisper/stereo_diarization.wav", "pyannote-audio/ami_excerpts/dev00.wav"]}
 
 
-def files(corpus: Path, renderings, every: int, eval_data: Path | None) -> list[tuple[str, Path]]:
+def files(corpora: list[Path], renderings, every: int, eval_data: Path | None) -> list[tuple[str, Path]]:
     """(true language, path) of every file to check."""
     found = []
     for rendering in renderings:
-        paths = sorted(corpus.glob(f"*.{rendering}.wav"))[::every]
+        paths = sorted((path for corpus in corpora for path in corpus.glob(f"*.{rendering}.wav")),
+                       key=lambda path: path.name)[::every]
         found += [(path.name.split("-")[0], path) for path in paths]
     if eval_data:
         found += [(lang, eval_data / name) for lang, names in REAL.items() for name in names
@@ -53,26 +58,54 @@ def files(corpus: Path, renderings, every: int, eval_data: Path | None) -> list[
     return found
 
 
+class Heard(Exception):
+    """The first window was heard: nothing needs decoding."""
+
+
+def first_window(transcriber: WhisperTranscriber, samples, language: str) -> dict[str, float]:
+    """The language probabilities qc's check gets: those of the first window the transcription of
+    ``samples`` encodes (the encoder output does not depend on the language it is asked for)."""
+    heard: dict[str, float] = {}
+
+    def check(probabilities):
+        heard.update(probabilities)
+        raise Heard
+
+    with transcriber.first_window.hearing(check):
+        try:
+            transcriber.transcribe(samples, language)
+        except Heard:
+            pass
+    return heard
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("QC_BENCH_DATA")
-                                                            or REPO_ROOT / "reports" / "bench-data" / "corpus"))
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[Path(os.environ.get("QC_BENCH_DATA")
+                                                                         or REPO_ROOT / "reports" / "bench-data" / "corpus")])
     parser.add_argument("--renderings", nargs="+", default=["stereo8k", "tel8k"])
     parser.add_argument("--every", type=int, default=4, help="every N-th corpus call of each rendering")
     parser.add_argument("--eval-data", type=Path, default=Path(os.environ.get("QC_EVAL_DATA")
                                                                or REPO_ROOT.parent / "shared" / "data"))
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--sample", choices=["first-window", "both"], default="first-window")
     args = parser.parse_args(argv)
     transcriber = WhisperTranscriber(AsrOptions(), resolve("whisper-base", default_models_dir()), cpu_threads=1)
     rows, spent = [], 0.0
     for truth, path in files(args.corpus, args.renderings, args.every, args.eval_data):
         audio = decode_audio(path)
         channels = list(audio.channels)
-        sample = speech_sample(channels, [speech_regions(samples) for samples in channels])
-        if not len(sample):
+        regions = [speech_regions(samples) for samples in channels]
+        if not any(regions):
             continue
         started = time.perf_counter()
-        probabilities = transcriber.language_probabilities(sample)
+        if args.sample == "both":
+            probabilities = transcriber.language_probabilities(speech_sample(channels, regions))
+        else:
+            talkiest = max(range(len(channels)), key=lambda i: sum(end - start for start, end in regions[i]))
+            probabilities = first_window(transcriber, channels[talkiest], truth)
+        if not probabilities:
+            continue  # Whisper's own voice activity heard nothing to encode
         spent += time.perf_counter() - started if rows else 0.0  # the first call loads the model
         other = next(lang for lang in KNOWN if lang != truth)
         rows.append({"file": path.name, "truth": truth, "own": probabilities.get(truth, 0.0),
@@ -87,7 +120,7 @@ def main(argv=None) -> int:
         if mine:
             print(f"{lang:8s} {len(mine):5d} {min(r['own'] for r in mine):8.3f} {max(r['other'] for r in mine):9.4f} "
                   f"{sum(r['refused_as_given'] for r in mine):17d} {sum(r['caught_as_other'] for r in mine):16d}")
-    if len(rows) > 1:
+    if len(rows) > 1 and args.sample == "both":  # the first window costs the transcription one decoder step
         print(f"\nlanguage detection: {spent / (len(rows) - 1):.2f} s per call (1 CPU thread, model loaded)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
