@@ -81,8 +81,8 @@ def first_window(transcriber: WhisperTranscriber, samples, language: str) -> dic
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, nargs="+", default=[Path(os.environ.get("QC_BENCH_DATA")
-                                                                         or REPO_ROOT / "reports" / "bench-data" / "corpus")])
+    default_corpus = Path(os.environ.get("QC_BENCH_DATA") or REPO_ROOT / "reports" / "bench-data" / "corpus")
+    parser.add_argument("--corpus", type=Path, nargs="+", default=[default_corpus])
     parser.add_argument("--renderings", nargs="+", default=["stereo8k", "tel8k"])
     parser.add_argument("--every", type=int, default=4, help="every N-th corpus call of each rendering")
     parser.add_argument("--eval-data", type=Path, default=Path(os.environ.get("QC_EVAL_DATA")

@@ -115,8 +115,10 @@ def test_no_sentence_of_a_call_ends_before_it_starts_when_whisper_misaligns_a_wo
 
     class Misaligns:
         def transcribe(self, samples, language, **options):
-            words = (Word(3.0, 3.4, "your"), Word(3.4, 3.8, "parcel"), Word(3.8, 4.2, "arrived."), Word(0.6, 0.9, "Sorry."))
-            return ChannelTranscript("en", (RawSegment(3.0, 4.2, "your parcel arrived. Sorry.", words, -0.2, 0.01, 1.1),))
+            words = (Word(3.0, 3.4, "your"), Word(3.4, 3.8, "parcel"), Word(3.8, 4.2, "arrived."),
+                     Word(0.6, 0.9, "Sorry."))
+            segment = RawSegment(3.0, 4.2, "your parcel arrived. Sorry.", words, -0.2, 0.01, 1.1)
+            return ChannelTranscript("en", (segment,))
 
     monkeypatch.setattr("qc.sources.audio.speech_regions", lambda samples: [(2.9, 4.3)])
     path = write_wav(tmp_path / "call.wav", [tone(5.0, amp=0.3), tone(5.0, 300, amp=0.2)])
