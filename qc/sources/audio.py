@@ -128,15 +128,14 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
             batched = transcribe_batched(transcriber, [(samples, regions) for (_, _, samples), regions
                                                        in zip(channels, voiced)], language, prompted, agent)
     # The language given is checked on the first window of the channel with the most speech, heard first
-    talkiest = max(range(len(channels)), key=lambda i: sum(end - start for start, end in voiced[i]))
-    order = sorted(range(len(channels)), key=lambda i: i != talkiest) if check else range(len(channels))
+    talkiest = max(range(len(channels)), key=lambda i: sum(end - start for start, end in voiced[i])) if check else None
     heard = {}
-    for index in order:
+    for index in sorted(range(len(channels)), key=lambda i: i != talkiest):  # stable: else in channel order
         (speaker, role, samples), regions = channels[index], voiced[index]
         if batched is not None:
             result = batched[index]
         else:
-            with stage("asr"), (check() if check and index == talkiest else nullcontext()):
+            with stage("asr"), (check() if index == talkiest else nullcontext()):
                 result = transcribe_blocks(transcriber, samples, None if language == "auto" else language, regions,
                                            settings.asr.block_s, prompted=prompted[index], agent=agent)
         kept, removed = filter_segments(result.segments, regions)
