@@ -38,6 +38,8 @@ AGENT_CUES = [
     ("en", "asks identity", "What's the job reference?"),
     ("en", "asks identity", "Have you got the invoice number there?"),
     ("en", "states account", "I can see the payment went through yesterday."),
+    # blind batch 43: an off-script agent's only service words were the business's hours
+    ("en", "service", "Yeah, card or cash. We're open till half five."),
     ("en", "script", "Hi, am I speaking with Mr Jones?"),
 ]
 CUSTOMER_CUES = [
@@ -50,6 +52,9 @@ CUSTOMER_CUES = [
     ("en", "addresses company", "Your website keeps logging me out."),
     ("en", "gives identity", "My phone number is 555 0101."),
     ("en", "turns down", "Sorry, I'm not interested."),
+    # what the caller left with the business, or will come and fetch
+    ("en", "describes problem", "I dropped off four alloy wheels for blasting."),
+    ("en", "describes problem", "Sweet, I'll come by Saturday then."),
 ]
 
 
@@ -111,6 +116,17 @@ def test_an_agent_who_skips_the_script_is_still_found_en():
                  ("B", "Why won't you guys just send another one?"))
     decision = decide_roles(lines, "en")
     assert decision.roles == {"A": "agent", "B": "customer"} and not decision.low_confidence, decision.reason
+
+
+def test_an_off_script_agent_who_answers_hello_is_found_by_what_the_caller_left_with_them():
+    # blind batch 43 (sandblasting), as Whisper heard it on the mono renderings
+    lines = call(("A", "Yeah. Hello."), ("B", "Hi, is this the blasting place on Quarry Lane?"),
+                 ("B", "I dropped off four wheels for blasting and powder coat."),
+                 ("A", "Oh, yeah. The wheels. Two hundred and sixty quid."), ("B", "Cool, can I pay when I pick them up?"),
+                 ("A", "Yeah, card or cash, whatever, we're open till half five."),
+                 ("B", "Sweet, I'll come by Saturday then."), ("A", "Yep, righto."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
 def test_an_agent_who_reassures_and_asks_what_is_going_on_is_not_a_complaining_customer():

@@ -12,13 +12,15 @@ The classes, in both languages:
   and an outbound call's (打扰您, 是本人吗, "am I speaking with", "I'm calling about"; not with the
   caller's own "my": "I'm calling about my order" is an inbound caller's);
   doubled in the first 30 s of the call;
-- ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help";
+- ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help", the
+  business's hours ("we're open till half five");
 - ``asks identity``: asks for identity or account data (phone number, ID digits, name, date of
   birth, address, order/account/booking number), or to verify it (核实一下, not a question about a
   product's 二次验证);
 - ``states account``: tells what the records show (查到了, 系统显示, 你这个账号, "I can see", "your
   order has"), not a customer asking whether something can be found (能查到…吗);
-- ``describes problem``: what is wrong, from the caller's side (坏了, 一直, "my order hasn't");
+- ``describes problem``: what is wrong, from the caller's side (坏了, 一直, "my order hasn't"), and
+  what the caller left with the business or will come and fetch ("I dropped off", "I'll come by");
 - ``addresses company``: speaks to the company as "you" (你们, "you guys", "your website");
 - ``turns down``: answers an outbound call's offer or asks who is calling (不需要, "not interested");
 - ``gives identity``: gives their own data (我叫, 我的手机号, "my account number is").
@@ -92,7 +94,10 @@ CUES: dict[str, tuple[Cue, ...]] = {
                              "i can help", "happy to help", "i'd be happy to", "bear with me", "one moment",
                              "just a moment", "certainly", "absolutely", "i apologize", "i apologise", "apologies",
                              "sorry for the inconvenience", "sorry to hear", "i understand", "on our end", "our system",
-                             "i'll go ahead", "for you")),
+                             "i'll go ahead", "for you",
+                             # the business's hours, said by the business
+                             "we're open", "we are open", "we're closed", "we are closed", "we close at",
+                             "we open at", "our opening hours", "our opening times")),
         Cue("asks identity", 1.5, ("phone number", "telephone number", "mobile number", "date of birth", "birthday",
                                    "your name", "full name", "your address", "postcode", "post code", "zip code",
                                    "account number", "order number", "booking reference", "reference number",
@@ -128,7 +133,12 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "playing up", "acting up", "cutting out", "keeps cutting", "keeps dropping",
                                         "keeps crashing", "keeps freezing", "keeps stopping", "keeps switching off",
                                         "keeps turning off", "keeps happening", "hopeless", "useless", "all week",
-                                        "a whole week"),
+                                        "a whole week",
+                                        # what the caller left with the business, or will come and fetch
+                                        "i dropped off", "i dropped it off", "i dropped them off", "i brought in",
+                                        "i brought it in", "i sent in", "i sent it in", "i handed in", "i left it with",
+                                        "i'll come by", "i'll pop in", "i'll pop by", "i'll pop round", "can i pay",
+                                        "i'll pick it up", "i'll pick them up", "i'll collect"),
             # "I need you to look at it" / "I need your postcode" is the agent asking
             unless=("i need you", "i need your")),
         Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
