@@ -122,7 +122,8 @@ def test_an_off_script_agent_who_answers_hello_is_found_by_what_the_caller_left_
     # blind batch 43 (sandblasting), as Whisper heard it on the mono renderings
     lines = call(("A", "Yeah. Hello."), ("B", "Hi, is this the blasting place on Quarry Lane?"),
                  ("B", "I dropped off four wheels for blasting and powder coat."),
-                 ("A", "Oh, yeah. The wheels. Two hundred and sixty quid."), ("B", "Cool, can I pay when I pick them up?"),
+                 ("A", "Oh, yeah. The wheels. Two hundred and sixty quid."),
+                 ("B", "Cool, can I pay when I pick them up?"),
                  ("A", "Yeah, card or cash, whatever, we're open till half five."),
                  ("B", "Sweet, I'll come by Saturday then."), ("A", "Yep, righto."))
     decision = decide_roles(lines, "en")

@@ -96,8 +96,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
                              "sorry for the inconvenience", "sorry to hear", "i understand", "on our end", "our system",
                              "i'll go ahead", "for you",
                              # the business's hours, said by the business
-                             "we're open", "we are open", "we're closed", "we are closed", "we close at",
-                             "we open at", "our opening hours", "our opening times")),
+                             # ("we're closed on Sundays" is as likely a business caller's)
+                             "we're open", "we are open", "we close at", "we open at", "our opening hours",
+                             "our opening times")),
         Cue("asks identity", 1.5, ("phone number", "telephone number", "mobile number", "date of birth", "birthday",
                                    "your name", "full name", "your address", "postcode", "post code", "zip code",
                                    "account number", "order number", "booking reference", "reference number",
