@@ -117,10 +117,10 @@ def write_manifest(calls: list[LabelledCall], path: Path) -> None:
 
 def run_qc(calls: list[LabelledCall], out: Path, db: Path, rescore: bool, options: Sequence[str] = ()) -> int:
     """``qc run`` (or ``qc score``) as a user runs it, its progress on this terminal; ``options``
-    are added to ``qc run`` (to compare a setting against the defaults)."""
+    are added to either (to compare a setting against the defaults: ``--assign`` for other packs)."""
     manifest = out / "manifest.csv"
     write_manifest(calls, manifest)
-    command = (["score", "--db", str(db), "--out", str(out)] if rescore else
+    command = (["score", "--db", str(db), "--out", str(out), *options] if rescore else
                ["run", "--manifest", str(manifest), "--out", str(out), "--db", str(db), "--audio", "none", *options])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
     return subprocess.run([sys.executable, "-m", "qc.cli", *command], env=env).returncode
@@ -222,8 +222,9 @@ def parse_args(argv):
     parser.add_argument("--rescore", action="store_true", help="only re-score what the database holds")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write rows, the table and disagreements")
     parser.add_argument("--qc-option", action="append", default=[], metavar="ARG",
-                        help="one more argument for qc run, e.g. --qc-option=--initial-prompt --qc-option=off "
-                             "(use a database of its own: the analyses differ)")
+                        help="one more argument for qc run (or qc score with --rescore), e.g. "
+                             "--qc-option=--initial-prompt --qc-option=off (use a database of its own: the analyses "
+                             "differ), or --qc-option=--assign --qc-option=FILE to score with other packs")
     return parser.parse_args(argv)
 
 
