@@ -41,6 +41,10 @@ AGENT_CUES = [
     # blind batch 43: an off-script agent's only service words were the business's hours
     ("en", "service", "Yeah, card or cash. We're open till half five."),
     ("en", "script", "Hi, am I speaking with Mr Jones?"),
+    # blind batch 48: an off-script agent answering for the business and noting a booking
+    ("en", "service", "Yeah, that's us. What's up?"),
+    ("en", "service", "Can't promise that, but I'll stick a note on it."),
+    ("zh", "service", "行，给你挪过去了，不用再交了"),
 ]
 CUSTOMER_CUES = [
     ("zh", "describes problem", "我家的宽带从昨天开始一直断网"),
@@ -55,6 +59,9 @@ CUSTOMER_CUES = [
     # what the caller left with the business, or will come and fetch
     ("en", "describes problem", "I dropped off four alloy wheels for blasting."),
     ("en", "describes problem", "Sweet, I'll come by Saturday then."),
+    # blind batch 48: the caller asking what the place allows, and their own booking to change
+    ("en", "addresses company", "Sounds good. Can we bring our own drinks?"),
+    ("zh", "describes problem", "我周六订了个台子，想改一下时间。"),
 ]
 
 
@@ -308,3 +315,10 @@ def test_the_agents_first_name_said_by_the_caller_is_no_evidence():
     lines = call(("A", "okay"), ("B", "Hi Callum, thanks."))
     decision = decide_roles(lines, "en", agent=("Callum Deacon", ""))
     assert named("own name", "en") not in decision.reason
+
+
+def test_an_agent_booking_for_the_caller_in_the_familiar_form_is_not_the_caller_with_a_booking():
+    """订了个 is the caller's own booking, unless it is done for someone (给你订了个)."""
+    lines = call(("A", "喂？"), ("B", "你好，我想订个台子。"), ("A", "行，给你订了个三号台，下午两点。"), ("B", "好的，谢谢。"))
+    decision = decide_roles(lines, "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason

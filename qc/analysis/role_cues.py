@@ -71,6 +71,13 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "扣了", "扣费", "多扣", "投诉", "怎么回事", "为什么", "到现在", "没修好",
                                         "打不开", "连不上", "断网", "故障", "出问题", "有问题", "退款", "退货", "我想",
                                         "我要", "我需要", "我已经", "我打了")),
+        # the caller's own booking, and what they want changed (我周六订了个台子，想改一下时间); an
+        # agent's 给您订了个 is service
+        Cue("describes problem", -1.5, ("订了个", "我订了", "我约了", "约了个", "想改一下", "想换一下"),
+            unless=("给您", "为您", "帮您", "给你", "帮你")),
+        # a service done in the familiar 你 (给你挪过去了, 帮你登记)
+        Cue("service", 1.0, ("给你挪", "帮你挪", "给你改", "帮你改", "给你换", "帮你换", "给你登记", "帮你登记",
+                             "给你订", "帮你订", "给你留", "帮你留", "给你记", "帮你记")),
         Cue("addresses company", -1.0, ("你们", "贵公司")),
         Cue("turns down", -1.0, ("不需要", "没兴趣", "不感兴趣", "不用了", "我考虑一下", "我再考虑", "你是哪位", "你哪位",
                                  "怎么有我的电话")),
@@ -143,7 +150,13 @@ CUES: dict[str, tuple[Cue, ...]] = {
             # "I need you to look at it" / "I need your postcode" is the agent asking
             unless=("i need you", "i need your")),
         Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
-                                        "your service", "your technician", "your driver")),
+                                        "your service", "your technician", "your driver",
+                                        # asking what the place allows ("Can we bring our own drinks?")
+                                        "can we bring", "can i bring", "could we get")),
+        # the business answering for itself ("Yep, that's us"), noting and confirming a booking
+        Cue("service", 1.0, ("that's us", "i'll stick a note", "i'll make a note", "i'll put a note",
+                             "you'll get a text", "you'll get an email", "you'll receive a text",
+                             "you'll receive an email")),
         Cue("turns down", -1.0, ("not interested", "no thanks", "no thank you", "i'll think about it",
                                  "who is this", "who's calling", "how did you get my number", "get my number",
                                  "got my number", "have my number", "what's this about", "what is this about",
