@@ -143,6 +143,21 @@ def test_many_processes_opening_a_new_database_at_once_all_succeed(tmp_path):
     assert errors == []
 
 
+
+def test_opening_a_database_whose_write_lock_another_process_holds_waits_for_it(tmp_path):
+    """Turning a new database to WAL upgrades a read lock to a write lock, and SQLite answers that
+    upgrade "locked" at once, without waiting, while another connection writes (CI saw it with 12 at once)."""
+    path = tmp_path / "new.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.5, other.execute, ("COMMIT",))
+    release.start()
+    try:
+        assert Store(path).latest_calls() == []
+    finally:
+        release.join()
+        other.close()
+
 # -- a signal ----------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
@@ -33,6 +34,23 @@ INTERRUPTED = "interrupted"  # the error of a call a signal stopped: in progress
 
 CORRUPT_ADVICE = ("move it aside (qc starts a new one and analyses the calls again) or restore it from a "
                   "backup")
+BUSY_TIMEOUT_S = 30
+
+
+def _write_ahead(db: sqlite3.Connection) -> None:
+    """Turn the database to WAL. The change upgrades a read lock to a write lock, and SQLite answers
+    "locked" at once to that upgrade while another connection writes (its busy timeout does not apply),
+    so the change is retried here for as long as the timeout."""
+    deadline, pause = time.monotonic() + BUSY_TIMEOUT_S, 0.01
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 class Store:
@@ -42,11 +60,11 @@ class Store:
         self.path = Path(path)
         with environment_errors(f"opening {self.path}"):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S,
                                       check_same_thread=not threads)
             self.db.row_factory = sqlite3.Row
             try:
-                self.db.execute("PRAGMA journal_mode=WAL")
+                _write_ahead(self.db)
                 problems = [r[0] for r in self.db.execute("PRAGMA quick_check")]
             except sqlite3.DatabaseError as exc:
                 if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
