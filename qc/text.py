@@ -17,8 +17,9 @@
   (工号四四一七 heard as 公后四次一起).
 - :func:`find_phrase` with ``negation=True`` ignores a phrase that a negation governs in its
   clause: 不/没/无法/未/别 up to eight characters before it (不能保证, 没办法百分之百保证) or 不了
-  after it (保证不了); not/never/no/nobody/can't/won't/cannot up to three words before it ("I
-  can't guarantee", "nobody can guarantee"). ``excepts`` are near-miss phrases: an occurrence
+  after it (保证不了), or a guarantee refused after it in its clause (百分之百复原我们不能保证);
+  not/never/no/nobody/can't/won't/cannot up to three words before it ("I can't guarantee", "nobody
+  can guarantee") or "can't promise/guarantee" after it. ``excepts`` are near-miss phrases: an occurrence
   inside one of them does not count (保证金 for 保证, 不知道您对 for 不知道).
 """
 
@@ -48,6 +49,10 @@ NEGATION_ZH = ("不", "没", "无法", "未", "别", "甭")
 NEGATION_ZH_AFTER = ("不了", "不到")
 NEGATION_EN = frozenset({"not", "no", "never", "t", "cannot", "unable", "nor", "without", "neither", "nobody", "none"})
 NEGATION_ZH_CHARS, NEGATION_EN_WORDS = 8, 3
+# a guarantee refused after what it would promise, in the same clause (百分之百复原我们不能保证,
+# "a hundred percent I can't promise")
+REFUSED_AFTER_ZH = re.compile(r"(不能|不敢|没法|没办法|无法|不好|不会)(给您|给你|跟您|跟你|向您|向你)?(保证|打包票|担保|承诺)")
+REFUSED_AFTER_EN = re.compile(r"\b(can ?not|can t|won t|couldn t|wouldn t|not) (guarantee|promise|swear)\b")
 
 
 # What editors and Excel write: UTF-8 (with a BOM or not), UTF-16 ("Unicode text") and, on a
@@ -230,10 +235,12 @@ def edit_distance(a: str, b: str) -> int:
 def _negated(haystack: str, start: int, end: int, chinese: bool) -> bool:
     if chinese:
         compact = haystack.replace(" ", "")
-        before, after = compact[max(0, start - NEGATION_ZH_CHARS):start], compact[end:end + 2]
-        return any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
+        before, after = compact[max(0, start - NEGATION_ZH_CHARS):start], compact[end:]
+        return (any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
+                or bool(REFUSED_AFTER_ZH.search(after)))
     words = haystack.split()
-    return any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
+    return (any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
+            or bool(REFUSED_AFTER_EN.search(" ".join(words[end:]))))
 
 
 @lru_cache(maxsize=8192)

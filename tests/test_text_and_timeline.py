@@ -84,6 +84,16 @@ def test_a_chinese_negation_reaches_over_an_intensifier():
     assert find_phrase("没问题，这个收益我们百分之百保证", "保证", negation=True)  # 没 nine characters before
 
 
+def test_a_promise_word_whose_guarantee_is_refused_later_in_its_clause_is_negated():
+    # the promised result put first, the refusal after it: 百分之百复原我们不能保证
+    assert not find_phrase("但是百分之百复原我们不能保证", "百分之百", negation=True)
+    assert not find_phrase("绝对不出问题这个我可不敢打包票", "绝对", negation=True)
+    assert not find_phrase("a hundred percent back to new I can't promise", "a hundred percent", negation=True)
+    assert find_phrase("百分之百复原，不能保证的话全额退款", "百分之百", negation=True)  # another clause
+    assert find_phrase("绝对没问题", "绝对", negation=True)  # 没 negates 问题, not the promise
+    assert find_phrase("百分之百能修好，我保证", "百分之百", negation=True)
+    assert find_phrase("it's a hundred percent fixed and nobody can tell", "a hundred percent", negation=True)
+
 def test_english_matching_is_on_whole_words():
     assert find_phrase("Please, calm down now", "calm down")
     assert not find_phrase("I know", "no")
