@@ -48,7 +48,7 @@ class RecentProbabilities:
     """Silero's speech probabilities of the last few inputs, by their bytes. qc's regions (above) and
     faster-whisper's own voice activity filter inside ``transcribe`` run the network on the same
     channel with different options; the options apply to the probabilities afterwards, so the
-    second run returns the first's result (the network is about 6 % of a stereo call's CPU time)."""
+    second run returns the first's result (each run is about 3 % of a stereo call's stage time)."""
 
     def __init__(self, model, size: int = 4):
         self.model, self.size = model, size
