@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,7 @@ def counted(monkeypatch):
     """faster-whisper's Silero, fresh, with its network calls counted."""
     import faster_whisper.vad as library
 
-    network = library.SileroVADModel(library.os.path.join(library.get_assets_path(), "silero_vad_v6.onnx"))
+    network = library.SileroVADModel(os.path.join(library.get_assets_path(), "silero_vad_v6.onnx"))
     calls = []
 
     def run(audio, *args, **kwargs):
