@@ -64,6 +64,11 @@ TEXTS = {
     "regex.match": ("{n} sentence(s) match /{pattern}/", "{n} 句匹配 /{pattern}/"),
     "regex.too_few": ("{n} sentence(s) match /{pattern}/, {min_hits} needed", "{n} 句匹配 /{pattern}/，要求 {min_hits} 句"),
     "regex.sought": ("a sentence matching /{pattern}/", "匹配 /{pattern}/ 的句子"),
+    "unlisted.match": ("{n} sentence(s) hold {min} or more words in a row no list knows: {words}",
+                       "{n} 句含连续 {min} 个以上未列出的词：{words}"),
+    "unlisted.too_few": ("{n} sentence(s) hold {min} or more words in a row no list knows, {min_hits} needed",
+                         "{n} 句含连续 {min} 个以上未列出的词，要求 {min_hits} 句"),
+    "unlisted.sought": ("a sentence with {min} or more words in a row no list knows", "含连续 {min} 个以上未列出的词的句子"),
     # silence
     "silence.found": ("{n} silence(s) longer than {limit:g} s, longest {longest:.1f} s{note}",
                       "{n} 次静默超过 {limit:g} 秒，最长 {longest:.1f} 秒{note}"),

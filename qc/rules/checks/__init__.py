@@ -8,8 +8,8 @@ Each check type is one module with a docstring (options, a PASS and a FAIL examp
 """
 
 from . import (duration, emotion, hangup, keyword, loudness, metadata, overtalk, regex, repetition,
-               response_latency, sentence_count, silence, similarity, speech_rate, talk_ratio)
+               response_latency, sentence_count, silence, similarity, speech_rate, talk_ratio, unlisted)
 
 CHECKS = {module.ID: module for module in (keyword, regex, silence, overtalk, speech_rate, response_latency,
                                            talk_ratio, sentence_count, duration, hangup, repetition, metadata,
-                                           loudness, emotion, similarity)}
+                                           loudness, emotion, similarity, unlisted)}
