@@ -62,6 +62,8 @@ CUSTOMER_CUES = [
     # blind batch 48: the caller asking what the place allows, and their own booking to change
     ("en", "addresses company", "Sounds good. Can we bring our own drinks?"),
     ("zh", "describes problem", "我周六订了个台子，想改一下时间。"),
+    # blind batch 57: a caller introducing their own business
+    ("en", "describes problem", "I run a small bakery and I'm looking into offsetting our delivery van."),
 ]
 
 

@@ -146,7 +146,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "i dropped off", "i dropped it off", "i dropped them off", "i brought in",
                                         "i brought it in", "i sent in", "i sent it in", "i handed in", "i left it with",
                                         "i'll come by", "i'll pop in", "i'll pop by", "i'll pop round", "can i pay",
-                                        "i'll pick it up", "i'll pick them up", "i'll collect"),
+                                        "i'll pick it up", "i'll pick them up", "i'll collect",
+                                        # the caller's own business, by way of introduction ("I run a small bakery")
+                                        "i run a", "we run a", "i own a", "we own a", "my business", "my little business"),
             # "I need you to look at it" / "I need your postcode" is the agent asking
             unless=("i need you", "i need your")),
         Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
