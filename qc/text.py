@@ -239,8 +239,13 @@ def _negated(haystack: str, start: int, end: int, chinese: bool) -> bool:
         return (any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
                 or bool(REFUSED_AFTER_ZH.search(after)))
     words = haystack.split()
-    return (any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
-            or bool(REFUSED_AFTER_EN.search(" ".join(words[end:]))))
+    if (any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
+            or REFUSED_AFTER_EN.search(" ".join(words[end:]))):
+        return True
+    # a number or a Latin word inside Chinese (这个我不能保证100%一样): the Chinese cues around it
+    before, after = "".join(words[:start])[-NEGATION_ZH_CHARS:], "".join(words[end:])
+    return has_cjk(before + after) and (any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
+                                        or bool(REFUSED_AFTER_ZH.search(after)))
 
 
 @lru_cache(maxsize=8192)

@@ -94,6 +94,14 @@ def test_a_promise_word_whose_guarantee_is_refused_later_in_its_clause_is_negate
     assert find_phrase("百分之百能修好，我保证", "百分之百", negation=True)
     assert find_phrase("it's a hundred percent fixed and nobody can tell", "a hundred percent", negation=True)
 
+
+def test_a_number_inside_chinese_is_negated_by_the_chinese_around_it():
+    # blind batch 58: 100% written as digits is no Chinese phrase, but 不能保证 governs it all the same
+    assert not find_phrase("这个我不能保证100%一样", "100%", negation=True)
+    assert not find_phrase("100%复原我们不能保证", "100%", negation=True)
+    assert find_phrase("这个我保证100%一样", "100%", negation=True)
+    assert find_phrase("I can promise it's 100% the same", "100%", negation=True)
+
 def test_english_matching_is_on_whole_words():
     assert find_phrase("Please, calm down now", "calm down")
     assert not find_phrase("I know", "no")
