@@ -67,6 +67,15 @@ CUSTOMER_CUES = [
 ]
 
 
+def test_the_payer_asking_which_account_to_pay_into_asks_for_no_identity_data():
+    # blind batch 58: an off-script outbound agent chasing a balance, the customer asking where to send it
+    decision = decide_roles(call(("A", "喂，老郑啊？"), ("B", "哎，是我，你哪位？"),
+                                 ("A", "我小满啊，蜗牛场这边的。上回你拉走的那批种苗，还有三千二没结，你看啥时候给打过来？"),
+                                 ("B", "那我二十八号之前给你转过去，转到哪个账户？")), "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
+
 @pytest.mark.parametrize("language,cue,text", AGENT_CUES)
 def test_what_agents_say_makes_the_agent(language, cue, text):
     # the other speaker talks first, which counts a little for them
