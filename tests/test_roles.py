@@ -75,7 +75,6 @@ def test_the_payer_asking_which_account_to_pay_into_asks_for_no_identity_data():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
-
 @pytest.mark.parametrize("language,cue,text", AGENT_CUES)
 def test_what_agents_say_makes_the_agent(language, cue, text):
     # the other speaker talks first, which counts a little for them

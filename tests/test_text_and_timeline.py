@@ -102,6 +102,7 @@ def test_a_number_inside_chinese_is_negated_by_the_chinese_around_it():
     assert find_phrase("这个我保证100%一样", "100%", negation=True)
     assert find_phrase("I can promise it's 100% the same", "100%", negation=True)
 
+
 def test_english_matching_is_on_whole_words():
     assert find_phrase("Please, calm down now", "calm down")
     assert not find_phrase("I know", "no")
