@@ -235,17 +235,17 @@ def edit_distance(a: str, b: str) -> int:
 def _negated(haystack: str, start: int, end: int, chinese: bool) -> bool:
     if chinese:
         compact = haystack.replace(" ", "")
-        before, after = compact[max(0, start - NEGATION_ZH_CHARS):start], compact[end:]
-        return (any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
-                or bool(REFUSED_AFTER_ZH.search(after)))
+        return _negated_zh(compact[max(0, start - NEGATION_ZH_CHARS):start], compact[end:])
     words = haystack.split()
-    if (any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
-            or REFUSED_AFTER_EN.search(" ".join(words[end:]))):
-        return True
-    # a number or a Latin word inside Chinese (这个我不能保证100%一样): the Chinese cues around it
-    before, after = "".join(words[:start])[-NEGATION_ZH_CHARS:], "".join(words[end:])
-    return has_cjk(before + after) and (any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
-                                        or bool(REFUSED_AFTER_ZH.search(after)))
+    before, after = "".join(words[:start])[-NEGATION_ZH_CHARS:], "".join(words[end:])  # the Chinese around 100%
+    return (any(w in NEGATION_EN for w in words[max(0, start - NEGATION_EN_WORDS):start])
+            or bool(REFUSED_AFTER_EN.search(" ".join(words[end:])))
+            or (has_cjk(before + after) and _negated_zh(before, after)))
+
+
+def _negated_zh(before: str, after: str) -> bool:
+    return (any(cue in before for cue in NEGATION_ZH) or after.startswith(NEGATION_ZH_AFTER)
+            or bool(REFUSED_AFTER_ZH.search(after)))
 
 
 @lru_cache(maxsize=8192)

@@ -83,7 +83,7 @@ def validate(options: dict) -> str | None:
         return "exactly one of any, all, none is needed"
     if options["at_least"] < 1 or options["min_hits"] < 1:
         return "at_least and min_hits must be at least 1"
-    return regex.validate({"pattern": None, "exclude": options["exclude"]})
+    return regex.invalid(exclude=options["exclude"])
 
 
 def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -> Match:

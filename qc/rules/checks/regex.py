@@ -63,10 +63,16 @@ CLAUSE_END = re.compile(r"[，,。；;！!？?]")
 
 
 def validate(options: dict) -> str | None:
-    for key in ("pattern", "exclude"):
-        if options[key]:
+    return invalid(pattern=options["pattern"], exclude=options["exclude"])
+
+
+def invalid(**patterns) -> str | None:
+    """One line for the first of ``patterns`` (option name: expression or None) that RE2 cannot
+    compile; None when every one compiles. Any check with an expression option validates with it."""
+    for key, pattern in patterns.items():
+        if pattern:
             try:
-                compiled(options[key])
+                compiled(pattern)
             except re2.error as exc:
                 detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
                 return (f"{key} is not a valid regular expression for RE2, qc's linear-time engine ({detail}); "

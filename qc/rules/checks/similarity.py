@@ -82,7 +82,7 @@ def validate(options: dict) -> Optional[str]:
         return "min_hits must be at least 1"
     if options["min_words"] < 1:
         return "min_words must be at least 1"
-    return regex.validate({"pattern": None, "exclude": options["exclude"]})
+    return regex.invalid(exclude=options["exclude"])
 
 
 @dataclass(frozen=True)

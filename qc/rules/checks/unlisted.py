@@ -60,8 +60,7 @@ WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['&-])*")
 def validate(options: dict) -> str | None:
     if options["min"] < 1 or options["min_letters"] < 1:
         return "min and min_letters must be 1 or more"
-    problem = regex.validate({"pattern": options["until"], "exclude": None})
-    return problem.replace("pattern is", "until is", 1) if problem else None
+    return regex.invalid(until=options["until"])
 
 
 def words(text: str) -> list[str]:
