@@ -94,6 +94,28 @@ def test_guard_drops_loops_silence_text_and_stock_phrases():
     assert "voice activity" in reasons[2] and "compression" in reasons[3] and "no-speech" in reasons[4]
 
 
+def test_a_loop_at_the_end_of_a_long_segment_is_cut_back_and_the_speech_before_it_kept():
+    """Whisper decoding a whole channel at once can end in a loop (再见 37 times after the real
+    closing, on examples/calls/zh-good.wav with ctranslate2 4.8): too little of the segment for the
+    loop rule, but enough to make the agent's speech rate 432 characters a minute."""
+    said = ["您好", "，", "这里是", "客服", "中心", "，", "感谢", "您的", "来电", "，", "再见", "，"]
+    loop = ["再见", ","] * 30 + [" 再", "见", ","] * 5
+    words = tuple(Word(0.3 * i, 0.3 * i + 0.25, text) for i, text in enumerate(said + loop))
+    segment = RawSegment(0.0, words[-1].end_s, "".join(w.text for w in words), words, -0.1, 0.01, 2.1)
+    kept, dropped = filter_segments([segment], [(0.0, 40.0)], GuardOptions())
+    assert dropped == [] and len(kept) == 1
+    assert kept[0].text == "您好，这里是客服中心，感谢您的来电，再见，再见,"
+    assert [w.text for w in kept[0].words] == said + ["再见", ","] and kept[0].end_s == kept[0].words[-1].end_s
+    english = [" Thank", " you", " for", " calling.", " Bye.", " Bye.", " Bye.", " Bye.", " Bye.", " Bye."]
+    words = tuple(Word(0.4 * i, 0.4 * i + 0.3, text) for i, text in enumerate(english))
+    kept, _ = filter_segments([RawSegment(0.0, 4.0, "".join(english), words)], [(0.0, 5.0)], GuardOptions())
+    assert kept[0].text == "Thank you for calling. Bye. Bye." and kept[0].end_s == 2.3
+    twice = tuple(Word(0.4 * i, 0.4 * i + 0.3, text) for i, text in enumerate(["好的", "好的", "好的", "谢谢"]))
+    assert filter_segments([RawSegment(0.0, 1.5, "好的好的好的谢谢", twice)], [(0.0, 2.0)])[0][0].words == twice
+    number = tuple(Word(0.4 * i, 0.4 * i + 0.3, text) for i, text in enumerate(["尾号", "八", "八", "八", "八", "对吧"]))
+    assert filter_segments([RawSegment(0.0, 2.5, "尾号八八八八对吧", number)], [(0.0, 3.0)])[0][0].words == number
+
+
 def test_a_word_whisper_aligned_back_in_time_keeps_its_place_in_the_segment():
     from qc.analysis.guard import in_order
 

@@ -5,11 +5,14 @@ and loops on a phrase when it loses track; mono calls with music on hold make it
 A segment is dropped when its text compresses too well (a loop), when the model itself
 thought there was no speech and was unsure of the words, when voice activity detection
 heard almost nothing during it, or when it is one of the known stock hallucinations.
+A loop after real speech (再见 thirty times after a closing) is cut back to two of its
+units and the words before it kept: no one says the same thing four times running.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -20,6 +23,8 @@ from ..text import normalize
 STOCK_PHRASES = ("字幕由", "字幕提供", "请不吝点赞", "订阅转发", "打赏支持", "明镜与点点", "感谢观看", "谢谢观看",
                  "thanks for watching", "thank you for watching", "subtitles by", "amara org", "please subscribe")
 _LOOP = re.compile(r"(.{1,12}?)\1{3,}")
+_NUMERALS = "零〇一二两三四五六七八九十百千万幺"
+_MIN_SAID = 8  # characters beside a loop for the segment to be speech with a loop, not a loop
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,8 @@ def keep_segment(seg: RawSegment, speech: Sequence[tuple[float, float]], options
     if any(normalize(p).replace(" ", "") in text for p in STOCK_PHRASES):
         return "stock hallucination phrase"
     loop = _LOOP.search(text)
-    if loop and len(loop.group(0)) >= options.max_loop_fraction * len(text) and len(text) >= 8:
+    if loop and len(loop.group(0)) >= options.max_loop_fraction * len(text) and len(text) >= 8 \
+            and len(text) - len(loop.group(0)) < _MIN_SAID:  # little said beside it: all invented
         return f"repeats {loop.group(1)!r}"
     duration = seg.end_s - seg.start_s
     if speech and duration > 0:
@@ -60,10 +66,29 @@ def filter_segments(segments: Sequence[RawSegment], speech: Sequence[tuple[float
     for seg in segments:
         reason = keep_segment(seg, speech, options)
         if reason is None:
-            kept.append(seg)
+            kept.append(cut_loops(seg))
         else:
             dropped.append((seg, reason))
     return kept, dropped
+
+
+def cut_loops(seg: RawSegment) -> RawSegment:
+    """``seg`` without the words past the second unit of a run of four or more (digits excepted:
+    尾号八八八八 is a number), nor the punctuation between and after those words."""
+    keys = [normalize(w.text).replace(" ", "").lower() for w in seg.words]
+    at = list(accumulate((len(k) for k in keys[:-1]), initial=0))  # where each word starts in the joined keys
+    cut = set()
+    for loop in _LOOP.finditer("".join(keys)):
+        if all(c.isdigit() or c in _NUMERALS for c in loop.group(1)):
+            continue
+        first, end = loop.start() + 2 * len(loop.group(1)), loop.end()  # from the third unit on
+        cut |= {i for i, key in enumerate(keys)
+                if (first <= at[i] and at[i] + len(key) <= end if key else first < at[i] <= end)}
+    if not cut:
+        return seg
+    words = tuple(w for i, w in enumerate(seg.words) if i not in cut)
+    return replace(seg, words=words, text="".join(w.text for w in words).strip(),
+                   end_s=words[-1].end_s if words else seg.end_s)
 
 
 def in_order(words: Sequence[Word]) -> list[Word]:
