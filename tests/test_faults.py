@@ -102,9 +102,11 @@ def test_two_overlapping_runs_never_transcribe_a_call_twice(tmp_path):
     calls = night(tmp_path, "2026-11-21", {"A1_C0001": 440, "A1_C0002": 450, "A1_C0003": 460})
     log = tmp_path / "transcribed.log"
     args = ["run", str(calls), "--out", str(tmp_path / "out"), "--audio", "none"]
-    first = subprocess.Popen([*FAKE_QC, "0.5", str(log), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    first = subprocess.Popen([*FAKE_QC, "1.5", str(log), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True)
-    time.sleep(1.5)  # the first run holds the database
+    deadline = time.monotonic() + 60
+    while not (log.exists() and log.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the first run holds the database once it has transcribed a channel, however slow its start
     second = subprocess.run([*FAKE_QC, "0.5", str(log), *args], capture_output=True, text=True, timeout=60)
     assert second.returncode == 4, second.stdout + second.stderr
     assert second.stderr.strip().count("\n") == 0 and "another qc process is using" in second.stderr
@@ -118,17 +120,18 @@ def test_two_overlapping_runs_never_transcribe_a_call_twice(tmp_path):
 def test_a_waiting_run_goes_ahead_when_the_other_finishes(tmp_path):
     calls = night(tmp_path, "2026-11-21", {"A1_C0001": 440})
     db = tmp_path / "out" / "qc.sqlite"
-    held = threading.Event()
+    held, release = threading.Event(), threading.Event()
 
-    def other_run():
+    def other_run():  # holds the database until told, however long the first qc takes to start
         with exclusive(db):
             held.set()
-            time.sleep(1.5)
+            release.wait(60)
 
     thread = threading.Thread(target=other_run)
     thread.start()
     held.wait()
     assert qc("run", calls, "--out", tmp_path / "out").exit_code == 4
+    threading.Timer(1.5, release.set).start()  # the other run ends while this one waits
     result = qc("run", calls, "--out", tmp_path / "out", "--wait", "20")
     thread.join()
     assert result.exit_code == 0, result.output
