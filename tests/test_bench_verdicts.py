@@ -1,11 +1,14 @@
 """The arithmetic of bench/verdicts.py and bench/roles.py, on made-up rows and call JSON (no audio)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bench.roles import score_roles
 from bench.verdicts import Row, corpus_calls, label_verdicts, stats, table
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def rows(*cells):
@@ -69,3 +72,42 @@ def test_role_accuracy_maps_each_diarized_speaker_to_the_party_it_overlaps_most(
     lost = score_roles("c.wav", merged, reference)
     assert lost.status == "one-speaker" and not lost.agent_right
     assert lost.time_share == pytest.approx(6.0 / 10.2, abs=0.01)  # the customer's 4.2 s went to the agent
+
+
+def test_a_script_becomes_a_transcript_timed_from_its_words_and_gaps():
+    from bench.corpus.script import CallScript, Turn
+    from bench.script_verdicts import transcript_of
+
+    turns = (Turn("agent", 0.5, "您好，这里是蓝湾茶社"), Turn("customer", -1.8, "我想问一下"), Turn("agent", 7.0, "好"))
+    zh = CallScript("zh-x-1", "zh", "x", "inbound", "蓝湾茶社", "李", "1", "查询", "t", "products", {}, turns, {})
+    assert transcript_of(zh).splitlines() == ["agent 0.50 2.72 您好，这里是蓝湾茶社",  # 10 characters at 4.5 a second
+                                              "customer 0.92 2.03 我想问一下",  # 1.8 s before the agent finished
+                                              "agent 9.72 10.12 好"]  # 7 s after every earlier turn; 0.4 s at least
+    en = CallScript("en-x-1", "en", "x", "inbound", "Acme", "Al", "1", "查询", "t", "products", {},
+                    (Turn("agent", 0.0, "Thanks for calling Acme,\n  this is Al."),), {})
+    assert transcript_of(en) == "agent 0.00 2.69 Thanks for calling Acme, this is Al."  # 7 words at 2.6 a second
+
+
+def test_script_verdicts_score_the_packs_and_list_what_another_pack_moves(tmp_path):
+    """The real zh pack on a committed script, then a copy whose greeting no agent can meet."""
+    import yaml
+
+    from bench.script_verdicts import main
+
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    for lang in ("zh", "en"):
+        pack = yaml.safe_load((ROOT / "rules" / f"{lang}-default.yaml").read_text(encoding="utf-8"))
+        for rule in pack["rules"]:
+            if rule["id"] == "greeting":
+                rule.pop("conditions", None)
+                rule["require"] = {"check": "keyword", "role": "agent", "any": ["从来没有人说过的开场白"]}
+        (packs / f"{lang}-default.yaml").write_text(yaml.safe_dump(pack, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["--calls", "zh-tea-cooperative-266", "--against", str(packs), "--json", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    got = {row["rule_id"]: row["got"] for row in result["rows"]}
+    assert len(got) == 7 and got["greeting"] == "pass" and got["job-number"] == "pass"  # as labelled
+    assert [(m["mark"], m["rule_id"], m["before"], m["got"]) for m in result["moved"]] == [
+        ("+", "greeting", "fail", "pass")]
+    assert main(["--calls", "no-such-call"]) == 2
