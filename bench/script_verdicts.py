@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,28 +58,23 @@ def transcript_of(call: CallScript) -> str:
 
 
 def score(calls: list[CallScript], packs: Path, rules: tuple = WORD_RULES) -> list[Row]:
-    """One row per (call, rule) with the verdict of ``packs``' default pack for the call's language."""
+    """One row per (call, rule) with the verdict of ``packs``' default pack for the call's language,
+    scored as ``qc run`` scores (``score_call``) with the pack cut down to ``rules``."""
     from qc.rules.casefile import call_from_case
-    from qc.rules.engine import evaluate_rule
     from qc.rules.providers import CheckModels
     from qc.rules.ruleset import load_ruleset
-    from qc.rules.variables import call_variables
+    from qc.rules.scoring import score_call
 
     models, sets, rows = CheckModels(), {}, []
     for call in calls:
         if call.language not in sets:
-            sets[call.language] = load_ruleset(packs / f"{call.language}-default.yaml")
-        ruleset = sets[call.language]
+            pack = load_ruleset(packs / f"{call.language}-default.yaml")
+            sets[call.language] = replace(pack, rules=tuple(r for r in pack.rules if r.id in rules))
         analysis = call_from_case({"name": call.id, "language": call.language, "transcript": transcript_of(call),
                                    "call": {"agent_id": call.agent_id, "agent_name": call.agent_name,
                                             "direction": call.direction}})
-        variables = call_variables(dict(ruleset.variables), analysis.meta)
-        by_id = {rule.id: rule for rule in ruleset.rules}
-        for rule_id in rules:
-            rule = by_id[rule_id]
-            got = evaluate_rule(analysis, rule.conditions, rule.applies_when, rule.require, rule.forbid, models,
-                                variables, language=ruleset.language).status
-            rows.append(Row(call.id, RENDERING, rule_id, got, call.labels[rule_id]))
+        rows += [Row(call.id, RENDERING, result.rule_id, result.status, call.labels[result.rule_id])
+                 for result in score_call(analysis, sets[call.language], models).rules]
     return rows
 
 

@@ -24,7 +24,6 @@ STOCK_PHRASES = ("字幕由", "字幕提供", "请不吝点赞", "订阅转发",
                  "thanks for watching", "thank you for watching", "subtitles by", "amara org", "please subscribe")
 _LOOP = re.compile(r"(.{1,12}?)\1{3,}")
 _NUMERALS = "零〇一二两三四五六七八九十百千万幺"
-_MIN_SAID = 8  # characters beside a loop for the segment to be speech with a loop, not a loop
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,7 @@ class GuardOptions:
     min_avg_logprob: float = -1.0
     min_speech_fraction: float = 0.15  # share of the segment during which VAD heard speech
     max_loop_fraction: float = 0.6  # share of the text taken by one repeated unit
+    min_said_beside_loop: int = 8  # characters beside a loop for speech with a loop (cut), not a loop (dropped)
 
 
 def keep_segment(seg: RawSegment, speech: Sequence[tuple[float, float]], options: GuardOptions) -> str | None:
@@ -49,7 +49,7 @@ def keep_segment(seg: RawSegment, speech: Sequence[tuple[float, float]], options
         return "stock hallucination phrase"
     loop = _LOOP.search(text)
     if loop and len(loop.group(0)) >= options.max_loop_fraction * len(text) and len(text) >= 8 \
-            and len(text) - len(loop.group(0)) < _MIN_SAID:  # little said beside it: all invented
+            and len(text) - len(loop.group(0)) < options.min_said_beside_loop:  # all invented
         return f"repeats {loop.group(1)!r}"
     duration = seg.end_s - seg.start_s
     if speech and duration > 0:
