@@ -269,3 +269,51 @@ def test_whisper_hears_an_english_call_given_as_mandarin_in_its_first_window(eva
     with pytest.raises(CallError, match=r"sounds like en \(probability"):
         analyse_recording(meta, AudioSettings(diarize=False), transcriber, "zh")
     assert analyse_recording(meta, AudioSettings(diarize=False), transcriber, "en").transcript.language == "en"
+
+
+def test_the_batched_path_checks_a_language_given_on_its_first_window_without_a_pass_of_its_own(tmp_path,
+                                                                                                 monkeypatch):
+    """--batch-size above 1 (the default on a GPU): the first window of the first batch is heard."""
+    regions = {0.3: [(0.4, 1.0)], 0.5: [(0.2, 2.8)]}
+    monkeypatch.setattr("qc.sources.audio.speech_regions", lambda samples: regions[round(float(samples.max()), 1)])
+    path = write_wav(tmp_path / "call.wav", [tone(3.0, amp=0.3), tone(3.0, 300, amp=0.5)])
+
+    def decoded_in_batches(transcriber, channels, language, prompted=None, agent=()):
+        transcriber.batches += 1
+        for samples, _ in channels:  # every channel's chunks through one encoder call each
+            transcriber.model.encode(samples)
+        words = (Word(0.5, 1.0, "您好"), Word(1.0, 1.5, "再见"))
+        return [ChannelTranscript(language, (RawSegment(0.5, 1.5, "您好再见", words),)) for _ in channels]
+
+    monkeypatch.setattr("qc.sources.audio.transcribe_batched", decoded_in_batches)
+
+    class Batching(Hearing):
+        batches = 0
+
+        def batch_size(self):
+            return 8
+
+    english = Batching({"en": 0.93, "zh": 0.0002})
+    with pytest.raises(CallError, match=r"sounds like en \(probability 0.93\), not zh as given"):
+        AudioSource(AudioSettings(), lambda: english).analyse(CallMeta("call", str(path)), "zh")
+    assert english.detections == [] and english.batches == 1
+    mandarin = Batching({"zh": 0.97, "en": 0.001})
+    analysis = AudioSource(AudioSettings(), lambda: mandarin).analyse(CallMeta("call", str(path)), "zh")
+    assert analysis.transcript.language == "zh" and mandarin.detections == [] and mandarin.model.encoded == 2
+
+
+@pytest.mark.slow
+def test_whisper_batched_hears_an_english_call_given_as_mandarin_in_its_first_window(eval_data, whisper_model_path,
+                                                                                     monkeypatch):
+    from qc.analysis.asr import AsrOptions, WhisperTranscriber
+
+    batched = WhisperTranscriber(AsrOptions(batch_size=2), whisper_model_path, cpu_threads=2)
+
+    def no_pass_of_its_own(speech):
+        raise AssertionError("a single language given is checked on the first window encoded")
+
+    monkeypatch.setattr(batched, "language_probabilities", no_pass_of_its_own)
+    meta = CallMeta("osr", str(eval_data / "joinly" / "OSR_us_000_0034_8k.wav"))
+    with pytest.raises(CallError, match=r"sounds like en \(probability"):
+        analyse_recording(meta, AudioSettings(diarize=False), batched, "zh")
+    assert analyse_recording(meta, AudioSettings(diarize=False), batched, "en").transcript.language == "en"

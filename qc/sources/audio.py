@@ -117,18 +117,20 @@ def analyse_recording(meta: CallMeta, settings: AudioSettings, transcriber: Tran
         voiced = [speech_regions(samples) for _, _, samples in channels]
     note_memory("voice activity")
     batching = language != "auto" and audio.duration_s <= LONG_RECORDING_S and _batch_size(transcriber) > 1
-    check = None if batching else first_window_check(transcriber, language)  # a single language given
+    check = first_window_check(transcriber, language)  # a single language given: heard on the first window
     if check is None:
         with stage("language"):
             language = call_language(transcriber, [samples for _, _, samples in channels], voiced, language)  # zh,en
     agent = (meta.agent_name, meta.agent_id)  # in the agent channel's prompt, where the options ask for it
     batched = None
     if batching:
-        with stage("asr"):  # every channel's chunks decoded together
+        with stage("asr"), (check() if check else nullcontext()):  # every channel's chunks decoded together
             batched = transcribe_batched(transcriber, [(samples, regions) for (_, _, samples), regions
                                                        in zip(channels, voiced)], language, prompted, agent)
-    # The language given is checked on the first window of the channel with the most speech, heard first
-    talkiest = max(range(len(channels)), key=lambda i: sum(end - start for start, end in voiced[i])) if check else None
+    # Decoded one channel at a time, the language given is checked on the first window of the channel with the
+    # most speech, heard first (batched: on the first chunk of the first batch, the prompted channel's)
+    talkiest = None if batching or not check else max(range(len(channels)),
+                                                      key=lambda i: sum(end - start for start, end in voiced[i]))
     heard = {}
     for index in sorted(range(len(channels)), key=lambda i: i != talkiest):  # stable: else in channel order
         (speaker, role, samples), regions = channels[index], voiced[index]
