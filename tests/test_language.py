@@ -259,16 +259,20 @@ def test_a_language_given_is_checked_on_the_talkiest_channels_first_window_heard
     assert listed.detections == [int((0.6 + 2.6) * RATE)] and listed.channels[:2] == [0.3, 0.5]
 
 
-@pytest.mark.slow
-def test_whisper_hears_an_english_call_given_as_mandarin_in_its_first_window(eval_data, transcriber, monkeypatch):
+def refuses_english_given_as_mandarin_in_its_first_window(recogniser, eval_data, monkeypatch):
     def no_pass_of_its_own(speech):
         raise AssertionError("a single language given is checked on the first window encoded")
 
-    monkeypatch.setattr(transcriber, "language_probabilities", no_pass_of_its_own)
+    monkeypatch.setattr(recogniser, "language_probabilities", no_pass_of_its_own)
     meta = CallMeta("osr", str(eval_data / "joinly" / "OSR_us_000_0034_8k.wav"))
     with pytest.raises(CallError, match=r"sounds like en \(probability"):
-        analyse_recording(meta, AudioSettings(diarize=False), transcriber, "zh")
-    assert analyse_recording(meta, AudioSettings(diarize=False), transcriber, "en").transcript.language == "en"
+        analyse_recording(meta, AudioSettings(diarize=False), recogniser, "zh")
+    assert analyse_recording(meta, AudioSettings(diarize=False), recogniser, "en").transcript.language == "en"
+
+
+@pytest.mark.slow
+def test_whisper_hears_an_english_call_given_as_mandarin_in_its_first_window(eval_data, transcriber, monkeypatch):
+    refuses_english_given_as_mandarin_in_its_first_window(transcriber, eval_data, monkeypatch)
 
 
 def test_the_batched_path_checks_a_language_given_on_its_first_window_without_a_pass_of_its_own(tmp_path,
@@ -308,12 +312,4 @@ def test_whisper_batched_hears_an_english_call_given_as_mandarin_in_its_first_wi
     from qc.analysis.asr import AsrOptions, WhisperTranscriber
 
     batched = WhisperTranscriber(AsrOptions(batch_size=2), whisper_model_path, cpu_threads=2)
-
-    def no_pass_of_its_own(speech):
-        raise AssertionError("a single language given is checked on the first window encoded")
-
-    monkeypatch.setattr(batched, "language_probabilities", no_pass_of_its_own)
-    meta = CallMeta("osr", str(eval_data / "joinly" / "OSR_us_000_0034_8k.wav"))
-    with pytest.raises(CallError, match=r"sounds like en \(probability"):
-        analyse_recording(meta, AudioSettings(diarize=False), batched, "zh")
-    assert analyse_recording(meta, AudioSettings(diarize=False), batched, "en").transcript.language == "en"
+    refuses_english_given_as_mandarin_in_its_first_window(batched, eval_data, monkeypatch)
