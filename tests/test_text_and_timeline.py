@@ -103,6 +103,31 @@ def test_a_number_inside_chinese_is_negated_by_the_chinese_around_it():
     assert find_phrase("I can promise it's 100% the same", "100%", negation=True)
 
 
+@pytest.mark.parametrize("said, written", [
+    ("twenty-five pounds paid", "25 pounds paid"),               # what Whisper writes for it
+    ("four hundred and fifty quid", "450 quid"),
+    ("Three hundred and ninety pounds", "390 pounds"),
+    ("two thousand and five", "2005"),
+    ("born in nineteen eighty-seven", "born in 1987"),           # a year said in two halves joins
+    ("fifteen pounds", "15 pounds"),
+    ("seven four one, nine zero six", "741, 906"),               # digit runs as before
+])
+def test_english_numbers_said_in_words_are_read_as_digits(said, written):
+    """A script or a chat writes numbers in words where the recogniser writes digits: a regex rule
+    written for "25 pounds" must meet both (en-bog-snorkelling-715, en-donkey-rides-682)."""
+    from qc.text import numerals
+
+    assert numerals(said) == written
+
+
+@pytest.mark.parametrize("words", ["one moment please", "one of three bottles", "a hundred percent", "often",
+                                   "tenfold", "the fourteenth"])
+def test_a_lone_digit_word_an_ordinal_or_a_word_containing_a_number_stays_a_word(words):
+    from qc.text import numerals
+
+    assert numerals(words) == words
+
+
 def test_english_matching_is_on_whole_words():
     assert find_phrase("Please, calm down now", "calm down")
     assert not find_phrase("I know", "no")
