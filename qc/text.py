@@ -57,7 +57,7 @@ _U, _T, _TY = (f"(?:{'|'.join(ws)})" for ws in (_UNIT_WORDS, _TEEN_WORDS, _TENS_
 _BELOW_100 = f"(?:{_TY}(?:[- ]{_U})?|{_T})"
 _HUNDREDS = f"(?:{_U} hundred(?: (?:and )?(?:{_BELOW_100}|{_U}))?)"
 _BELOW_1000 = f"(?:{_HUNDREDS}|{_BELOW_100})"
-_CARDINAL = re.compile(f"\\b(?:(?:{_BELOW_1000}|{_U}) thousand(?: (?:and )?(?:{_BELOW_1000}|{_U}))?|{_BELOW_1000})\\b")
+_CARDINAL = re.compile(f"\\b(?:(?:{_BELOW_1000}|{_U}) thousand(?:,? (?:and )?(?:{_BELOW_1000}|{_U}))?|{_BELOW_1000})\\b")
 _SPACED_DIGITS = re.compile(r"(?<=\d)[ \-](?=\d)")
 _SCRIPT_CHANGE = re.compile(f"(?<=[{CJK_CHARS}])(?=[^{CJK_CHARS}\\s])|(?<=[^{CJK_CHARS}\\s])(?=[{CJK_CHARS}])")
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n]+")
@@ -107,7 +107,7 @@ def numerals(text: str) -> str:
 
 def _cardinal_value(words: str) -> str:
     total = current = 0
-    for word in re.split(r"[- ]+", words):
+    for word in re.split(r"[-, ]+", words):
         if word == "hundred":
             current *= 100
         elif word == "thousand":

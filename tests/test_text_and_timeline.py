@@ -108,6 +108,7 @@ def test_a_number_inside_chinese_is_negated_by_the_chinese_around_it():
     ("four hundred and fifty quid", "450 quid"),
     ("Three hundred and ninety pounds", "390 pounds"),
     ("two thousand and five", "2005"),
+    ("Two thousand, four hundred pounds", "2400 pounds"),        # the recogniser's comma inside a sum
     ("born in nineteen eighty-seven", "born in 1987"),           # a year said in two halves joins
     ("fifteen pounds", "15 pounds"),
     ("seven four one, nine zero six", "741, 906"),               # digit runs as before
