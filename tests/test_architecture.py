@@ -15,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LINT = Path(sys.executable).with_name("lint-imports")
 MAX_MODULE_LINES = 320  # "a few hundred lines at most": a module past this is hiding two ideas
-TOP_LEVEL_MODULES = {"__init__.py", "schema.py", "errors.py", "text.py", "metrics.py", "models.py", "media.py",
-                     "redact.py", "messages.py", "timing.py"}
+TOP_LEVEL_MODULES = {"__init__.py", "schema.py", "errors.py", "text.py", "numerals.py", "metrics.py", "models.py",
+                     "media.py", "redact.py", "messages.py", "timing.py"}
 
 
 def lint(package_parent: Path) -> subprocess.CompletedProcess:
