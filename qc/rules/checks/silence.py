@@ -13,6 +13,9 @@ announced and followed by "let me check" or a recogniser slip is still an announ
 Options:
 - ``min_s`` (seconds, default 5): gaps longer than this count.
 - ``excuse_phrases`` (list of text): announced holds excuse the gap that follows.
+- ``excuse_except`` (list of text): near misses; an excuse phrase found only inside one of them
+  announces nothing (等一等 in 还是再等一等, asking whether to wait for stock; "a couple of minutes"
+  in "have you got a couple of minutes?").
 - ``excuse_within_s`` (seconds, default 15): how far before the gap the announcement may be.
 - ``min_count`` (integer, default 1): how many counted gaps make a hit.
 - ``max_share`` (0 to 1): instead of counting them, hit when the counted gaps together are
@@ -30,6 +33,12 @@ FAIL::
 
     rule: {forbid: {check: silence, min_s: 5, excuse_phrases: [请您稍等]}}
     agent 0.5 3.0 你自己去营业厅问吧
+    customer 11.0 12.0 喂？还有人吗？
+
+FAIL (asking whether to wait for the goods announces no hold)::
+
+    rule: {forbid: {check: silence, min_s: 5, excuse_phrases: [等一等], excuse_except: [还是再等一等]}}
+    agent 0.5 3.0 您看是换个颜色，还是再等一等？
     customer 11.0 12.0 喂？还有人吗？
 
 FAIL (pauses of 2.5 and 3 s: silence is over a third of the call)::
@@ -51,9 +60,11 @@ from .turns import quote
 
 ID = "silence"
 NEEDS_AUDIO = True  # judges sound: na on a chat
-PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases",)
-CONF = {"min_s": float, "excuse_phrases": [str], "excuse_within_s": float, "min_count": int, "max_share": float}
-DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_within_s": 15.0, "min_count": 1, "max_share": None}
+PHRASE_OPTIONS = OPTIONAL_PHRASES = ("excuse_phrases", "excuse_except")
+CONF = {"min_s": float, "excuse_phrases": [str], "excuse_except": [str], "excuse_within_s": float, "min_count": int,
+        "max_share": float}
+DEFAULT = {"min_s": 5.0, "excuse_phrases": None, "excuse_except": None, "excuse_within_s": 15.0, "min_count": 1,
+           "max_share": None}
 
 
 def validate(options: dict) -> str | None:
@@ -96,8 +107,9 @@ def _announcement(segments, gap_start: float, options: dict):
     # begun before the gap: a recogniser's sentence often ends later than the voice it holds
     before = [s for s in segments if s.role in ("agent", "unknown") and s.start_s < gap_start
               and s.end_s >= gap_start - options["excuse_within_s"]]
-    return next((p for s in reversed(before) for p in options["excuse_phrases"]
-                 if find_phrase(s.text, p, pinyin=True, tolerance=1)), None)  # from four syllables (qc.text)
+    near_misses = options["excuse_except"] or ()
+    return next((p for s in reversed(before) for p in options["excuse_phrases"]  # tolerance: from four syllables
+                 if find_phrase(s.text, p, pinyin=True, tolerance=1, excepts=near_misses)), None)
 
 
 def _said_before(segments, time_s: float):
