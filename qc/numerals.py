@@ -17,7 +17,8 @@ from functools import lru_cache
 
 _HANZI_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "幺": "1", "两": "2"}
 _HANZI_NUMBER = re.compile(f"[{''.join(_HANZI_DIGITS)}]{{2,}}")
-_EN_DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())} | {"oh": "0"}
+_DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
+_EN_DIGITS = {w: str(i) for i, w in enumerate(_DIGIT_WORDS)} | {"oh": "0"}
 # What Whisper writes for a digit said on its own, read as the digit only inside a run of numbers.
 _EN_DIGIT_SOUNDS = {"o": "0", "won": "1", "to": "2", "too": "2", "tree": "3", "free": "3", "for": "4", "fore": "4",
                     "ate": "8", "nein": "9"}
@@ -25,7 +26,7 @@ _NUMBERISH = re.compile(r"[a-z]+|\d+|[^a-z\d]+")
 # Numbers said as words ("twenty-five", "four hundred and fifty", "fifteen"): the recogniser writes
 # most of them in digits, a script or a chat in words. A lone digit word stays a word ("one moment")
 # and runs of them are read above; "a hundred" stays words too (no digit names it).
-_UNIT_WORDS = "one two three four five six seven eight nine".split()
+_UNIT_WORDS = _DIGIT_WORDS[1:]
 _TEEN_WORDS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
 _TENS_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _NUMBER_VALUES = ({w: i for i, w in enumerate(_UNIT_WORDS, 1)} | {w: i for i, w in enumerate(_TEEN_WORDS, 10)}
