@@ -34,7 +34,9 @@ Options:
 - ``with_any`` (list of text): only sentences that also contain one of these count, e.g. an
   identity question: ``any: [date of birth, postcode]`` with ``with_any: [can i, could you,
   please, "?"]`` ("I can see the phone number on the account" asks nothing). Matched like
-  the phrases (fuzzy, numbers); ``?`` and ``？`` match question marks.
+  the phrases (fuzzy, numbers); ``?`` and ``？`` match question marks. The phrase and the word
+  must share a sentence, not only the recogniser's segment ("I'll send it to the same address.
+  Anything else?" asks for no address).
 - ``exclude`` (a regular expression for RE2, or a list of them): sentences where it (any of them) matches do not count,
   e.g. the opening offer of help ("Postcode Lottery, how can I help?" asks for no postcode).
 
@@ -50,6 +52,11 @@ FAIL (the customer's 你好 does not count for the agent)::
     agent 0.5 1.5 喂，什么事？
     customer 2.0 3.0 你好
 
+FAIL (``with_any``: the question is another sentence of the segment)::
+
+    rule: {require: {check: keyword, role: agent, any: [address], with_any: ["?"]}}
+    agent 0.5 3.0 I'll send it to the same address. Anything else?
+
 FAIL (``exclude``: the brand in the opening offer of help asks for no postcode)::
 
     rule: {require: {check: keyword, role: agent, any: [postcode], with_any: ["?"], exclude: "how can i help"}}
@@ -57,6 +64,8 @@ FAIL (``exclude``: the brand in the opening offer of help asks for no postcode):
 """
 
 from __future__ import annotations
+
+import re
 
 from ...schema import CallAnalysis, Match, Segment
 from ...text import find_phrase
@@ -66,6 +75,7 @@ from . import regex
 from .base import evidence_of, listing
 
 ID = "keyword"
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[a-z]\.)\s")
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
         "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
@@ -91,7 +101,7 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict) -
     phrases = options[mode]
     segments = regex.without_excluded(segments, options["exclude"])
     if options["with_any"]:
-        segments = tuple(s for s in segments if any(_also(s.text, p, options) for p in options["with_any"]))
+        segments = tuple(s for s in segments if _asked_with(s.text, phrases, options))
     found_in = {phrase: [s for s in segments if _said(s.text, phrase, options)] for phrase in phrases}
     said = [p for p in phrases if found_in[p]]
     if mode == "none":
@@ -126,6 +136,14 @@ def _said(text: str, phrase: str, options: dict) -> bool:
     return any(find_phrase(text, variant, fuzzy, options["pinyin_tolerance"], options["negation"],
                            options["except"] or ())
                for variant in _variants(phrase, options["synonyms"] or ()))
+
+
+def _asked_with(text: str, phrases: list[str], options: dict) -> bool:
+    """A sentence of ``text`` holds both a phrase and one of ``with_any`` (not the phrase in one
+    sentence and a closing question in the next: 那我按原地址发。您还有别的事吗？)."""
+    return any(any(_also(sentence, p, options) for p in options["with_any"])
+               and any(_said(sentence, phrase, options) for phrase in phrases)
+               for sentence in _SENTENCE_END.split(text) if sentence.strip())
 
 
 def _also(text: str, phrase: str, options: dict) -> bool:
