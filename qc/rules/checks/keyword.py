@@ -75,7 +75,6 @@ from . import regex
 from .base import evidence_of, listing
 
 ID = "keyword"
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[a-z]\.)\s")
 SCOPED = True
 CONF = {"any": [str], "all": [str], "none": [str], "at_least": int, "min_hits": int, "synonyms": [[str]],
         "same_sentence": bool, "pinyin": bool, "fuzzy": bool, "pinyin_tolerance": int, "negation": bool,
@@ -85,6 +84,9 @@ DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1,
            "except": None, "with_any": None, "exclude": None}
 PHRASE_OPTIONS = ("any", "all", "none", "except", "with_any")  # where site variables are expanded
 OPTIONAL_PHRASES = ("except",)
+# where a sentence ends inside a segment: after 。！？!? or a full stop that follows a letter and
+# precedes a space (19.99 stays whole)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[A-Za-z]\.)\s")
 
 
 def validate(options: dict) -> str | None:
