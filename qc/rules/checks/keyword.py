@@ -65,14 +65,13 @@ FAIL (``exclude``: the brand in the opening offer of help asks for no postcode):
 
 from __future__ import annotations
 
-import re
-
 from ...schema import CallAnalysis, Match, Segment
 from ...text import find_phrase
 from ..messages import say
 from ..options import PATTERNS
 from . import regex
 from .base import evidence_of, listing
+from .similarity import clauses
 
 ID = "keyword"
 SCOPED = True
@@ -84,9 +83,6 @@ DEFAULT = {"any": None, "all": None, "none": None, "at_least": 1, "min_hits": 1,
            "except": None, "with_any": None, "exclude": None}
 PHRASE_OPTIONS = ("any", "all", "none", "except", "with_any")  # where site variables are expanded
 OPTIONAL_PHRASES = ("except",)
-# where a sentence ends inside a segment: after 。！？!? or a full stop that follows a letter and
-# precedes a space (19.99 stays whole)
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[A-Za-z]\.)\s")
 
 
 def validate(options: dict) -> str | None:
@@ -145,7 +141,7 @@ def _asked_with(text: str, phrases: list[str], options: dict) -> bool:
     sentence and a closing question in the next: 那我按原地址发。您还有别的事吗？)."""
     return any(any(_also(sentence, p, options) for p in options["with_any"])
                and any(_said(sentence, phrase, options) for phrase in phrases)
-               for sentence in _SENTENCE_END.split(text) if sentence.strip())
+               for sentence in clauses(text))
 
 
 def _also(text: str, phrase: str, options: dict) -> bool:
