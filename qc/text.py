@@ -18,6 +18,8 @@
   not/never/no/nobody/can't/won't/cannot up to three words before it ("I can't guarantee", "nobody
   can guarantee") or "can't promise/guarantee" after it. ``excepts`` are near-miss phrases: an occurrence
   inside one of them does not count (保证金 for 保证, 不知道您对 for 不知道).
+- :func:`sentences` splits a segment into its sentences, the unit keyword's ``with_any`` and the
+  similarity check read.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ LATIN_WORD = re.compile(r"[A-Za-z]+")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _SCRIPT_CHANGE = re.compile(f"(?<=[{CJK_CHARS}])(?=[^{CJK_CHARS}\\s])|(?<=[^{CJK_CHARS}\\s])(?=[{CJK_CHARS}])")
 _CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n]+")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+")
+_FILLER = " \t。！？!?.,，、；;…"
 NEGATION_ZH = ("不", "没", "无法", "未", "别", "甭")
 NEGATION_ZH_AFTER = ("不了", "不到")
 NEGATION_EN = frozenset({"not", "no", "never", "t", "cannot", "unable", "nor", "without", "neither", "nobody", "none"})
@@ -116,6 +120,14 @@ def first_match(text: str, phrases: Iterable[str], pinyin: bool = False, toleran
             return phrase
     return None
 
+
+def sentences(text: str) -> list[str]:
+    """The segment itself, or its sentences when it has several (split after 。！？；!?; and '. ');
+    pieces of fewer than two characters besides punctuation stay with no sentence."""
+    parts = [p.strip() for p in _SENTENCE_END.split(text) if len(p.strip(_FILLER)) >= 2]
+    if len(parts) > 1:
+        return parts
+    return [text.strip()] if text.strip(_FILLER) else []
 
 def _spans(haystack: str, phrase: str, fuzzy: bool, tolerance: int) -> list[tuple[int, int]]:
     """Where ``phrase`` occurs in the normalized ``haystack``: character offsets into its compact

@@ -110,13 +110,6 @@ def test_invalid_options_name_the_problem(bad, message):
                                     "require": {"check": "similarity", "examples": ["x"], **bad}})
 
 
-def test_clauses():
-    assert similarity.clauses("我叫李明。我已经打了三次电话了！") == ["我叫李明。", "我已经打了三次电话了！"]
-    assert similarity.clauses("Yes, that is the one. I never shopped there.") == [
-        "Yes, that is the one.", "I never shopped there."]
-    assert similarity.clauses("喂？") == ["喂？"]
-    assert similarity.clauses("。。") == []
-
 
 # -- the adapter and the provider --------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import pytest
 
 from qc.schema import Word
-from qc.text import find_phrase, normalize
+from qc.text import find_phrase, normalize, sentences
 from qc.analysis.timeline import merge_timeline, split_sentences
 
 
@@ -180,3 +180,12 @@ def test_the_particle_whisper_writes_as_zhu_is_read_as_zhe():
     assert find_phrase("赵师傅您别著急，我给您说说", "别着急")
     assert find_phrase("您先等著，我查一下", "等着")
     assert normalize("这是著名景点，效果显著") == "这是著名景点 效果显著"  # where 著 is 著, it stays
+
+
+def test_sentences_split_after_sentence_ends_only():
+    assert sentences("我叫李明。我已经打了三次电话了！") == ["我叫李明。", "我已经打了三次电话了！"]
+    assert sentences("Yes, that is the one. I never shopped there.") == [
+        "Yes, that is the one.", "I never shopped there."]
+    assert sentences("好的，那我按原地址发") == ["好的，那我按原地址发"]
+    assert sentences("喂？") == ["喂？"]
+    assert sentences("。。") == []

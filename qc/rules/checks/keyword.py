@@ -66,12 +66,11 @@ FAIL (``exclude``: the brand in the opening offer of help asks for no postcode):
 from __future__ import annotations
 
 from ...schema import CallAnalysis, Match, Segment
-from ...text import find_phrase
+from ...text import find_phrase, sentences
 from ..messages import say
 from ..options import PATTERNS
 from . import regex
 from .base import evidence_of, listing
-from .similarity import clauses
 
 ID = "keyword"
 SCOPED = True
@@ -141,7 +140,7 @@ def _asked_with(text: str, phrases: list[str], options: dict) -> bool:
     sentence and a closing question in the next: 那我按原地址发。您还有别的事吗？)."""
     return any(any(_also(sentence, p, options) for p in options["with_any"])
                and any(_said(sentence, phrase, options) for phrase in phrases)
-               for sentence in clauses(text))
+               for sentence in sentences(text))
 
 
 def _also(text: str, phrase: str, options: dict) -> bool:

@@ -46,7 +46,6 @@ FAIL (``exclude``: a sentence about another company is not scored)::
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -55,6 +54,7 @@ import numpy as np
 from ...messages import Message, joined
 from ...metrics import is_chinese, units
 from ...schema import CallAnalysis, Match, Segment
+from ...text import sentences
 from ..messages import say
 from ..options import PATTERNS
 from . import regex
@@ -69,8 +69,6 @@ DEFAULT = {"negatives": None, "threshold": None, "margin": 0.02, "min_hits": 1, 
 THRESHOLD_WITH_NEGATIVES = 0.86
 THRESHOLD_ALONE = 0.92
 
-_CLAUSE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+")
-_FILLER = " \t。！？!?.,，、；;…"
 
 
 def validate(options: dict) -> Optional[str]:
@@ -132,7 +130,7 @@ def evaluate(call: CallAnalysis, segments: tuple[Segment, ...], options: dict, m
 def _score(model, segments, examples, negatives, threshold: float, margin: float,
            min_words: int = 1) -> list[Scored]:
     """One Scored per sentence with text: its clause that matches best (clauses of min_words or more)."""
-    pieces = [(seg, clause) for seg in segments for clause in clauses(seg.text)
+    pieces = [(seg, clause) for seg in segments for clause in sentences(seg.text)
               if units(clause, is_chinese("", [clause])) >= min_words]
     if not pieces:
         return []
@@ -156,10 +154,3 @@ def _score(model, segments, examples, negatives, threshold: float, margin: float
             by_segment[id(seg)] = item
     return sorted(by_segment.values(), key=lambda s: (s.segment.start_s, s.segment.end_s))
 
-
-def clauses(text: str) -> list[str]:
-    """The sentence itself, or its clauses when it has several (split after 。！？; and '. ')."""
-    parts = [p.strip() for p in _CLAUSE_END.split(text) if len(p.strip(_FILLER)) >= 2]
-    if len(parts) > 1:
-        return parts
-    return [text.strip()] if text.strip(_FILLER) else []
