@@ -70,7 +70,6 @@ THRESHOLD_WITH_NEGATIVES = 0.86
 THRESHOLD_ALONE = 0.92
 
 
-
 def validate(options: dict) -> Optional[str]:
     if options["threshold"] is not None and not 0 < options["threshold"] <= 1:
         return "threshold must be above 0 and at most 1"
