@@ -192,6 +192,21 @@ def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_an_off_script_outbound_agent_who_asks_for_the_person_by_title_is_the_agent():
+    """Whisper's transcript of a blind-batch call (zh-visor-1157, 16k wav): the agent skips the script,
+    names the caller's workplace as 你们公司 twice, and the callee, who turns the offer down, says
+    nothing an agent says either. Asking for 刘先生 by title is what decides."""
+    lines = call(("A", "喂, 是刘先生吧, 你上个月买的那个头盔, 今天用着起不起物,"), ("B", "爱,你哪位爱?"),
+                 ("A", "卖头盔那家的, 你上个月时切后买的那顶黑色玄盔, 398, 送到你们公司协台等, 对吧,"),
+                 ("B", "我是买过一个,"), ("B", "竞片是有点起物, 冬天早上起车挺繁人的, 老德先起来擦,"),
+                 ("A", "那就对了, 我们现在出了个房屋竞片, 88块,幻尚以后一定不会起悟,百分之百分。"),
+                 ("B", "这么肯定,零下好几度的时候也不起。"), ("A", "保证不起,要的话我现在就给你下单,还是送你们公司前台。"),
+                 ("B", "我在考虑考虑吧,八十八也不便宜。"), ("A", "不贵冷,外口卖一百多能,那你想好了再说,我过两天再打。"),
+                 ("B", "很好。"), ("A", "行,那就这样。"))
+    decision = decide_roles(lines, "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 def test_an_inbound_caller_calling_about_their_own_thing_is_the_customer():
     """Whisper's transcript of a blind-batch call (tel8k): the agent's "How can I help?" came out as
     "How can I tell you?", and the caller's "I'm calling about my acoustic" read as an outbound

@@ -9,7 +9,7 @@ the agent *asks* for a phone number, the customer *gives* it (that is ``gives id
 The classes, in both languages:
 
 - ``script``: the scripted opening and closing (greeting with the company, 工号, "how may I help"),
-  and an outbound call's (打扰您, 是本人吗, "am I speaking with", "I'm calling about"; not with the
+  and an outbound call's (打扰您, 是本人吗, 是刘先生吧, "am I speaking with", "I'm calling about"; not with the
   caller's own "my": "I'm calling about my order" is an inbound caller's);
   doubled in the first 30 s of the call;
 - ``service``: the forms of service: 为您/帮您/请您, "sir", "let me check", "I can help", the
@@ -54,6 +54,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
                             "服务热线", "客服热线", "客户热线", "为您服务", "有什么需要", "有什么可以为您", "有什么能为您"),
             # (not a caller asking for the agent's number: 您叫什么名字，工号多少)
             unless=("工号多少", "工号是多少", "你的工号", "您的工号", "你工号", "您工号", "报一下工号", "工号报一下")),
+        # the person asked for by title, an outbound agent's opening (喂，是刘先生吧？ 请问是王女士吗？): 238 of the
+        # 239 such turns of the corpus scripts are the agent's, also where the agent skips the script
+        Cue("script", 2.0, ("先生吗", "女士吗", "小姐吗", "先生吧", "女士吧", "小姐吧", "先生是吧", "女士是吧", "小姐是吧")),
         Cue("service", 1.0, ("为您", "帮您", "给您", "请您", "您的", "您看", "麻烦您", "您稍等", "非常抱歉", "抱歉",
                              "让您久等", "我这边", "我们这边", "我帮您", "我给您", "我来帮您", "我们会", "我们这里")),
         Cue("asks identity", 1.5, ("手机号", "电话号码", "联系电话", "身份证", "后四位", "后六位", "姓名", "贵姓", "怎么称呼",
