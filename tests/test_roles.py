@@ -207,6 +207,40 @@ def test_an_off_script_outbound_agent_who_asks_for_the_person_by_title_is_the_ag
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
+def test_a_caller_asking_whether_they_reached_the_service_is_not_the_agent():
+    """Whisper's transcript of a blind-batch call (zh-arrowroot-1201, 16k wav): the agent answers 喂，什么事呢
+    and skips the script; the caller's 是…的客服吧 named 客服, the script's word, and won the agent's role.
+    Asking whether this is the service is the caller's; the agent's 您放心 is service."""
+    lines = call(("A", "喂, 什么事呢?"), ("B", "呃, 您好, 是男领主郁粉的客服吧, 我前天在你们店里订了三合主郁粉,"),
+                 ("B", "想查一下现在到哪儿了?"), ("A", "顶单号报一下。"),
+                 ("B", "顶单号是三三领酒不对不对, 看错行了,是七七四零,二一九五。"), ("A", "等下,"),
+                 ("A", "查道伦,三合五百克装的员位主郁粉,一共一百二十六元,"), ("A", "参户今天上午刚出口,走得迅邦快递"),
+                 ("B", "那大概什么时候能到我婆婆住院了医生说让吃点好消化的"), ("A", "您放心明天中午之前百分之百送的我保证"))
+    decision = decide_roles(lines, "zh")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
+def test_a_caller_calling_from_their_own_business_who_complains_is_the_customer():
+    """Whisper's transcript of a blind-batch call (en-spittoon-1220, 16k wav): the agent answers "Yeah." and
+    skips the script; the caller's "I'm calling from Dr. Menon's surgery" is an outbound agent's opener.
+    What the caller says of the business's engineer and of the service ("This isn't acceptable.",
+    "Unbelievable.") is a customer's, and outweighs it."""
+    lines = call(("A", "Yeah."), ("A", "The law."), ("B", "Oh, the law."), ("B", "Is this right well support?"),
+                 ("B", "I'm calling from Dr. Menon's surgery."), ("B", "Must be too low on the chair you install."),
+                 ("B", "Keep stealing up and went to rain."), ("B", "We had to cancel two patients this morning."),
+                 ("A", "Right."), ("A", "Has someone been fiddly with the drain while?"), ("B", "No one has touched it."),
+                 ("B", "It's been like this since your engineer's been in it on Monday."),
+                 ("A", "Well, I'm time to tell its nurses to stop them there. That's not something we deal with, you need to train your staff."),
+                 ("B", "Excuse me, it worked perfectly until your engineer came."), ("B", "This isn't acceptable."),
+                 ("A", "Flush it with hot water and clean the filter."), ("A", "If that doesn't sort it, ring back."),
+                 ("B", "Can't you send someone out today?"), ("A", "No, not today."),
+                 ("B", "Can you at least tell me who I'm speaking to?"),
+                 ("A", "Just call the main line again if it's still locked."), ("B", "Unbelievable. You're available."),
+                 ("B", "Fine."), ("A", "Yep."))
+    decision = decide_roles(lines, "en")
+    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+
+
 def test_an_inbound_caller_calling_about_their_own_thing_is_the_customer():
     """Whisper's transcript of a blind-batch call (tel8k): the agent's "How can I help?" came out as
     "How can I tell you?", and the caller's "I'm calling about my acoustic" read as an outbound

@@ -52,13 +52,17 @@ CUES: dict[str, tuple[Cue, ...]] = {
                             "请您对我的服务", "评价", "打扰您", "耽误您", "占用您",
                             "给您来电", "致电给您", "来电是想", "通知您", "提醒您", "是本人吗", "本人吗",
                             "服务热线", "客服热线", "客户热线", "为您服务", "有什么需要", "有什么可以为您", "有什么能为您"),
-            # (not a caller asking for the agent's number: 您叫什么名字，工号多少)
-            unless=("工号多少", "工号是多少", "你的工号", "您的工号", "你工号", "您工号", "报一下工号", "工号报一下")),
+            # (not a caller asking for the agent's number: 您叫什么名字，工号多少; nor asking whether they reached the
+            # service: 是南岭竹芋粉的客服吧？, 5 customer turns of the scripts and no agent's)
+            unless=("工号多少", "工号是多少", "你的工号", "您的工号", "你工号", "您工号", "报一下工号", "工号报一下",
+                    "的客服吧", "的客服吗", "是客服吗", "是客服吧", "是不是客服", "客服是吧", "客服对吧")),
         # the person asked for by title, an outbound agent's opening (喂，是刘先生吧？ 请问是王女士吗？): 238 of the
         # 239 such turns of the corpus scripts are the agent's, also where the agent skips the script
         Cue("script", 2.0, ("先生吗", "女士吗", "小姐吗", "先生吧", "女士吧", "小姐吧", "先生是吧", "女士是吧", "小姐是吧")),
         Cue("service", 1.0, ("为您", "帮您", "给您", "请您", "您的", "您看", "麻烦您", "您稍等", "非常抱歉", "抱歉",
-                             "让您久等", "我这边", "我们这边", "我帮您", "我给您", "我来帮您", "我们会", "我们这里")),
+                             "让您久等", "我这边", "我们这边", "我帮您", "我给您", "我来帮您", "我们会", "我们这里",
+                             # a reassurance (您放心，明天中午之前送到): 94 agent turns of the scripts, no customer's
+                             "您放心")),
         Cue("asks identity", 1.5, ("手机号", "电话号码", "联系电话", "身份证", "后四位", "后六位", "姓名", "贵姓", "怎么称呼",
                                    "全名", "出生日期", "生日", "地址", "订单号", "订单编号", "账号", "账户", "卡号",
                                    "会员号", "预订号", "预约号", "确认号", "验证码", "保单号", "运单号", "快递单号",
@@ -141,6 +145,9 @@ CUES: dict[str, tuple[Cue, ...]] = {
                                         "i'm annoyed", "pretty annoyed", "really annoyed", "i'm frustrated",
                                         "really frustrating", "so frustrating", "i'm fed up", "fed up with",
                                         "i'm disappointed", "really disappointed", "heard nothing", "nobody rang",
+                                        # (and judged aloud: 128 customer turns of the scripts, no agent's)
+                                        "unacceptable", "isn't acceptable", "not acceptable", "unbelievable", "ridiculous",
+                                        "outrageous", "disgraceful",
                                         "nobody called", "nobody told me", "no one called", "no one told me",
                                         # a fault in the caller's words
                                         "playing up", "acting up", "cutting out", "keeps cutting", "keeps dropping",
@@ -158,6 +165,10 @@ CUES: dict[str, tuple[Cue, ...]] = {
             unless=("i need you", "i need your")),
         Cue("addresses company", -1.0, ("you guys", "your company", "you people", "your website", "your app",
                                         "your service", "your technician", "your driver",
+                                        # the business's people ("since your engineer came": 22 customer turns of the
+                                        # scripts, 1 agent's)
+                                        "your engineer", "your engineers", "your fitter", "your fitters", "your installer",
+                                        "your courier", "your plumber", "your electrician", "your workmen",
                                         # asking what the place allows ("Can we bring our own drinks?")
                                         "can we bring", "can i bring", "could we get")),
         # the business answering for itself ("Yep, that's us"), noting and confirming a booking
