@@ -192,52 +192,51 @@ def test_an_outbound_agent_who_is_just_calling_about_the_rent_is_the_agent():
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
-def test_an_off_script_outbound_agent_who_asks_for_the_person_by_title_is_the_agent():
-    """Whisper's transcript of a blind-batch call (zh-visor-1157, 16k wav): the agent skips the script,
-    names the caller's workplace as 你们公司 twice, and the callee, who turns the offer down, says
-    nothing an agent says either. Asking for 刘先生 by title is what decides."""
-    lines = call(("A", "喂, 是刘先生吧, 你上个月买的那个头盔, 今天用着起不起物,"), ("B", "爱,你哪位爱?"),
-                 ("A", "卖头盔那家的, 你上个月时切后买的那顶黑色玄盔, 398, 送到你们公司协台等, 对吧,"),
-                 ("B", "我是买过一个,"), ("B", "竞片是有点起物, 冬天早上起车挺繁人的, 老德先起来擦,"),
-                 ("A", "那就对了, 我们现在出了个房屋竞片, 88块,幻尚以后一定不会起悟,百分之百分。"),
-                 ("B", "这么肯定,零下好几度的时候也不起。"), ("A", "保证不起,要的话我现在就给你下单,还是送你们公司前台。"),
-                 ("B", "我在考虑考虑吧,八十八也不便宜。"), ("A", "不贵冷,外口卖一百多能,那你想好了再说,我过两天再打。"),
-                 ("B", "很好。"), ("A", "行,那就这样。"))
-    decision = decide_roles(lines, "zh")
-    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
+# Whisper's transcripts of blind-batch calls whose agent skips the script, and what decides each
+OFF_SCRIPT_CALLS = [
+    # Whisper's transcript of a blind-batch call (zh-visor-1157, 16k wav): the agent skips the script,
+    # names the caller's workplace as 你们公司 twice, and the callee, who turns the offer down, says
+    # nothing an agent says either. Asking for 刘先生 by title is what decides.
+    pytest.param("zh", [("A", "喂, 是刘先生吧, 你上个月买的那个头盔, 今天用着起不起物,"), ("B", "爱,你哪位爱?"),
+         ("A", "卖头盔那家的, 你上个月时切后买的那顶黑色玄盔, 398, 送到你们公司协台等, 对吧,"),
+         ("B", "我是买过一个,"), ("B", "竞片是有点起物, 冬天早上起车挺繁人的, 老德先起来擦,"),
+         ("A", "那就对了, 我们现在出了个房屋竞片, 88块,幻尚以后一定不会起悟,百分之百分。"),
+         ("B", "这么肯定,零下好几度的时候也不起。"), ("A", "保证不起,要的话我现在就给你下单,还是送你们公司前台。"),
+         ("B", "我在考虑考虑吧,八十八也不便宜。"), ("A", "不贵冷,外口卖一百多能,那你想好了再说,我过两天再打。"),
+         ("B", "很好。"), ("A", "行,那就这样。")],
+                 id="an_off_script_outbound_agent_who_asks_for_the_person_by_title_is_the_agent"),
+    # Whisper's transcript of a blind-batch call (zh-arrowroot-1201, 16k wav): the agent answers 喂，什么事呢
+    # and skips the script; the caller's 是…的客服吧 named 客服, the script's word, and won the agent's role.
+    # Asking whether this is the service is the caller's; the agent's 您放心 is service.
+    pytest.param("zh", [("A", "喂, 什么事呢?"), ("B", "呃, 您好, 是男领主郁粉的客服吧, 我前天在你们店里订了三合主郁粉,"),
+         ("B", "想查一下现在到哪儿了?"), ("A", "顶单号报一下。"),
+         ("B", "顶单号是三三领酒不对不对, 看错行了,是七七四零,二一九五。"), ("A", "等下,"),
+         ("A", "查道伦,三合五百克装的员位主郁粉,一共一百二十六元,"), ("A", "参户今天上午刚出口,走得迅邦快递"),
+         ("B", "那大概什么时候能到我婆婆住院了医生说让吃点好消化的"), ("A", "您放心明天中午之前百分之百送的我保证")],
+                 id="a_caller_asking_whether_they_reached_the_service_is_not_the_agent"),
+    # Whisper's transcript of a blind-batch call (en-spittoon-1220, 16k wav): the agent answers "Yeah." and
+    # skips the script; the caller's "I'm calling from Dr. Menon's surgery" is an outbound agent's opener.
+    # What the caller says of the business's engineer and of the service ("This isn't acceptable.",
+    # "Unbelievable.") is a customer's, and outweighs it.
+    pytest.param("en", [("A", "Yeah."), ("A", "The law."), ("B", "Oh, the law."), ("B", "Is this right well support?"),
+         ("B", "I'm calling from Dr. Menon's surgery."), ("B", "Must be too low on the chair you install."),
+         ("B", "Keep stealing up and went to rain."), ("B", "We had to cancel two patients this morning."),
+         ("A", "Right."), ("A", "Has someone been fiddly with the drain while?"), ("B", "No one has touched it."),
+         ("B", "It's been like this since your engineer's been in it on Monday."),
+         ("A", "Well, I'm time to tell its nurses to stop them there. That's not something we deal with, you need to train your staff."),
+         ("B", "Excuse me, it worked perfectly until your engineer came."), ("B", "This isn't acceptable."),
+         ("A", "Flush it with hot water and clean the filter."), ("A", "If that doesn't sort it, ring back."),
+         ("B", "Can't you send someone out today?"), ("A", "No, not today."),
+         ("B", "Can you at least tell me who I'm speaking to?"),
+         ("A", "Just call the main line again if it's still locked."), ("B", "Unbelievable. You're available."),
+         ("B", "Fine."), ("A", "Yep.")],
+                 id="a_caller_calling_from_their_own_business_who_complains_is_the_customer"),
+]
 
 
-def test_a_caller_asking_whether_they_reached_the_service_is_not_the_agent():
-    """Whisper's transcript of a blind-batch call (zh-arrowroot-1201, 16k wav): the agent answers 喂，什么事呢
-    and skips the script; the caller's 是…的客服吧 named 客服, the script's word, and won the agent's role.
-    Asking whether this is the service is the caller's; the agent's 您放心 is service."""
-    lines = call(("A", "喂, 什么事呢?"), ("B", "呃, 您好, 是男领主郁粉的客服吧, 我前天在你们店里订了三合主郁粉,"),
-                 ("B", "想查一下现在到哪儿了?"), ("A", "顶单号报一下。"),
-                 ("B", "顶单号是三三领酒不对不对, 看错行了,是七七四零,二一九五。"), ("A", "等下,"),
-                 ("A", "查道伦,三合五百克装的员位主郁粉,一共一百二十六元,"), ("A", "参户今天上午刚出口,走得迅邦快递"),
-                 ("B", "那大概什么时候能到我婆婆住院了医生说让吃点好消化的"), ("A", "您放心明天中午之前百分之百送的我保证"))
-    decision = decide_roles(lines, "zh")
-    assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
-
-
-def test_a_caller_calling_from_their_own_business_who_complains_is_the_customer():
-    """Whisper's transcript of a blind-batch call (en-spittoon-1220, 16k wav): the agent answers "Yeah." and
-    skips the script; the caller's "I'm calling from Dr. Menon's surgery" is an outbound agent's opener.
-    What the caller says of the business's engineer and of the service ("This isn't acceptable.",
-    "Unbelievable.") is a customer's, and outweighs it."""
-    lines = call(("A", "Yeah."), ("A", "The law."), ("B", "Oh, the law."), ("B", "Is this right well support?"),
-                 ("B", "I'm calling from Dr. Menon's surgery."), ("B", "Must be too low on the chair you install."),
-                 ("B", "Keep stealing up and went to rain."), ("B", "We had to cancel two patients this morning."),
-                 ("A", "Right."), ("A", "Has someone been fiddly with the drain while?"), ("B", "No one has touched it."),
-                 ("B", "It's been like this since your engineer's been in it on Monday."),
-                 ("A", "Well, I'm time to tell its nurses to stop them there. That's not something we deal with, you need to train your staff."),
-                 ("B", "Excuse me, it worked perfectly until your engineer came."), ("B", "This isn't acceptable."),
-                 ("A", "Flush it with hot water and clean the filter."), ("A", "If that doesn't sort it, ring back."),
-                 ("B", "Can't you send someone out today?"), ("A", "No, not today."),
-                 ("B", "Can you at least tell me who I'm speaking to?"),
-                 ("A", "Just call the main line again if it's still locked."), ("B", "Unbelievable. You're available."),
-                 ("B", "Fine."), ("A", "Yep."))
-    decision = decide_roles(lines, "en")
+@pytest.mark.parametrize("language, lines", OFF_SCRIPT_CALLS)
+def test_an_agent_who_skips_the_script_is_still_the_agent(language, lines):
+    decision = decide_roles(call(*lines), language)
     assert decision.roles == {"A": "agent", "B": "customer"}, decision.reason
 
 
